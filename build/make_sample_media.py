@@ -1,0 +1,64 @@
+"""Rebuild the bundled sample photos (camera-less mode) from scikit-image's data set.
+
+Run: .venv/bin/python build/make_sample_media.py
+The photos are public-domain / CC0 images that ship inside the scikit-image wheel;
+see assets/sample/README.md for each one's source and licence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from skimage import data
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = {
+    "01-coffee.jpg": data.coffee,
+    "02-chelsea-cat.jpg": data.chelsea,
+    "03-rocket.jpg": data.rocket,
+    "04-astronaut.jpg": data.astronaut,
+}
+
+
+def fit(rgb: np.ndarray, width: int = 800) -> np.ndarray:
+    """Shrink to ``width`` px wide (never enlarge)."""
+    h, w = rgb.shape[:2]
+    if w <= width:
+        return rgb
+    return cv2.resize(rgb, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
+
+
+THUMBNAILS = {
+    "image-classification": data.chelsea,
+}
+
+
+def cover(rgb: np.ndarray, width: int = 640, height: int = 400) -> np.ndarray:
+    """Scale and centre-crop to exactly ``width`` × ``height``."""
+    h, w = rgb.shape[:2]
+    s = max(width / w, height / h)
+    resized = cv2.resize(rgb, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+    top = (resized.shape[0] - height) // 2
+    left = (resized.shape[1] - width) // 2
+    return resized[top : top + height, left : left + width]
+
+
+def main() -> None:
+    out = ROOT / "assets" / "sample"
+    out.mkdir(parents=True, exist_ok=True)
+    for name, loader in SAMPLES.items():
+        rgb = fit(np.asarray(loader()))
+        cv2.imwrite(str(out / name), rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 88])
+        print("wrote", out / name, rgb.shape)
+    for demo, loader in THUMBNAILS.items():
+        target = ROOT / "demos" / demo / "thumbnail.jpg"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(target), cover(np.asarray(loader()))[:, :, ::-1],
+                    [cv2.IMWRITE_JPEG_QUALITY, 85])
+        print("wrote", target)
+
+
+if __name__ == "__main__":
+    main()

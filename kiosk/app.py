@@ -1,0 +1,147 @@
+"""Composition root: the one module that wires core, runtime and ui into the kiosk."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import logging.handlers
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from threading import Lock
+
+from kiosk.core.i18n import Lang
+from kiosk.core.paths import data_dir, demos_dir
+from kiosk.core.settings import Settings, load_settings
+from kiosk.runtime.demos import DemoEntry, discover, load_runner
+from kiosk.runtime.pipeline import TaskRunner
+from kiosk.runtime.sources import CameraSource, SourceError, open_sample_source, open_source
+
+log = logging.getLogger(__name__)
+
+
+def setup_logging(folder: Path | None, verbose: bool = False) -> None:
+    """Log to stderr and, when the data dir is writable, to ``logs/kiosk.log`` (rotated)."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    err = logging.StreamHandler(sys.stderr)
+    err.setFormatter(fmt)
+    err.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    root.addHandler(err)
+    if folder is None:
+        return
+    try:
+        (folder / "logs").mkdir(parents=True, exist_ok=True)
+        fh = logging.handlers.RotatingFileHandler(
+            folder / "logs" / "kiosk.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    except OSError as exc:
+        log.warning("data dir %s is not writable (%s); logging to the console only", folder, exc)
+        return
+    fh.setFormatter(fmt)
+    root.addHandler(fh)
+
+
+def demo_dirs(state: Path) -> list[Path]:
+    """Where demos come from: the built-in ones first, then packs staff imported."""
+    return [demos_dir(), state / "packs"]
+
+
+class RunnerCache:
+    """Loads each demo's models once and keeps them for the app's lifetime."""
+
+    def __init__(self) -> None:
+        self._runners: dict[str, TaskRunner] = {}
+        self._lock = Lock()
+
+    def __call__(self, entry: DemoEntry) -> TaskRunner:
+        with self._lock:
+            runner = self._runners.get(entry.id)
+            if runner is None:
+                runner = load_runner(entry)
+                self._runners[entry.id] = runner
+            return runner
+
+
+def source_chooser(camera: str | None, mirror: bool) -> Callable[[], object]:
+    """Opens the configured source; falls back to the sample photos when it fails.
+
+    ``camera`` None means the sample photos on purpose (screenshots).
+    """
+    from kiosk.ui.controller import SourceChoice
+
+    def choose() -> SourceChoice:
+        if camera is None:
+            return SourceChoice(open_sample_source(), None, no_camera=True, mirror=False)
+        try:
+            source = open_source(camera)
+        except SourceError as exc:
+            log.warning("%s Showing the sample photos instead.", exc)
+            sample = open_sample_source()
+            return SourceChoice(sample, None, no_camera=True, mirror=False)
+        live = isinstance(source, CameraSource)
+        return SourceChoice(source, lambda: open_source(camera), no_camera=False,
+                            mirror=mirror and live)
+
+    return choose
+
+
+def run_kiosk(
+    *, windowed: bool, camera: str | None, lang: Lang | None, state_dir: str | None,
+    exit_when_ready: bool = False, started: float | None = None,
+) -> int:
+    """Start the visitor-facing kiosk and block until it quits."""
+    import qasync
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.ui.controller import KioskController
+    from kiosk.ui.main_window import KioskWindow
+    from kiosk.ui.theme import apply_theme
+
+    started = started if started is not None else time.perf_counter()
+    state = data_dir(state_dir)
+    setup_logging(state)
+    settings, problems = load_settings(state)
+    for problem in problems:
+        log.warning("settings: %s", problem)
+    settings = _override(settings, camera, lang)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Showroom Kiosk")
+    apply_theme(app)
+    entries = discover(demo_dirs(state))
+    window = KioskWindow(settings.lang)
+    controller = KioskController(
+        window, entries, RunnerCache(), source_chooser(settings.camera, settings.mirror),  # type: ignore[arg-type]
+        idle_timeout=settings.idle_timeout, idle_warning=settings.idle_warning,
+        lang=settings.lang,
+    )
+    if windowed:
+        window.resize(1600, 900)
+        window.show()
+    else:
+        window.showFullScreen()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    controller.start()
+    if exit_when_ready:
+        def ready() -> None:
+            ms = (time.perf_counter() - started) * 1000
+            print(f"KIOSK_READY {ms:.0f}", flush=True)  # noqa: T201 - read by the benchmark
+            app.quit()
+        QTimer.singleShot(0, ready)
+    app.aboutToQuit.connect(controller.shutdown)
+    with loop:
+        loop.run_forever()
+    return 0
+
+
+def _override(settings: Settings, camera: str | None, lang: Lang | None) -> Settings:
+    if camera is not None:
+        settings = replace(settings, camera=camera)
+    if lang is not None:
+        settings = replace(settings, lang=lang)
+    return settings

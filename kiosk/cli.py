@@ -1,0 +1,232 @@
+"""The ``kiosk`` command line: run the kiosk, and everything IT and tests need.
+
+Errors on bad input are one clear line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+STARTED = time.perf_counter()
+
+from kiosk import __version__  # noqa: E402 - STARTED must be taken first
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "make-sample-video")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", metavar="DIR",
+                   help="keep all state (settings, logs, database, packs) under DIR")
+    p.add_argument("--verbose", "-v", action="store_true", help="log more to the console")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="kiosk", description="Showroom Kiosk: live AI demos for visitors, offline.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="start the kiosk (the default command)")
+    _common(run)
+    run.add_argument("--windowed", action="store_true", help="a normal window, for development")
+    run.add_argument("--camera", metavar="SRC",
+                     help="camera index (0, 1, …), a video file or an image folder")
+    run.add_argument("--lang", choices=("de", "en"), help="starting language")
+    run.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
+
+    rd = sub.add_parser("run-demo", help="run a demo headless on a file and print its results")
+    _common(rd)
+    rd.add_argument("demo_id", metavar="DEMO_ID")
+    rd.add_argument("--source", required=True, metavar="PATH",
+                    help="image file, image folder or video file (or a camera index)")
+    rd.add_argument("--frames", type=int, metavar="N",
+                    help="frames to process (default: every image once, 1 for an image, "
+                         "100 for a video)")
+    rd.add_argument("--json", action="store_true", help="one JSON object per processed frame")
+
+    st = sub.add_parser("self-test", help="load every demo and run it on the sample media")
+    _common(st)
+    st.add_argument("--json", action="store_true")
+
+    sh = sub.add_parser("screenshot", help="render a screen offscreen into a PNG")
+    _common(sh)
+    sh.add_argument("--screen", required=True, metavar="attract|home|demo:ID")
+    sh.add_argument("--lang", choices=("de", "en"), default="de")
+    sh.add_argument("--out", required=True, metavar="FILE.png")
+    sh.add_argument("--size", default="1920x1080", metavar="WxH")
+    sh.add_argument("--source", metavar="PATH", help="picture source for demo screens "
+                    "(default: the bundled sample photos)")
+
+    be = sub.add_parser("bench", help="measure a demo's live pipeline (JSON figures)")
+    _common(be)
+    be.add_argument("demo_id", metavar="DEMO_ID")
+    be.add_argument("--source", required=True, metavar="PATH", help="a video file (30 fps)")
+    be.add_argument("--seconds", type=float, default=20.0)
+    be.add_argument("--json", action="store_true")
+    be.add_argument("--no-startup", action="store_true", help="skip the cold-start measurement")
+
+    mv = sub.add_parser("make-sample-video",
+                        help="write a 640×480 video of the sample photos (for bench and tests)")
+    mv.add_argument("--out", required=True, metavar="FILE.mp4")
+    mv.add_argument("--seconds", type=float, default=20.0)
+    mv.add_argument("--fps", type=float, default=30.0)
+    return parser
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"kiosk: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kiosk`` console script."""
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if not args_in or (args_in[0] not in COMMANDS and args_in[0] not in
+                       ("-h", "--help", "--version")):
+        args_in.insert(0, "run")
+    args = build_parser().parse_args(args_in)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from kiosk.core.i18n import parse_lang
+
+    command = args.command
+    if command == "run":
+        from kiosk.app import run_kiosk
+
+        return run_kiosk(
+            windowed=args.windowed, camera=args.camera,
+            lang=parse_lang(args.lang) if args.lang else None, state_dir=args.data_dir,
+            exit_when_ready=args.exit_when_ready, started=STARTED,
+        )
+    if command == "make-sample-video":
+        from kiosk.runtime.sample_video import write_sample_video
+
+        try:
+            frames = write_sample_video(Path(args.out), args.seconds, args.fps)
+        except OSError as exc:
+            return _fail(str(exc), EXIT_FAILED)
+        print(f"wrote {args.out} ({frames} frames)")
+        return EXIT_OK
+    _quiet_logging(args.verbose)
+    if command == "run-demo":
+        return _run_demo(args)
+    if command == "self-test":
+        return _self_test(args)
+    if command == "screenshot":
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from kiosk.screenshot import take_screenshot
+
+        try:
+            take_screenshot(args.screen, parse_lang(args.lang), Path(args.out), args.size,
+                            args.source, args.data_dir)
+        except ValueError as exc:
+            return _fail(str(exc))
+        except RuntimeError as exc:
+            return _fail(str(exc), EXIT_FAILED)
+        print(f"wrote {args.out}")
+        return EXIT_OK
+    if command == "bench":
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from kiosk.bench import run_bench
+
+        try:
+            report = run_bench(args.demo_id, args.source, args.seconds, args.data_dir,
+                               startup=not args.no_startup)
+        except ValueError as exc:
+            return _fail(str(exc))
+        print(json.dumps(report, indent=None if args.json else 2))
+        return EXIT_OK
+    return _fail(f"unknown command {command!r}")
+
+
+def _quiet_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR,
+                        format="kiosk: %(levelname)s %(message)s", stream=sys.stderr)
+
+
+def _entries(data_dir: str | None) -> list:  # type: ignore[type-arg]
+    from kiosk.app import demo_dirs
+    from kiosk.core.paths import data_dir as resolve
+    from kiosk.runtime.demos import discover
+
+    return discover(demo_dirs(resolve(data_dir)))
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from kiosk.runtime.demos import DemoState
+    from kiosk.runtime.headless import UnknownDemoError, find_demo, open_offline_source, run_frames
+    from kiosk.runtime.onnx_model import ModelLoadError
+    from kiosk.runtime.sources import SourceError
+
+    try:
+        entry = find_demo(_entries(args.data_dir), args.demo_id)
+    except UnknownDemoError as exc:
+        return _fail(str(exc))
+    if entry.state is not DemoState.READY:
+        return _fail(f"demo {entry.id} is broken: {'; '.join(entry.problems)}", EXIT_FAILED)
+    if args.frames is not None and args.frames < 1:
+        return _fail("--frames must be 1 or more")
+    try:
+        source, natural = open_offline_source(args.source)
+    except SourceError as exc:
+        return _fail(str(exc))
+    count = 0
+    try:
+        for record in run_frames(entry, source, args.frames or natural):
+            count += 1
+            if args.json:
+                print(json.dumps(record, ensure_ascii=False), flush=True)
+            else:
+                print(_human(record))
+    except ModelLoadError as exc:
+        return _fail(str(exc), EXIT_FAILED)
+    finally:
+        source.close()
+    if count == 0:
+        return _fail(f"{args.source} gave no frames", EXIT_FAILED)
+    return EXIT_OK
+
+
+def _human(record: dict) -> str:  # type: ignore[type-arg]
+    result = record["result"]
+    ms = record["timings_ms"].get("total", 0.0)
+    if isinstance(result, dict) and "top" in result:
+        best = ", ".join(f"{g['label_en']} / {g['label_de']} {g['score']:.0%}"
+                         for g in result["top"][:3])
+        return f"frame {record['frame']}: {best}  ({ms:.1f} ms)"
+    return f"frame {record['frame']}: {json.dumps(result, ensure_ascii=False)}  ({ms:.1f} ms)"
+
+
+def _self_test(args: argparse.Namespace) -> int:
+    from kiosk.runtime.headless import self_test
+
+    checks = self_test(_entries(args.data_dir))
+    ok = all(c.ok for c in checks)
+    if args.json:
+        print(json.dumps({"ok": ok, "checks": [c.to_json() for c in checks]}, ensure_ascii=False))
+    else:
+        for c in checks:
+            print(f"{'PASS' if c.ok else 'FAIL'}  {c.name}: {c.detail}")
+        print("self-test passed" if ok else "self-test FAILED")
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

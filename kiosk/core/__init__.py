@@ -1,0 +1,1 @@
+"""Qt-free logic: demo manifests, task pre/post-processing, visitor sessions, settings."""

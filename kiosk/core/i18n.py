@@ -1,0 +1,98 @@
+"""Bilingual texts (German and English) for everything visitors and staff read.
+
+Every visible string lives in :data:`STRINGS` with both languages, so a missing
+translation is a failing unit test rather than a blank label in the showroom.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+Lang = Literal["de", "en"]
+LANGS: tuple[Lang, ...] = get_args(Lang)
+DEFAULT_LANG: Lang = "de"
+
+
+def parse_lang(value: str) -> Lang:
+    """Return ``value`` as a :data:`Lang`, or raise ``ValueError`` naming the choices."""
+    low = value.strip().lower()
+    for lang in LANGS:
+        if low == lang:
+            return lang
+    raise ValueError(f"unknown language {value!r}: use one of {', '.join(LANGS)}")
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text in both languages."""
+
+    de: str
+    en: str
+
+    def get(self, lang: Lang) -> str:
+        """The text in ``lang``."""
+        return self.de if lang == "de" else self.en
+
+    def format(self, **values: object) -> Text:
+        """Both languages with ``str.format`` placeholders filled in."""
+        return Text(self.de.format(**values), self.en.format(**values))
+
+
+STRINGS: dict[str, Text] = {
+    "attract.title": Text("Entdecke, was KI sieht", "Discover what AI sees"),
+    "attract.subtitle": Text(
+        "Live-Demos mit echten neuronalen Netzen – direkt hier auf diesem Rechner",
+        "Live demos with real neural networks – running right here on this computer",
+    ),
+    "attract.touch": Text("Berühre den Bildschirm, um zu starten", "Touch the screen to start"),
+    "home.title": Text("Wähle eine Demo", "Choose a demo"),
+    "home.subtitle": Text(
+        "Alles läuft offline auf diesem Gerät. Es wird nichts gespeichert.",
+        "Everything runs offline on this device. Nothing is stored.",
+    ),
+    "home.done": Text("Fertig", "Done"),
+    "home.unavailable": Text("Gerade nicht verfügbar", "Not available right now"),
+    "home.no_demos": Text(
+        "Gerade sind keine Demos bereit. Bitte wende dich an das Team vor Ort.",
+        "No demos are ready right now. Please ask the staff on site.",
+    ),
+    "demo.back": Text("Zurück", "Back"),
+    "demo.how": Text("So funktioniert's", "How it works"),
+    "demo.loading": Text("Die KI wird vorbereitet …", "Getting the AI ready …"),
+    "demo.waiting": Text("Die KI schaut hin …", "The AI is looking …"),
+    "demo.no_camera_badge": Text("Demo-Modus: keine Kamera", "Demo mode: no camera"),
+    "demo.camera_lost.title": Text("Die Kamera macht gerade Pause", "The camera is taking a break"),
+    "demo.camera_lost.body": Text(
+        "Wir verbinden sie neu – das dauert nur einen Moment.",
+        "We are reconnecting it – this only takes a moment.",
+    ),
+    "demo.failed.title": Text("Diese Demo macht gerade Pause", "This demo is taking a break"),
+    "demo.failed.body": Text(
+        "Bitte probiere eine andere Demo aus. Das Team vor Ort weiß Bescheid.",
+        "Please try another demo. The staff on site have been told.",
+    ),
+    "demo.privacy": Text(
+        "Das Kamerabild wird nur live ausgewertet und nie gespeichert.",
+        "The camera picture is analysed live and never stored.",
+    ),
+    "demo.stats": Text("{fps} Bilder/s · {ms} ms pro Bild", "{fps} frames/s · {ms} ms per frame"),
+    "idle.title": Text("Bist du noch da?", "Are you still there?"),
+    "idle.body": Text(
+        "Gleich startet die Demo neu für die nächsten Besucher.",
+        "The kiosk will restart for the next visitors in a moment.",
+    ),
+    "idle.continue": Text("Ja, weiter!", "Yes, continue!"),
+    "lang.de": Text("Deutsch", "Deutsch"),
+    "lang.en": Text("English", "English"),
+    "classification.top": Text("Die KI vermutet:", "The AI thinks it sees:"),
+    "classification.unsure": Text(
+        "Die KI ist sich unsicher – halte etwas Deutliches in die Kamera.",
+        "The AI is unsure – hold up something clear to the camera.",
+    ),
+}
+
+
+def tr(key: str, lang: Lang) -> str:
+    """The UI string ``key`` in ``lang``; raises ``KeyError`` for an unknown key."""
+    return STRINGS[key].get(lang)

@@ -1,0 +1,239 @@
+"""The demo manifest (``demo.toml``): schema, parsing and validation.
+
+A demo is a folder with a ``demo.toml``, a model reference, labels and texts. Packs are
+data only: nothing in them is imported or executed. Parsing never raises for bad input;
+it returns every problem at once as :class:`ManifestProblem` values, each naming the
+file, the field and how to fix it, so one broken demo never hides the others' problems.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.core.i18n import Text
+
+SCHEMA_VERSION = 1
+MANIFEST_NAME = "demo.toml"
+DEMO_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+TASKS = ("classification", "faces", "ocr", "drawing", "few-shot")
+
+
+@dataclass(frozen=True)
+class ManifestProblem:
+    """One thing wrong with a manifest: where it is and how to fix it."""
+
+    file: str
+    field: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.field}" if self.field else self.file
+        return f"{where}: {self.message} — {self.fix}"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """The model a demo runs, pinned by its sha256."""
+
+    file: str
+    sha256: str
+    card: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A parsed, schema-valid ``demo.toml``."""
+
+    id: str
+    version: str
+    task: str
+    title: Text
+    subtitle: Text
+    how_it_works: Text
+    models: dict[str, ModelRef]
+    params: dict[str, Any]
+    thumbnail: str | None = None
+    order: int = 100
+    needs_camera: bool = True
+    folder: Path = field(default=Path("."), compare=False)
+
+
+def _text(
+    data: Mapping[str, Any], key: str, file: str, problems: list[ManifestProblem],
+    required: bool = True,
+) -> Text:
+    value = data.get(key)
+    if value is None:
+        if required:
+            problems.append(ManifestProblem(
+                file, f"[{key}]", "missing",
+                f'add a [{key}] table with de = "…" and en = "…"'))
+        return Text("", "")
+    if not isinstance(value, dict):
+        problems.append(ManifestProblem(
+            file, key, "must be a table with German and English text",
+            f'write [{key}] with de = "…" and en = "…"'))
+        return Text("", "")
+    out: dict[str, str] = {}
+    for lang in ("de", "en"):
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            problems.append(ManifestProblem(
+                file, f"{key}.{lang}", "missing or empty",
+                f'add {lang} = "…" to [{key}]: every visitor text needs German and English'))
+            text = ""
+        out[lang] = text.strip()
+    for extra in sorted(set(value) - {"de", "en"}):
+        problems.append(ManifestProblem(
+            file, f"{key}.{extra}", "unknown language", "only de and en are supported; remove it"))
+    return Text(out["de"], out["en"])
+
+
+def _models(
+    data: Mapping[str, Any], file: str, problems: list[ManifestProblem]
+) -> dict[str, ModelRef]:
+    raw = data.get("models")
+    if not isinstance(raw, dict) or not raw:
+        problems.append(ManifestProblem(
+            file, "[models]", "missing",
+            'add e.g. [models.main] with file = "model.onnx" and sha256 = "…"'))
+        return {}
+    models: dict[str, ModelRef] = {}
+    for name, spec in raw.items():
+        where = f"models.{name}"
+        if not isinstance(spec, dict):
+            problems.append(ManifestProblem(
+                file, where, "must be a table", f'write [{where}] with file = and sha256 ='))
+            continue
+        for extra in sorted(set(spec) - {"file", "sha256", "card"}):
+            problems.append(ManifestProblem(
+                file, f"{where}.{extra}", "unknown key", "remove it (allowed: file, sha256, card)"))
+        model_file = spec.get("file")
+        sha = spec.get("sha256")
+        card = spec.get("card")
+        ok = True
+        if not isinstance(model_file, str) or not model_file.endswith(".onnx"):
+            problems.append(ManifestProblem(
+                file, f"{where}.file", "must name an .onnx file", 'e.g. file = "model.onnx"'))
+            ok = False
+        elif "/" in model_file or "\\" in model_file or model_file.startswith("."):
+            problems.append(ManifestProblem(
+                file, f"{where}.file", "must be a plain file name, not a path",
+                "put the model next to demo.toml and give its name only"))
+            ok = False
+        if not isinstance(sha, str) or not SHA256_RE.match(sha):
+            problems.append(ManifestProblem(
+                file, f"{where}.sha256", "must be 64 lower-case hex digits",
+                "compute it with `sha256sum MODEL.onnx` and paste the first column"))
+            ok = False
+        if card is not None and not isinstance(card, str):
+            problems.append(ManifestProblem(
+                file, f"{where}.card", "must be a file name", 'e.g. card = "model.md"'))
+            ok = False
+        if ok:
+            models[name] = ModelRef(str(model_file), str(sha), card)
+    return models
+
+
+_TOP_KEYS = {
+    "schema_version", "id", "version", "task", "thumbnail", "order", "needs_camera",
+    "title", "subtitle", "how_it_works", "models", "params",
+}
+
+
+def parse_manifest(
+    data: Mapping[str, Any], file: str, folder: Path
+) -> tuple[Manifest | None, list[ManifestProblem]]:
+    """Check a decoded ``demo.toml`` against the schema; return it with all problems."""
+    problems: list[ManifestProblem] = []
+    for extra in sorted(set(data) - _TOP_KEYS):
+        problems.append(ManifestProblem(
+            file, extra, "unknown key",
+            f"remove it or check its spelling (known: {', '.join(sorted(_TOP_KEYS))})"))
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        problems.append(ManifestProblem(
+            file, "schema_version", f"is {version!r}, this kiosk reads {SCHEMA_VERSION}",
+            f"set schema_version = {SCHEMA_VERSION}"))
+    demo_id = data.get("id")
+    if not isinstance(demo_id, str) or not DEMO_ID_RE.match(demo_id):
+        problems.append(ManifestProblem(
+            file, "id", f"{demo_id!r} is not a valid demo id",
+            'use 2–48 lower-case letters, digits and dashes, e.g. id = "my-demo"'))
+        demo_id = ""
+    pack_version = data.get("version", "1.0.0")
+    if not isinstance(pack_version, str) or not pack_version.strip():
+        problems.append(ManifestProblem(file, "version", "must be text", 'e.g. version = "1.0.0"'))
+        pack_version = "1.0.0"
+    task = data.get("task")
+    if task not in TASKS:
+        problems.append(ManifestProblem(
+            file, "task", f"{task!r} is not a task this kiosk knows",
+            f"use one of: {', '.join(TASKS)}"))
+        task = ""
+    thumbnail = data.get("thumbnail")
+    if thumbnail is not None and not isinstance(thumbnail, str):
+        problems.append(ManifestProblem(
+            file, "thumbnail", "must be a file name", 'e.g. thumbnail = "thumbnail.png"'))
+        thumbnail = None
+    order = data.get("order", 100)
+    if not isinstance(order, int) or isinstance(order, bool):
+        problems.append(ManifestProblem(file, "order", "must be a whole number", "e.g. order = 10"))
+        order = 100
+    needs_camera = data.get("needs_camera", True)
+    if not isinstance(needs_camera, bool):
+        problems.append(ManifestProblem(
+            file, "needs_camera", "must be true or false", "e.g. needs_camera = true"))
+        needs_camera = True
+    params = data.get("params", {})
+    if not isinstance(params, dict):
+        problems.append(ManifestProblem(
+            file, "[params]", "must be a table", "write the task's settings under [params]"))
+        params = {}
+    manifest = Manifest(
+        id=str(demo_id),
+        version=str(pack_version),
+        task=str(task),
+        title=_text(data, "title", file, problems),
+        subtitle=_text(data, "subtitle", file, problems),
+        how_it_works=_text(data, "how_it_works", file, problems),
+        models=_models(data, file, problems),
+        params=dict(params),
+        thumbnail=thumbnail,
+        order=order,
+        needs_camera=needs_camera,
+        folder=folder,
+    )
+    return (None if problems else manifest), problems
+
+
+def load_manifest(folder: Path) -> tuple[Manifest | None, list[ManifestProblem]]:
+    """Read ``folder/demo.toml``; never raises for a broken or missing file."""
+    path = folder / MANIFEST_NAME
+    file = f"{folder.name}/{MANIFEST_NAME}"
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, [ManifestProblem(
+            file, "", "not found", f"add a {MANIFEST_NAME} to the demo folder")]
+    except OSError as exc:
+        return None, [ManifestProblem(
+            file, "", f"cannot be read ({exc.strerror})", "check the file's permissions")]
+    if len(raw) > 256 * 1024:
+        return None, [ManifestProblem(
+            file, "", "is larger than 256 KiB", "a manifest holds settings only; shorten it")]
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, [ManifestProblem(file, "", "is not UTF-8 text", "save it as UTF-8")]
+    except tomllib.TOMLDecodeError as exc:
+        return None, [ManifestProblem(
+            file, "", f"is not valid TOML ({exc})", "fix the syntax at the position named")]
+    return parse_manifest(data, file, folder)

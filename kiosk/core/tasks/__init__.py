@@ -1,0 +1,1 @@
+"""Pre- and post-processing of the task types the kiosk knows (no Qt, no onnxruntime)."""

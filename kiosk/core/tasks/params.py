@@ -1,0 +1,86 @@
+"""Reading a task's ``[params]`` table: typed fields, defaults, and problems with fixes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kiosk.core.manifest import ManifestProblem
+
+
+class ParamReader:
+    """Pulls typed values out of ``[params]``, collecting problems instead of raising."""
+
+    def __init__(self, params: Mapping[str, Any], file: str) -> None:
+        self._params = params
+        self._file = file
+        self._seen: set[str] = set()
+        self.problems: list[ManifestProblem] = []
+
+    def _bad(self, key: str, message: str, fix: str) -> None:
+        self.problems.append(ManifestProblem(self._file, f"params.{key}", message, fix))
+
+    def text(self, key: str, default: str, choices: tuple[str, ...] | None = None) -> str:
+        """A string field, optionally one of ``choices``."""
+        self._seen.add(key)
+        value = self._params.get(key, default)
+        if not isinstance(value, str) or (choices is not None and value not in choices):
+            allowed = f"one of {', '.join(choices)}" if choices else "text"
+            self._bad(key, f"{value!r} is not allowed", f"use {allowed}")
+            return default
+        return value
+
+    def optional_text(self, key: str) -> str | None:
+        """A string field that may be absent."""
+        self._seen.add(key)
+        value = self._params.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self._bad(key, "must be text", f'e.g. {key} = "…"')
+            return None
+        return value
+
+    def number(self, key: str, default: float, low: float, high: float) -> float:
+        """A number within ``[low, high]``."""
+        self._seen.add(key)
+        value = self._params.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            self._bad(key, f"{value!r} is out of range", f"use a number from {low} to {high}")
+            return default
+        return float(value)
+
+    def integer(self, key: str, default: int, low: int, high: int) -> int:
+        """A whole number within ``[low, high]``."""
+        self._seen.add(key)
+        value = self._params.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self._bad(key, f"{value!r} is not allowed", f"use a whole number from {low} to {high}")
+            return default
+        return value
+
+    def numbers(
+        self, key: str, default: tuple[float, ...], count: int, low: float, high: float
+    ) -> tuple[float, ...]:
+        """A list of exactly ``count`` numbers, each within ``[low, high]``."""
+        self._seen.add(key)
+        value = self._params.get(key, list(default))
+        if (
+            not isinstance(value, list)
+            or len(value) != count
+            or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) and low <= v <= high
+                for v in value
+            )
+        ):
+            self._bad(key, f"{value!r} is not allowed",
+                      f"use a list of {count} numbers from {low} to {high}")
+            return default
+        return tuple(float(v) for v in value)
+
+    def finish(self) -> list[ManifestProblem]:
+        """Report unknown keys (typos must not pass silently) and return all problems."""
+        for extra in sorted(set(self._params) - self._seen):
+            self._bad(extra, "unknown key",
+                      f"remove it or check its spelling (known: {', '.join(sorted(self._seen))})")
+        return self.problems

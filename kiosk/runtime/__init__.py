@@ -1,0 +1,1 @@
+"""Blocking work without widgets: frame sources, model sessions, pipeline, storage."""

@@ -1,0 +1,119 @@
+"""The demo registry: finds demo folders, checks them, and loads their runners.
+
+Discovery never raises: a broken demo becomes a :class:`DemoEntry` in state ``error``
+with every reason, shown disabled to staff, while the other demos keep working.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.core.manifest import MANIFEST_NAME, Manifest, load_manifest
+from kiosk.core.paths import models_dir
+from kiosk.runtime.onnx_model import ModelLoadError, check_sha256
+from kiosk.runtime.pipeline import TaskRunner
+from kiosk.runtime.tasks import TASK_KINDS
+
+log = logging.getLogger(__name__)
+
+
+class DemoState(enum.Enum):
+    """Whether a demo can be shown to visitors."""
+
+    READY = "ready"
+    ERROR = "error"
+
+
+@dataclass
+class DemoEntry:
+    """A demo folder and what the kiosk found in it."""
+
+    folder: Path
+    manifest: Manifest | None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        """The manifest id, or the folder name for a manifest that did not parse."""
+        return self.manifest.id if self.manifest else self.folder.name
+
+    @property
+    def state(self) -> DemoState:
+        """``READY`` when nothing is wrong."""
+        return DemoState.READY if self.manifest and not self.problems else DemoState.ERROR
+
+    def model_path(self, name: str) -> Path:
+        """Where model ``name`` lives: in the demo folder, else among the built-in models."""
+        assert self.manifest is not None
+        file = self.manifest.models[name].file
+        local = self.folder / file
+        return local if local.is_file() else models_dir() / file
+
+    def thumbnail_path(self) -> Path | None:
+        """The tile picture, if the demo has one."""
+        if self.manifest and self.manifest.thumbnail:
+            p = self.folder / self.manifest.thumbnail
+            return p if p.is_file() else None
+        return None
+
+
+def check_demo(folder: Path) -> DemoEntry:
+    """Parse and statically check one demo folder (no model is loaded)."""
+    manifest, problems = load_manifest(folder)
+    entry = DemoEntry(folder, manifest, [str(p) for p in problems])
+    if manifest is None:
+        return entry
+    kind = TASK_KINDS.get(manifest.task)
+    if kind is None:
+        entry.problems.append(
+            f"{folder.name}/{MANIFEST_NAME}: task: {manifest.task!r} is not supported by this "
+            "version of the kiosk — update the kiosk or choose a supported task")
+    else:
+        entry.problems += [str(p) for p in kind.check(manifest)]
+    for name in manifest.models:
+        if not entry.model_path(name).is_file():
+            entry.problems.append(
+                f"{folder.name}: model {manifest.models[name].file} not found — put it next to "
+                f"{MANIFEST_NAME}")
+    if manifest.thumbnail and entry.thumbnail_path() is None:
+        entry.problems.append(
+            f"{folder.name}/{MANIFEST_NAME}: thumbnail: {manifest.thumbnail} not found — add the "
+            "picture or remove the line")
+    return entry
+
+
+def discover(dirs: Sequence[Path]) -> list[DemoEntry]:
+    """Every demo folder in ``dirs`` (in order; a later id does not replace an earlier one)."""
+    entries: list[DemoEntry] = []
+    seen: set[str] = set()
+    for root in dirs:
+        if not root.is_dir():
+            continue
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            if not (folder / MANIFEST_NAME).exists():
+                continue
+            entry = check_demo(folder)
+            if entry.id in seen:
+                entry.problems.append(f"{folder}: id {entry.id!r} is used twice — rename one")
+                entry.manifest = None
+            seen.add(entry.id)
+            if entry.problems:
+                log.warning("demo %s is disabled: %s", entry.id, "; ".join(entry.problems))
+            entries.append(entry)
+    entries.sort(key=lambda e: (e.manifest.order if e.manifest else 10_000, e.id))
+    return entries
+
+
+def load_runner(entry: DemoEntry, verify: bool = True) -> TaskRunner:
+    """Load a ready demo's models (blocking). Raises :class:`ModelLoadError` for staff."""
+    if entry.manifest is None or entry.problems:
+        raise ModelLoadError(f"Demo {entry.id} is not ready: {'; '.join(entry.problems)}")
+    if verify:
+        for name, ref in entry.manifest.models.items():
+            check_sha256(entry.model_path(name), ref.sha256)
+    kind = TASK_KINDS[entry.manifest.task]
+    return kind.build(entry.manifest, entry.model_path)

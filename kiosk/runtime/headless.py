@@ -1,0 +1,154 @@
+"""Headless runs of a demo's real pipeline code: ``run-demo`` and ``self-test``."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.core.paths import assets_dir, sample_media_dir
+from kiosk.runtime.demos import DemoEntry, DemoState, load_runner
+from kiosk.runtime.sources import (
+    FrameSource,
+    ImageFolderSource,
+    VideoFileSource,
+    image_files,
+    load_image,
+    open_source,
+)
+from kiosk.runtime.tasks import result_json
+
+
+class UnknownDemoError(Exception):
+    """No demo has the requested id."""
+
+
+def find_demo(entries: list[DemoEntry], demo_id: str) -> DemoEntry:
+    """The entry with ``demo_id``, or :class:`UnknownDemoError` naming the known ids."""
+    for entry in entries:
+        if entry.id == demo_id:
+            return entry
+    known = ", ".join(e.id for e in entries) or "(none)"
+    raise UnknownDemoError(f"Unknown demo {demo_id!r}: known demos are {known}.")
+
+
+def open_offline_source(spec: str) -> tuple[FrameSource, int]:
+    """A source for a headless run and its natural frame count (images once each)."""
+    path = Path(spec)
+    if path.is_dir():
+        src = ImageFolderSource.from_folder(path, seconds_per_image=1.0, fps=1.0)
+        return src, len(src.images)
+    source = open_source(spec)
+    if isinstance(source, VideoFileSource):
+        source.loop = False
+        return source, 100
+    return source, 1
+
+
+def run_frames(entry: DemoEntry, source: FrameSource, frames: int) -> Iterator[dict[str, Any]]:
+    """Process up to ``frames`` frames one after another; yield one JSON object each."""
+    runner = load_runner(entry)
+    for n in range(frames):
+        image = source.read()
+        if image is None:
+            break
+        t0 = time.perf_counter()
+        output, timings = runner.process(image)
+        timings = dict(timings, total=round((time.perf_counter() - t0) * 1000.0, 3))
+        yield {
+            "demo": entry.id,
+            "frame": n,
+            "source": source.description,
+            "width": int(image.shape[1]),
+            "height": int(image.shape[0]),
+            "result": result_json(output),
+            "timings_ms": timings,
+        }
+
+
+@dataclass
+class Check:
+    """One self-test line."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"name": self.name, "ok": self.ok, "detail": self.detail, **self.data}
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_finite(v) for v in value)
+    return True
+
+
+def sanity_problems(task: str, output: Any) -> list[str]:
+    """What is wrong with a task's JSON output (empty when it looks sane)."""
+    problems: list[str] = []
+    if not _finite(output):
+        problems.append("output holds NaN or infinity")
+    if task == "classification":
+        top = output.get("top", []) if isinstance(output, dict) else []
+        scores = [g.get("score", -1) for g in top]
+        if not top:
+            problems.append("no classes returned")
+        if any(not 0.0 <= s <= 1.0 for s in scores):
+            problems.append(f"scores outside 0..1: {scores}")
+        if scores != sorted(scores, reverse=True):
+            problems.append("classes are not sorted by score")
+        if sum(scores) > 1.0001:
+            problems.append("top-k scores add up to more than 1")
+        if any(not g.get("label_en") or not g.get("label_de") for g in top):
+            problems.append("a class has no English or German label")
+    return problems
+
+
+def self_test(entries: list[DemoEntry]) -> list[Check]:
+    """Load every demo and run it on the bundled sample media."""
+    checks: list[Check] = []
+    fonts = sorted((assets_dir() / "fonts").glob("*.otf"))
+    checks.append(Check("assets.fonts", bool(fonts), f"{len(fonts)} font files"))
+    samples = image_files(sample_media_dir()) if sample_media_dir().is_dir() else []
+    images = [img for img in (load_image(p) for p in samples) if img is not None]
+    checks.append(Check("assets.sample_media", bool(images), f"{len(images)} sample photos"))
+    if not entries:
+        checks.append(Check("demos", False, "no demos found"))
+    for entry in entries:
+        name = f"demo.{entry.id}"
+        if entry.state is not DemoState.READY or entry.manifest is None:
+            checks.append(Check(name, False, "; ".join(entry.problems)))
+            continue
+        try:
+            t0 = time.perf_counter()
+            runner = load_runner(entry)
+            load_ms = (time.perf_counter() - t0) * 1000
+            problems: list[str] = []
+            times: list[float] = []
+            for img in images:
+                t1 = time.perf_counter()
+                output, _ = runner.process(img)
+                times.append((time.perf_counter() - t1) * 1000)
+                data = result_json(output)
+                json.dumps(data)
+                problems += sanity_problems(entry.manifest.task, data)
+        except Exception as exc:  # self-test reports; it never crashes
+            checks.append(Check(name, False, f"{type(exc).__name__}: {exc}"))
+            continue
+        detail = "; ".join(sorted(set(problems))) or f"{len(times)} sample frames processed"
+        checks.append(Check(name, not problems and bool(times), detail, {
+            "load_ms": round(load_ms, 1),
+            "frame_ms_max": round(max(times), 2) if times else None,
+        }))
+    return checks

@@ -1,0 +1,230 @@
+"""The live pipeline: capture thread → newest-frame slot → inference worker → callbacks.
+
+Nothing here blocks its caller: :meth:`Pipeline.start` launches two daemon threads and
+returns. The capture thread paces file sources at their frame rate, mirrors camera
+pictures, and survives a source that disappears (it retries every few seconds). The
+worker always takes the newest frame; older ones are dropped and counted. Callbacks run
+on these threads: the UI layer hops them onto the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from kiosk.runtime.latest import LatestSlot
+from kiosk.runtime.sources import FrameSource, SourceError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One captured picture with the time it was taken (``time.perf_counter``)."""
+
+    image: np.ndarray
+    seq: int
+    t_capture: float
+
+
+@dataclass(frozen=True)
+class Result:
+    """A task's output for one frame, with per-stage timings in ms."""
+
+    seq: int
+    t_capture: float
+    t_done: float
+    output: Any  # a core result object with ``to_json()``
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def latency_ms(self) -> float:
+        """Capture → result, measured."""
+        return (self.t_done - self.t_capture) * 1000.0
+
+
+class TaskRunner(Protocol):
+    """A demo's processing for one frame; must be safe to call from one worker thread."""
+
+    def process(self, rgb: np.ndarray) -> tuple[Any, dict[str, float]]: ...
+
+
+class Status:
+    """Source states reported through ``on_status``."""
+
+    RUNNING = "running"
+    LOST = "lost"  # a source that worked stopped delivering; retrying
+    STOPPED = "stopped"
+
+
+@dataclass
+class PipelineStats:
+    """Counters for the benchmark and the staff health view."""
+
+    captured: int = 0
+    processed: int = 0
+    errors: int = 0
+    reconnects: int = 0
+    model_ms: list[float] = field(default_factory=list)
+    latency_ms: list[float] = field(default_factory=list)
+
+
+class Pipeline:
+    """Runs one demo's capture and inference threads."""
+
+    def __init__(
+        self,
+        source: FrameSource,
+        runner: TaskRunner | None,
+        *,
+        reopen: Callable[[], FrameSource] | None = None,
+        on_frame: Callable[[Frame], None] | None = None,
+        on_result: Callable[[Result], None] | None = None,
+        on_status: Callable[[str], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        mirror: bool = False,
+        throttle: bool = True,
+        retry_seconds: float = 3.0,
+        keep_samples: bool = False,
+    ) -> None:
+        self._source = source
+        self._runner = runner
+        self._reopen = reopen
+        self._on_frame = on_frame
+        self._on_result = on_result
+        self._on_status = on_status
+        self._on_error = on_error
+        self.mirror = mirror
+        self._throttle = throttle
+        self._retry = retry_seconds
+        self._keep = keep_samples
+        self._slot: LatestSlot[Frame] = LatestSlot()
+        self._stop = threading.Event()
+        self._paused = threading.Event()
+        self.stats = PipelineStats()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def dropped(self) -> int:
+        """Frames the worker never saw because a newer one replaced them."""
+        return self._slot.dropped
+
+    def start(self) -> None:
+        """Start capturing (and inferring, when there is a runner)."""
+        cap = threading.Thread(target=self._capture_loop, name="kiosk-capture", daemon=True)
+        self._threads = [cap]
+        if self._runner is not None:
+            self._threads.append(
+                threading.Thread(target=self._infer_loop, name="kiosk-infer", daemon=True))
+        for t in self._threads:
+            t.start()
+
+    def set_runner(self, runner: TaskRunner | None) -> None:
+        """Swap the task (e.g. freeze/unfreeze); takes effect with the next frame."""
+        self._runner = runner
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop both threads and close the source; safe to call twice."""
+        self._stop.set()
+        self._slot.close()
+        for t in self._threads:
+            if t is not threading.current_thread():
+                t.join(timeout)
+        self._threads = []
+
+    def _status(self, status: str) -> None:
+        if self._on_status is not None:
+            self._on_status(status)
+
+    def _capture_loop(self) -> None:
+        source: FrameSource | None = self._source
+        seq = 0
+        next_t = time.perf_counter()
+        self._status(Status.RUNNING)
+        try:
+            while not self._stop.is_set():
+                if source is None:
+                    source = self._reconnect()
+                    if source is None:
+                        continue
+                    self._status(Status.RUNNING)
+                    next_t = time.perf_counter()
+                try:
+                    image = source.read()
+                except Exception:  # a driver error is a lost camera, not a crash
+                    log.exception("reading from %s failed", source.description)
+                    image = None
+                if image is None:
+                    log.warning("%s stopped delivering frames", source.description)
+                    self._close(source)
+                    source = None
+                    self._status(Status.LOST)
+                    continue
+                if self._throttle and not source.live:
+                    next_t += 1.0 / source.fps
+                    delay = next_t - time.perf_counter()
+                    if delay > 0:
+                        if self._stop.wait(delay):
+                            break
+                    elif delay < -0.5:
+                        next_t = time.perf_counter()  # fell far behind: do not burst
+                if self.mirror:
+                    image = image[:, ::-1]
+                seq += 1
+                frame = Frame(np.ascontiguousarray(image), seq, time.perf_counter())
+                self.stats.captured += 1
+                if self._runner is not None:
+                    self._slot.put(frame)
+                if self._on_frame is not None:
+                    self._on_frame(frame)
+        finally:
+            if source is not None:
+                self._close(source)
+            self._status(Status.STOPPED)
+
+    def _close(self, source: FrameSource) -> None:
+        try:
+            source.close()
+        except Exception:
+            log.exception("closing %s failed", source.description)
+
+    def _reconnect(self) -> FrameSource | None:
+        if self._stop.wait(self._retry) or self._reopen is None:
+            return None
+        try:
+            source = self._reopen()
+        except SourceError as exc:
+            log.info("still no source: %s", exc)
+            return None
+        self.stats.reconnects += 1
+        log.info("source back: %s", source.description)
+        return source
+
+    def _infer_loop(self) -> None:
+        while not self._stop.is_set():
+            frame = self._slot.take(timeout=0.5)
+            runner = self._runner
+            if frame is None or runner is None:
+                continue
+            try:
+                output, timings = runner.process(frame.image)
+            except Exception as exc:
+                self.stats.errors += 1
+                log.exception("demo processing failed on frame %d", frame.seq)
+                if self._on_error is not None:
+                    self._on_error(exc)
+                continue
+            result = Result(frame.seq, frame.t_capture, time.perf_counter(), output, timings)
+            self.stats.processed += 1
+            if self._keep:
+                self.stats.latency_ms.append(result.latency_ms)
+                if "model" in timings:
+                    self.stats.model_ms.append(timings["model"])
+            if self._on_result is not None:
+                self._on_result(result)

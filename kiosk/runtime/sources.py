@@ -1,0 +1,239 @@
+"""Frame sources: a USB camera, a looping video file, an image folder, bundled samples.
+
+Every source yields RGB uint8 frames. Opening a source that cannot work raises
+:class:`SourceError` with a one-line message meant for staff; reading returns ``None``
+when a live source stops delivering (the capture thread then retries).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import cv2 as cv2_module
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mjpeg", ".mjpg"}
+MAX_SIDE = 1280  # larger stills are shrunk once on load: a kiosk shows ~640×480 anyway
+
+
+class SourceError(Exception):
+    """A source cannot be opened or used; the message is a full sentence for staff."""
+
+
+def _cv2() -> cv2_module:
+    import cv2
+
+    return cv2
+
+
+class FrameSource(Protocol):
+    """Anything that yields frames."""
+
+    fps: float
+    live: bool  # a live camera paces itself; files are paced by the capture thread
+    description: str
+
+    def read(self) -> np.ndarray | None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class CameraSource:
+    """A camera by device index (USB webcam, built-in camera)."""
+
+    index: int
+    width: int = 640
+    height: int = 480
+    fps: float = 30.0
+    live: bool = True
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        cv2 = _cv2()
+        self.description = f"camera {self.index}"
+        self._cap = cv2.VideoCapture(self.index)
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise SourceError(
+                f"Camera {self.index} is not available: check the cable, or choose another "
+                "camera with --camera (0, 1, …), a video file or an image folder.")
+        self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
+        self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
+        reported = self._cap.get(cv2.CAP_PROP_FPS)
+        if reported and 1 <= reported <= 120:
+            self.fps = float(reported)
+
+    def read(self) -> np.ndarray | None:
+        ok, frame = self._cap.read()
+        if not ok or frame is None:
+            return None
+        return np.ascontiguousarray(frame[:, :, ::-1])
+
+    def close(self) -> None:
+        self._cap.release()
+
+
+class VideoFileSource:
+    """A video file that loops forever, like a showroom screen would play it."""
+
+    live = False
+
+    def __init__(self, path: Path, loop: bool = True) -> None:
+        cv2 = _cv2()
+        self.path = path
+        self.loop = loop
+        self.description = f"video {path.name}"
+        self._cap = cv2.VideoCapture(str(path))
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise SourceError(f"Video {path} cannot be opened: is it a video file OpenCV reads?")
+        fps = self._cap.get(cv2.CAP_PROP_FPS)
+        self.fps = float(fps) if fps and 1 <= fps <= 240 else 30.0
+        ok, first = self._cap.read()
+        if not ok or first is None:
+            self._cap.release()
+            raise SourceError(f"Video {path} has no readable frames.")
+        self._pending: np.ndarray | None = first
+
+    def read(self) -> np.ndarray | None:
+        if self._pending is not None:
+            frame, self._pending = self._pending, None
+        else:
+            ok, frame = self._cap.read()
+            if not ok or frame is None:
+                if not self.loop:
+                    return None
+                self._cap.set(_cv2().CAP_PROP_POS_FRAMES, 0)
+                ok, frame = self._cap.read()
+                if not ok or frame is None:
+                    return None
+        return np.ascontiguousarray(frame[:, :, ::-1])
+
+    def close(self) -> None:
+        self._cap.release()
+
+
+def load_image(path: Path) -> np.ndarray | None:
+    """An image file as RGB uint8 (at most :data:`MAX_SIDE` px), or ``None`` if unreadable."""
+    cv2 = _cv2()
+    data = np.fromfile(str(path), dtype=np.uint8) if path.is_file() else None
+    if data is None or data.size == 0:
+        return None
+    img = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if img is None:
+        return None
+    h, w = img.shape[:2]
+    if max(h, w) > MAX_SIDE:
+        s = MAX_SIDE / max(h, w)
+        img = cv2.resize(img, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(img[:, :, ::-1])
+
+
+def image_files(folder: Path) -> list[Path]:
+    """Image files directly in ``folder``, sorted by name."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
+class ImageFolderSource:
+    """A slideshow of still images; with ``animate`` a slow pan and zoom keeps it alive."""
+
+    live = False
+
+    def __init__(
+        self, paths: list[Path], seconds_per_image: float = 6.0, fps: float = 15.0,
+        animate: bool = False, size: tuple[int, int] = (640, 480), description: str = "",
+    ) -> None:
+        self.images = [img for img in (load_image(p) for p in paths) if img is not None]
+        if not self.images:
+            names = ", ".join(p.name for p in paths[:3]) or "(none)"
+            raise SourceError(f"No readable image among: {names}.")
+        self.fps = fps
+        self.animate = animate
+        self.size = size
+        self.frames_per_image = max(1, round(seconds_per_image * fps))
+        self.description = description or f"{len(self.images)} image(s)"
+        self._n = 0
+
+    @classmethod
+    def from_folder(cls, folder: Path, **kwargs: object) -> ImageFolderSource:
+        """All images in ``folder``; :class:`SourceError` if there are none."""
+        try:
+            files = image_files(folder)
+        except OSError as exc:
+            raise SourceError(f"Folder {folder} cannot be read ({exc.strerror}).") from exc
+        if not files:
+            raise SourceError(
+                f"Folder {folder} holds no images (.jpg, .png, …): add some or pick another.")
+        return cls(files, description=f"image folder {folder.name}", **kwargs)  # type: ignore[arg-type]
+
+    def read(self) -> np.ndarray | None:
+        i, k = divmod(self._n, self.frames_per_image)
+        self._n += 1
+        img = self.images[i % len(self.images)]
+        if not self.animate:
+            return img
+        return _ken_burns(img, k / self.frames_per_image, self.size, seed=i)
+
+    def close(self) -> None:
+        self.images = []
+
+
+def _ken_burns(img: np.ndarray, t: float, size: tuple[int, int], seed: int) -> np.ndarray:
+    """A gentle zoom and pan over ``img`` at progress ``t`` in [0, 1], output ``size`` (w, h)."""
+    cv2 = _cv2()
+    out_w, out_h = size
+    h, w = img.shape[:2]
+    base = max(out_w / w, out_h / h)  # cover the output
+    zoom = base * (1.04 + 0.10 * (0.5 - 0.5 * math.cos(math.pi * t)))
+    direction = -1.0 if seed % 2 else 1.0
+    # pan across the slack left by the zoom, easing in and out
+    slack_x, slack_y = w * zoom - out_w, h * zoom - out_h
+    ease = 0.5 - 0.5 * math.cos(math.pi * t)
+    px = slack_x * (0.5 + direction * (ease - 0.5) * 0.8)
+    py = slack_y * (0.5 - direction * (ease - 0.5) * 0.4)
+    m = np.array([[zoom, 0.0, -px], [0.0, zoom, -py]], dtype=np.float64)
+    return cv2.warpAffine(img, m, (out_w, out_h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REFLECT)
+
+
+def open_source(spec: str) -> FrameSource:
+    """A source from a command-line spec: a camera index, a video, an image or a folder."""
+    spec = spec.strip()
+    if spec.isdigit():
+        return CameraSource(int(spec))
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise SourceError(f"Source {spec} does not exist: give a camera index, a video file, "
+                          "an image file or an image folder.")
+    if path.is_dir():
+        return ImageFolderSource.from_folder(path)
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        src = ImageFolderSource([path], description=f"image {path.name}")
+        return src
+    try:
+        return VideoFileSource(path)
+    except SourceError:
+        if suffix in VIDEO_SUFFIXES:
+            raise
+        raise SourceError(f"Source {path} is neither an image nor a video OpenCV can read.") from None
+
+
+def open_sample_source() -> FrameSource:
+    """The bundled sample photos, animated: used when no camera works."""
+    from kiosk.core.paths import sample_media_dir
+
+    folder = sample_media_dir()
+    src = ImageFolderSource.from_folder(folder, fps=30.0, animate=True, seconds_per_image=8.0)
+    src.description = "sample media"
+    return src

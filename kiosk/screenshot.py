@@ -1,0 +1,76 @@
+"""``kiosk screenshot``: render one screen offscreen into a PNG, as a visitor would see it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from kiosk.core.i18n import Lang
+from kiosk.core.paths import data_dir
+
+
+def _parse_size(size: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"--size {size!r} must look like 1920x1080") from None
+    if not (320 <= w <= 7680 and 240 <= h <= 4320):
+        raise ValueError(f"--size {size!r} is out of range")
+    return w, h
+
+
+def take_screenshot(
+    screen: str, lang: Lang, out: Path, size: str = "1920x1080", source: str | None = None,
+    state_dir: str | None = None, results: int = 12, timeout: float = 30.0,
+) -> None:
+    """Render ``screen`` (attract, home or demo:ID) in ``lang`` and save it to ``out``."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.app import RunnerCache, demo_dirs, source_chooser
+    from kiosk.runtime.demos import discover
+    from kiosk.ui.controller import KioskController
+    from kiosk.ui.main_window import KioskWindow
+    from kiosk.ui.theme import apply_theme
+
+    width, height = _parse_size(size)
+    if screen not in ("attract", "home") and not screen.startswith("demo:"):
+        raise ValueError(f"--screen {screen!r}: use attract, home or demo:ID")
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    apply_theme(app)
+    entries = discover(demo_dirs(data_dir(state_dir)))
+    demo_id = screen.split(":", 1)[1] if screen.startswith("demo:") else None
+    if demo_id is not None and all(e.id != demo_id for e in entries):
+        known = ", ".join(e.id for e in entries) or "(none)"
+        raise ValueError(f"Unknown demo {demo_id!r}: known demos are {known}.")
+    window = KioskWindow(lang)
+    chooser = source_chooser(source, mirror=False)
+    controller = KioskController(window, entries, RunnerCache(), chooser,  # type: ignore[arg-type]
+                                 lang=lang)
+    window.resize(width, height)
+    window.show()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    async def shoot() -> None:
+        await asyncio.sleep(0.3)  # a few animation frames on the attract screen
+        if screen != "attract":
+            controller.activity()
+        if demo_id is not None:
+            controller.open_demo(demo_id)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if window.demo.results_shown >= results or window.demo.status == "failed":
+                    break
+                await asyncio.sleep(0.05)
+            window.demo.panel.settle()
+        await asyncio.sleep(0.1)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(out)):
+            raise RuntimeError(f"cannot write {out}")
+        controller.shutdown()
+
+    with loop:
+        loop.run_until_complete(shoot())

@@ -1,0 +1,258 @@
+"""Drives the visitor flow: screens, idle reset, language, and each demo's pipeline.
+
+Blocking work (loading a model, opening a camera, stopping threads) runs in executors
+awaited from coroutines on the qasync loop, so the GUI thread only ever paints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from kiosk.core.i18n import DEFAULT_LANG, Lang, parse_lang
+from kiosk.core.session import Screen, SessionEvent, VisitorSession
+from kiosk.runtime.demos import DemoEntry, DemoState
+from kiosk.runtime.pipeline import Pipeline, Status, TaskRunner
+from kiosk.runtime.sources import FrameSource
+from kiosk.ui.bridge import PipelineBridge
+from kiosk.ui.demo_view import DemoInfo
+from kiosk.ui.home import TileInfo
+from kiosk.ui.main_window import KioskWindow
+from kiosk.ui.panels import make_panel
+
+log = logging.getLogger(__name__)
+
+FAILURES_BEFORE_GIVING_UP = 3  # consecutive frames whose processing raised
+
+
+@dataclass
+class SourceChoice:
+    """The picture source a demo gets, and how to get it back if it disappears."""
+
+    source: FrameSource
+    reopen: Callable[[], FrameSource] | None
+    no_camera: bool
+    mirror: bool
+
+
+class KioskController(QObject):
+    """The one place that knows the visitor flow."""
+
+    def __init__(
+        self,
+        window: KioskWindow,
+        entries: list[DemoEntry],
+        load_runner: Callable[[DemoEntry], TaskRunner],
+        open_source: Callable[[], SourceChoice],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        idle_timeout: float = 90.0,
+        idle_warning: float = 15.0,
+        lang: Lang = DEFAULT_LANG,
+        event_sink: Callable[[SessionEvent], None] | None = None,
+        tick_ms: int = 250,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.entries = entries
+        self._load_runner = load_runner
+        self._open_source = open_source
+        self.clock = clock
+        self.default_lang = lang
+        self.lang: Lang = lang
+        self.session = VisitorSession(idle_timeout, idle_warning)
+        self._sink = event_sink
+        self.bridge = PipelineBridge(self)
+        self.pipeline: Pipeline | None = None
+        self._generation = 0
+        self._stopping: asyncio.Future[Any] | None = None
+        self._failures = 0
+        self.open_task: asyncio.Future[None] | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(tick_ms)
+        self.timer.timeout.connect(self.tick)
+
+        window.attract.touched.connect(self.activity)
+        window.home.demo_chosen.connect(self.open_demo)
+        window.home.done.connect(self.finish)
+        window.home.language_changed.connect(self.set_lang)
+        window.demo.back.connect(self.back_home)
+        window.demo.language_changed.connect(self.set_lang)
+        window.idle.still_here.connect(self.activity)
+        self.bridge.frame_ready.connect(self._on_frame)
+        self.bridge.result_ready.connect(self._on_result)
+        self.bridge.status_changed.connect(self._on_status)
+        self.bridge.failed.connect(self._on_failure)
+        window.home.set_demos(self.tiles())
+        window.set_lang(lang)
+        window.show_screen(Screen.ATTRACT)
+
+    # -- wiring ------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Begin watching for touches and idleness."""
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self.timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
+            self.activity()
+        return False
+
+    def tiles(self) -> list[TileInfo]:
+        """Tiles for the demos visitors may use (broken ones are for staff eyes only)."""
+        return [
+            TileInfo(e.id, e.manifest.title, e.manifest.subtitle, e.thumbnail_path())
+            for e in self.entries
+            if e.state is DemoState.READY and e.manifest is not None
+        ]
+
+    def _emit(self, events: list[SessionEvent]) -> None:
+        for event in events:
+            log.debug("session event %s", event)
+            if self._sink is not None:
+                self._sink(event)
+
+    # -- visitor actions -------------------------------------------------------------------------
+    def activity(self) -> None:
+        """Someone touched the screen."""
+        events = self.session.touch(self.clock())
+        self._emit(events)
+        self.window.idle.hide()
+        if self.window.current_screen() is Screen.ATTRACT and self.session.screen is Screen.HOME:
+            self.window.show_screen(Screen.HOME)
+
+    def open_demo(self, demo_id: str) -> None:
+        """Show demo ``demo_id`` and start its pipeline in the background."""
+        entry = next((e for e in self.entries if e.id == demo_id), None)
+        if entry is None or entry.manifest is None:
+            log.warning("no demo %s", demo_id)
+            return
+        self._emit(self.session.open_demo(demo_id, self.clock()))
+        m = entry.manifest
+        self.window.demo.open(DemoInfo(m.id, m.title, m.how_it_works), make_panel(m.task, self.lang))
+        self.window.demo.set_no_camera(False)
+        self.window.show_screen(Screen.DEMO)
+        self._failures = 0
+        self._generation += 1
+        self.open_task = asyncio.ensure_future(self._start_pipeline(entry, self._generation))
+
+    def back_home(self) -> None:
+        """From a demo back to the tiles."""
+        self._stop_pipeline()
+        self._emit(self.session.close_demo(self.clock()))
+        self.window.demo.close_demo()
+        self.window.show_screen(Screen.HOME)
+
+    def finish(self) -> None:
+        """The visitor pressed "done"."""
+        self._reset("done")
+
+    def set_lang(self, lang: str) -> None:
+        """Switch every visitor text."""
+        new = parse_lang(lang)
+        if new == self.lang:
+            return
+        self.lang = new
+        self.window.set_lang(new)
+        if self.session.session_id is not None:
+            self._emit([SessionEvent("language_change", self.session.session_id,
+                                     self.session.demo_id, {"lang": new})])
+
+    def tick(self) -> None:
+        """Idle bookkeeping; called by the timer (tests call it with a fake clock)."""
+        now = self.clock()
+        if self.session.screen is Screen.ATTRACT:
+            return
+        if self.session.seconds_left(now) <= 0:
+            self._reset("idle")
+        elif self.session.warning_visible(now):
+            self.window.idle.show_countdown(self.session.seconds_left(now), self.session.warning)
+        else:
+            self.window.idle.hide()
+
+    def _reset(self, reason: str) -> None:
+        self._stop_pipeline()
+        self._emit(self.session.end(self.clock(), reason))
+        self.window.demo.close_demo()
+        self.window.idle.hide()
+        self.lang = self.default_lang
+        self.window.set_lang(self.lang)
+        self.window.show_screen(Screen.ATTRACT)
+
+    # -- pipeline ------------------------------------------------------------------------------
+    async def _start_pipeline(self, entry: DemoEntry, generation: int) -> None:
+        loop = asyncio.get_running_loop()
+        if self._stopping is not None:
+            await self._stopping
+        try:
+            runner = await loop.run_in_executor(None, self._load_runner, entry)
+        except Exception as exc:  # every failure here is a friendly screen, never a traceback
+            log.error("demo %s cannot start: %s", entry.id, exc)
+            if generation == self._generation:
+                self.window.demo.set_status("failed")
+            return
+        if generation != self._generation:
+            return
+        assert entry.manifest is not None
+        if not entry.manifest.needs_camera:
+            self.window.demo.set_status(None)
+            return
+        choice = await loop.run_in_executor(None, self._open_source)
+        if generation != self._generation:
+            choice.source.close()
+            return
+        self.pipeline = Pipeline(
+            choice.source, runner, reopen=choice.reopen, mirror=choice.mirror,
+            on_frame=self.bridge.push_frame, on_result=self.bridge.push_result,
+            on_status=self.bridge.push_status, on_error=self.bridge.push_error,
+        )
+        self.window.demo.set_no_camera(choice.no_camera)
+        self.pipeline.start()
+
+    def _stop_pipeline(self) -> None:
+        self._generation += 1
+        pipeline, self.pipeline = self.pipeline, None
+        if pipeline is not None:
+            # Joining threads blocks; do it off the GUI thread and let the next open wait.
+            self._stopping = asyncio.get_event_loop().run_in_executor(None, pipeline.stop)
+
+    def _on_frame(self) -> None:
+        frame = self.bridge.take_frame()
+        if frame is not None and self.pipeline is not None:
+            self.window.demo.show_frame(frame.image)
+
+    def _on_result(self) -> None:
+        result = self.bridge.take_result()
+        if result is not None and self.pipeline is not None:
+            self._failures = 0
+            self.window.demo.show_result(result)
+
+    def _on_status(self, status: str) -> None:
+        if self.pipeline is None:
+            return
+        if status == Status.LOST:
+            self.window.demo.set_status("lost")
+
+    def _on_failure(self, kind: str) -> None:
+        self._failures += 1
+        if self._failures >= FAILURES_BEFORE_GIVING_UP and self.pipeline is not None:
+            log.error("demo %s failed %d times in a row (%s); closing it",
+                      self.session.demo_id, self._failures, kind)
+            self._stop_pipeline()
+            self.window.demo.set_status("failed")
+
+    def shutdown(self) -> None:
+        """Stop threads before the application quits (blocking is fine then)."""
+        self.timer.stop()
+        pipeline, self.pipeline = self.pipeline, None
+        if pipeline is not None:
+            pipeline.stop()

@@ -1,0 +1,254 @@
+"""The demo screen: live picture with overlay, the task's result panel, "how it works"."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QPainter, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.core.i18n import Lang, Text, tr
+from kiosk.runtime.pipeline import Result
+from kiosk.ui.panels import ResultPanel
+from kiosk.ui.widgets import LanguageSwitch, VideoView
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    """The texts of the open demo."""
+
+    demo_id: str
+    title: Text
+    how_it_works: Text
+
+
+class StatusOverlay(QFrame):
+    """A friendly full-picture message (loading, camera lost, demo failed)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("Card")
+        self.setStyleSheet("QFrame#Card { background: rgba(20, 27, 51, 235); }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 40, 48, 40)
+        self.title = QLabel(self)
+        self.title.setObjectName("DemoTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setWordWrap(True)
+        self.body = QLabel(self)
+        self.body.setObjectName("BodyText")
+        self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body.setWordWrap(True)
+        layout.addWidget(self.title)
+        layout.addWidget(self.body)
+
+    def show_texts(self, title: str, body: str) -> None:
+        """Show and raise with the given texts."""
+        self.title.setText(title)
+        self.body.setText(body)
+        self.body.setVisible(bool(body))
+        self.show()
+        self.raise_()
+
+
+class DemoScreen(QWidget):
+    """One live demo."""
+
+    back = Signal()
+    language_changed = Signal(str)
+
+    STATUS_TEXTS = {
+        "loading": ("demo.loading", None),
+        "lost": ("demo.camera_lost.title", "demo.camera_lost.body"),
+        "failed": ("demo.failed.title", "demo.failed.body"),
+    }
+
+    def __init__(self, lang: Lang, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("DemoScreen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.lang = lang
+        self.info: DemoInfo | None = None
+        self.panel: ResultPanel = ResultPanel()
+        self.status: str | None = None
+        self.no_camera = False
+        self.results_shown = 0
+        self._result_times: deque[float] = deque(maxlen=30)
+        self._model_ms: deque[float] = deque(maxlen=30)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(48, 36, 48, 40)
+        outer.setSpacing(24)
+        top = QHBoxLayout()
+        self.back_button = QPushButton(self)
+        self.back_button.setObjectName("PrimaryButton")
+        self.back_button.clicked.connect(self.back)
+        top.addWidget(self.back_button)
+        top.addSpacing(24)
+        self.title = QLabel(self)
+        self.title.setObjectName("DemoTitle")
+        top.addWidget(self.title, 1)
+        self.lang_switch = LanguageSwitch(lang, self)
+        self.lang_switch.changed.connect(self.language_changed)
+        top.addWidget(self.lang_switch)
+        outer.addLayout(top)
+
+        body = QHBoxLayout()
+        body.setSpacing(32)
+        self.video_box = QWidget(self)
+        video_layout = QVBoxLayout(self.video_box)
+        video_layout.setContentsMargins(0, 0, 0, 0)
+        self.video = VideoView(self.video_box)
+        self.video.overlay = self._paint_overlay
+        video_layout.addWidget(self.video, 1)
+        self.stats = QLabel(self.video_box)
+        self.stats.setObjectName("StatsLabel")
+        video_layout.addWidget(self.stats, 0, Qt.AlignmentFlag.AlignRight)
+        self.badge = QLabel(self.video_box)
+        self.badge.setObjectName("Badge")
+        self.badge.hide()
+        self.overlay = StatusOverlay(self.video_box)
+        self.overlay.hide()
+        body.addWidget(self.video_box, 3)
+
+        side = QVBoxLayout()
+        side.setSpacing(24)
+        self.result_card = QFrame(self)
+        self.result_card.setObjectName("Card")
+        self.result_layout = QVBoxLayout(self.result_card)
+        self.result_layout.setContentsMargins(32, 28, 32, 28)
+        side.addWidget(self.result_card, 3)
+        how_card = QFrame(self)
+        how_card.setObjectName("Card")
+        how_layout = QVBoxLayout(how_card)
+        how_layout.setContentsMargins(32, 28, 32, 28)
+        self.how_title = QLabel(how_card)
+        self.how_title.setObjectName("SectionTitle")
+        self.how_text = QLabel(how_card)
+        self.how_text.setObjectName("BodyText")
+        self.how_text.setWordWrap(True)
+        self.how_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        how_layout.addWidget(self.how_title)
+        how_layout.addWidget(self.how_text, 1)
+        side.addWidget(how_card, 2)
+        self.privacy = QLabel(self)
+        self.privacy.setObjectName("SmallNote")
+        self.privacy.setWordWrap(True)
+        side.addWidget(self.privacy)
+        body.addLayout(side, 2)
+        outer.addLayout(body, 1)
+        self.set_lang(lang)
+
+    # -- content ---------------------------------------------------------------------------
+    def open(self, info: DemoInfo, panel: ResultPanel) -> None:
+        """Show ``info`` with a fresh ``panel``; the picture stays empty until frames come."""
+        self.info = info
+        self.result_layout.removeWidget(self.panel)
+        self.panel.deleteLater()
+        self.panel = panel
+        panel.setParent(self.result_card)
+        self.result_layout.addWidget(panel)
+        panel.set_lang(self.lang)
+        self.video.set_frame(None)
+        self.results_shown = 0
+        self._result_times.clear()
+        self._model_ms.clear()
+        self.stats.setText("")
+        self.set_status("loading")
+        self.set_lang(self.lang)
+
+    def close_demo(self) -> None:
+        """Drop the picture and results (nothing of the visitor stays on screen)."""
+        self.panel.reset()
+        self.video.set_frame(None)
+        self.info = None
+
+    def show_frame(self, rgb: np.ndarray) -> None:
+        """The newest camera picture."""
+        if self.status == "lost":
+            self.set_status(None)
+        self.video.set_frame(rgb)
+
+    def show_result(self, result: Result) -> None:
+        """The newest task result."""
+        if self.status == "loading":
+            self.set_status(None)
+        self.panel.set_result(result.output)
+        self.results_shown += 1
+        self._result_times.append(time.perf_counter())
+        if "model" in result.timings:
+            self._model_ms.append(result.timings["model"])
+        self._update_stats()
+        self.video.update()
+
+    def _update_stats(self) -> None:
+        if len(self._result_times) < 2 or not self._model_ms:
+            return
+        span = self._result_times[-1] - self._result_times[0]
+        fps = (len(self._result_times) - 1) / span if span > 0 else 0.0
+        ms = sorted(self._model_ms)[len(self._model_ms) // 2]
+        self.stats.setText(tr("demo.stats", self.lang).format(fps=f"{fps:.0f}", ms=f"{ms:.0f}"))
+
+    def set_status(self, status: str | None) -> None:
+        """``loading``, ``lost``, ``failed`` or ``None`` (live)."""
+        self.status = status
+        if status is None:
+            self.overlay.hide()
+            return
+        title_key, body_key = self.STATUS_TEXTS[status]
+        self.overlay.show_texts(tr(title_key, self.lang), tr(body_key, self.lang) if body_key else "")
+        self._place_overlays()
+
+    def set_no_camera(self, no_camera: bool) -> None:
+        """Show the "demo mode: no camera" badge."""
+        self.no_camera = no_camera
+        self.badge.setVisible(no_camera)
+        self._place_overlays()
+
+    def set_lang(self, lang: Lang) -> None:
+        """Switch every text to ``lang``."""
+        self.lang = lang
+        self.lang_switch.set_lang(lang)
+        self.back_button.setText("←  " + tr("demo.back", lang))
+        self.how_title.setText(tr("demo.how", lang))
+        self.privacy.setText(tr("demo.privacy", lang))
+        self.badge.setText(tr("demo.no_camera_badge", lang))
+        self.badge.adjustSize()
+        if self.info is not None:
+            self.title.setText(self.info.title.get(lang))
+            self.how_text.setText(self.info.how_it_works.get(lang))
+        self.panel.set_lang(lang)
+        if self.status is not None:
+            self.set_status(self.status)
+        self._update_stats()
+        self._place_overlays()
+
+    # -- layout ----------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_overlays()
+
+    def _place_overlays(self) -> None:
+        rect = self.video.image_rect().translated(self.video.pos())
+        self.badge.adjustSize()
+        self.badge.move(int(rect.x()) + 20, int(rect.y()) + 20)
+        self.badge.raise_()
+        w = int(min(rect.width() * 0.8, 760))
+        self.overlay.setFixedWidth(max(200, w))
+        self.overlay.adjustSize()
+        self.overlay.move(int(rect.center().x() - self.overlay.width() / 2),
+                          int(rect.center().y() - self.overlay.height() / 2))
+
+    def _paint_overlay(self, painter: QPainter, rect: QRectF, scale: float) -> None:
+        self.panel.overlay(painter, rect, scale)

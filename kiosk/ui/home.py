@@ -1,0 +1,177 @@
+"""The home screen: large demo tiles with picture and title, language switch, "done"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPainterPath, QPaintEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.core.i18n import Lang, Text, tr
+from kiosk.ui import theme
+from kiosk.ui.widgets import LanguageSwitch
+
+
+@dataclass(frozen=True)
+class TileInfo:
+    """What a tile shows for one demo."""
+
+    demo_id: str
+    title: Text
+    subtitle: Text
+    thumbnail: Path | None
+
+
+class DemoTile(QAbstractButton):
+    """A big touch target: the demo's picture, title and one line of what it does."""
+
+    def __init__(self, info: TileInfo, lang: Lang, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.info = info
+        self.lang = lang
+        self._image = QImage(str(info.thumbnail)) if info.thumbnail else QImage()
+        self.setObjectName(f"tile-{info.demo_id}")
+        self.setAccessibleName(info.title.get(lang))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(QSize(360, 340))
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def set_lang(self, lang: Lang) -> None:
+        """Repaint the texts in ``lang``."""
+        self.lang = lang
+        self.setAccessibleName(self.info.title.get(lang))
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        r = QRectF(self.rect()).adjusted(6, 6, -6, -6)
+        if self.isDown():
+            r.adjust(6, 6, -6, -6)
+        card = QPainterPath()
+        card.addRoundedRect(r, 28, 28)
+        p.fillPath(card, theme.CARD)
+        p.setClipPath(card)
+        pic = QRectF(r.x(), r.y(), r.width(), r.height() * 0.62)
+        if not self._image.isNull():
+            # Cover-crop: fill the picture area, keep the aspect ratio.
+            iw, ih = self._image.width(), self._image.height()
+            s = max(pic.width() / iw, pic.height() / ih)
+            sw, sh = pic.width() / s, pic.height() / s
+            src = QRectF((iw - sw) / 2, (ih - sh) / 2, sw, sh)
+            p.drawImage(pic, self._image, src)
+        else:
+            grad = QLinearGradient(pic.topLeft(), pic.bottomRight())
+            grad.setColorAt(0, theme.TEAL)
+            grad.setColorAt(1, theme.VIOLET)
+            p.fillRect(pic, grad)
+        shade = QLinearGradient(pic.x(), pic.bottom() - 60, pic.x(), pic.bottom())
+        shade.setColorAt(0, QColor(20, 27, 51, 0))
+        shade.setColorAt(1, QColor(20, 27, 51, 255))
+        p.fillRect(QRectF(pic.x(), pic.bottom() - 60, pic.width(), 60), shade)
+        p.setClipping(False)
+        pad = 28
+        text_top = pic.bottom() + 10
+        p.setPen(theme.TEXT)
+        p.setFont(theme.display_font(34, QFont.Weight.Bold))
+        title_rect = QRectF(r.x() + pad, text_top, r.width() - 2 * pad, 48)
+        p.drawText(title_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   p.fontMetrics().elidedText(self.info.title.get(self.lang),
+                                              Qt.TextElideMode.ElideRight, int(title_rect.width())))
+        p.setPen(theme.MUTED)
+        p.setFont(theme.body_font(21))
+        p.drawText(QRectF(r.x() + pad, text_top + 52, r.width() - 2 * pad, r.bottom() - text_top - 60),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                   self.info.subtitle.get(self.lang))
+        p.setPen(theme.CARD_BORDER)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(card)
+        p.end()
+
+
+class HomeScreen(QWidget):
+    """Choose a demo."""
+
+    demo_chosen = Signal(str)
+    done = Signal()
+    language_changed = Signal(str)
+
+    def __init__(self, lang: Lang, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("HomeScreen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.lang = lang
+        self.tiles: list[DemoTile] = []
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(72, 56, 72, 56)
+        outer.setSpacing(28)
+        top = QHBoxLayout()
+        heads = QVBoxLayout()
+        heads.setSpacing(6)
+        self.title = QLabel(self)
+        self.title.setObjectName("ScreenTitle")
+        self.subtitle = QLabel(self)
+        self.subtitle.setObjectName("ScreenSubtitle")
+        heads.addWidget(self.title)
+        heads.addWidget(self.subtitle)
+        top.addLayout(heads, 1)
+        self.lang_switch = LanguageSwitch(lang, self)
+        self.lang_switch.changed.connect(self.language_changed)
+        top.addWidget(self.lang_switch, 0, Qt.AlignmentFlag.AlignTop)
+        self.done_button = QPushButton(self)
+        self.done_button.clicked.connect(self.done)
+        top.addSpacing(16)
+        top.addWidget(self.done_button, 0, Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(top)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(28)
+        outer.addLayout(self.grid, 1)
+        self.empty = QLabel(self)
+        self.empty.setObjectName("BodyText")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        outer.addWidget(self.empty)
+        self.set_lang(lang)
+
+    def set_demos(self, infos: list[TileInfo]) -> None:
+        """Replace the tiles (e.g. after a pack import)."""
+        for tile in self.tiles:
+            self.grid.removeWidget(tile)
+            tile.deleteLater()
+        self.tiles = []
+        cols = 3 if len(infos) <= 6 else 4
+        if len(infos) == 4:
+            cols = 2
+        for i, info in enumerate(infos):
+            tile = DemoTile(info, self.lang, self)
+            tile.clicked.connect(lambda _=False, d=info.demo_id: self.demo_chosen.emit(d))
+            self.grid.addWidget(tile, i // cols, i % cols)
+            self.tiles.append(tile)
+        self.empty.setVisible(not infos)
+
+    def tile(self, demo_id: str) -> DemoTile:
+        """The tile of ``demo_id``."""
+        return next(t for t in self.tiles if t.info.demo_id == demo_id)
+
+    def set_lang(self, lang: Lang) -> None:
+        """Switch every text to ``lang``."""
+        self.lang = lang
+        self.lang_switch.set_lang(lang)
+        self.title.setText(tr("home.title", lang))
+        self.subtitle.setText(tr("home.subtitle", lang))
+        self.done_button.setText(tr("home.done", lang))
+        self.empty.setText(tr("home.no_demos", lang))
+        for tile in self.tiles:
+            tile.set_lang(lang)

@@ -1,0 +1,102 @@
+"""Task result panels: how each task type shows its live result next to the picture."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from kiosk.core.i18n import Lang, tr
+from kiosk.core.tasks.classification import ClassificationResult, ScoreSmoother
+from kiosk.ui.widgets import ConfidenceBars
+
+
+class ResultPanel(QWidget):
+    """Base class: a panel shows results and may draw on the live picture."""
+
+    def set_result(self, output: Any) -> None:
+        """Show a task output (a core result object)."""
+
+    def set_lang(self, lang: Lang) -> None:
+        """Switch texts to ``lang``."""
+
+    def reset(self) -> None:
+        """Forget the previous visitor's results."""
+
+    def overlay(self, painter: QPainter, rect: QRectF, scale: float) -> None:
+        """Draw on the live picture (``rect`` is where the frame lands, ``scale`` px/px)."""
+
+    def settle(self) -> None:
+        """Finish animations at once (screenshots)."""
+
+
+class ClassificationPanel(ResultPanel):
+    """Top-5 guesses with animated confidence bars, in the visitor's language."""
+
+    UNSURE = 0.15  # below this top-1 score the model is guessing; say so honestly
+
+    def __init__(self, lang: Lang, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lang = lang
+        self._smoother = ScoreSmoother()
+        self._last: ClassificationResult | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(14)
+        self.heading = QLabel(self)
+        self.heading.setObjectName("SectionTitle")
+        self.bars = ConfidenceBars(5, self)
+        self.hint = QLabel(self)
+        self.hint.setObjectName("SmallNote")
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.bars)
+        layout.addWidget(self.hint)
+        self.set_lang(lang)
+
+    def set_result(self, output: Any) -> None:
+        if not isinstance(output, ClassificationResult):
+            return
+        self._last = self._smoother.update(output)
+        self._show()
+
+    def _show(self) -> None:
+        if self._last is None:
+            self.bars.clear()
+            self.hint.setText("")
+            return
+        items = [(g.label_de if self.lang == "de" else g.label_en, g.score) for g in self._last.top]
+        self.bars.set_values(items)
+        unsure = not self._last.top or self._last.top[0].score < self.UNSURE
+        self.hint.setText(tr("classification.unsure", self.lang) if unsure else "")
+
+    def set_lang(self, lang: Lang) -> None:
+        self.lang = lang
+        self.heading.setText(tr("classification.top", lang))
+        self._show()
+
+    def reset(self) -> None:
+        self._smoother.reset()
+        self._last = None
+        self._show()
+
+    def settle(self) -> None:
+        self.bars.settle()
+
+    def top_labels(self) -> list[str]:
+        """Labels currently shown, best first (tests)."""
+        return [label for label, _ in self.bars.values()]
+
+
+PANELS: dict[str, Callable[[Lang], ResultPanel]] = {
+    "classification": ClassificationPanel,
+}
+
+
+def make_panel(task: str, lang: Lang) -> ResultPanel:
+    """The panel for ``task`` (an empty one for tasks without a panel yet)."""
+    factory = PANELS.get(task)
+    return factory(lang) if factory else ResultPanel()
