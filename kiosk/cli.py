@@ -161,7 +161,7 @@ def _quiet_logging(verbose: bool) -> None:
                         format="kiosk: %(levelname)s %(message)s", stream=sys.stderr)
 
 
-def _entries(data_dir: str | None) -> list:  # type: ignore[type-arg]
+def _entries(data_dir: str | None) -> list:
     from kiosk.app import demo_dirs
     from kiosk.core.paths import data_dir as resolve
     from kiosk.runtime.demos import discover
@@ -204,7 +204,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _human(record: dict) -> str:  # type: ignore[type-arg]
+def _human(record: dict) -> str:
     result = record["result"]
     ms = record["timings_ms"].get("total", 0.0)
     if isinstance(result, dict) and "top" in result:

@@ -62,7 +62,7 @@ class Manifest:
     thumbnail: str | None = None
     order: int = 100
     needs_camera: bool = True
-    folder: Path = field(default=Path("."), compare=False)
+    folder: Path = field(default=Path(), compare=False)
 
 
 def _text(

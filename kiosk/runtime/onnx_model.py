@@ -56,7 +56,8 @@ class OnnxModel:
             self.session = ort.InferenceSession(
                 str(path), sess_options=opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises several unrelated types here
-            first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+            text = str(exc).strip()
+            first = text.splitlines()[0][:160] if text else type(exc).__name__
             raise ModelLoadError(f"Model file {path.name} cannot be loaded: {first}") from None
         inputs = self.session.get_inputs()
         self.input_name: str = inputs[0].name

@@ -14,7 +14,7 @@ def write_sample_video(out: Path, seconds: float, fps: float = 30.0) -> int:
     source = open_sample_source()
     source.fps = fps
     out.parent.mkdir(parents=True, exist_ok=True)
-    fourcc = cv2.VideoWriter_fourcc(*("MJPG" if out.suffix.lower() == ".avi" else "mp4v"))
+    fourcc = cv2.VideoWriter.fourcc(*("MJPG" if out.suffix.lower() == ".avi" else "mp4v"))
     writer = cv2.VideoWriter(str(out), fourcc, fps, (640, 480))
     if not writer.isOpened():
         raise OSError(f"cannot write video {out}")

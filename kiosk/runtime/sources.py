@@ -11,12 +11,9 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Protocol
 
 import numpy as np
-
-if TYPE_CHECKING:
-    import cv2 as cv2_module
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +26,12 @@ class SourceError(Exception):
     """A source cannot be opened or used; the message is a full sentence for staff."""
 
 
-def _cv2() -> cv2_module:
+def _cv2() -> Any:  # cv2 ships partial stubs; it is imported lazily for start-up time
     import cv2
 
+    # OpenCV's own warnings ("can't open camera by index") would reach staff as noise;
+    # our SourceError says the same in words they can act on.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     return cv2
 
 
@@ -202,8 +202,9 @@ def _ken_burns(img: np.ndarray, t: float, size: tuple[int, int], seed: int) -> n
     px = slack_x * (0.5 + direction * (ease - 0.5) * 0.8)
     py = slack_y * (0.5 - direction * (ease - 0.5) * 0.4)
     m = np.array([[zoom, 0.0, -px], [0.0, zoom, -py]], dtype=np.float64)
-    return cv2.warpAffine(img, m, (out_w, out_h), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REFLECT)
+    out: np.ndarray = cv2.warpAffine(img, m, (out_w, out_h), flags=cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_REFLECT)
+    return out
 
 
 def open_source(spec: str) -> FrameSource:
@@ -226,7 +227,8 @@ def open_source(spec: str) -> FrameSource:
     except SourceError:
         if suffix in VIDEO_SUFFIXES:
             raise
-        raise SourceError(f"Source {path} is neither an image nor a video OpenCV can read.") from None
+        raise SourceError(
+            f"Source {path} is neither an image nor a video OpenCV can read.") from None
 
 
 def open_sample_source() -> FrameSource:

@@ -58,6 +58,7 @@ class KioskController(QObject):
         lang: Lang = DEFAULT_LANG,
         event_sink: Callable[[SessionEvent], None] | None = None,
         tick_ms: int = 250,
+        keep_samples: bool = False,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -74,6 +75,7 @@ class KioskController(QObject):
         self._generation = 0
         self._stopping: asyncio.Future[Any] | None = None
         self._failures = 0
+        self._keep_samples = keep_samples
         self.open_task: asyncio.Future[None] | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(tick_ms)
@@ -138,7 +140,8 @@ class KioskController(QObject):
             return
         self._emit(self.session.open_demo(demo_id, self.clock()))
         m = entry.manifest
-        self.window.demo.open(DemoInfo(m.id, m.title, m.how_it_works), make_panel(m.task, self.lang))
+        info = DemoInfo(m.id, m.title, m.how_it_works)
+        self.window.demo.open(info, make_panel(m.task, self.lang))
         self.window.demo.set_no_camera(False)
         self.window.show_screen(Screen.DEMO)
         self._failures = 0
@@ -214,6 +217,7 @@ class KioskController(QObject):
             choice.source, runner, reopen=choice.reopen, mirror=choice.mirror,
             on_frame=self.bridge.push_frame, on_result=self.bridge.push_result,
             on_status=self.bridge.push_status, on_error=self.bridge.push_error,
+            keep_samples=self._keep_samples,
         )
         self.window.demo.set_no_camera(choice.no_camera)
         self.pipeline.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -68,7 +69,7 @@ class DemoScreen(QWidget):
     back = Signal()
     language_changed = Signal(str)
 
-    STATUS_TEXTS = {
+    STATUS_TEXTS: ClassVar[dict[str, tuple[str, str | None]]] = {
         "loading": ("demo.loading", None),
         "lost": ("demo.camera_lost.title", "demo.camera_lost.body"),
         "failed": ("demo.failed.title", "demo.failed.body"),
@@ -84,6 +85,7 @@ class DemoScreen(QWidget):
         self.status: str | None = None
         self.no_camera = False
         self.results_shown = 0
+        self.frames_shown = 0
         self._result_times: deque[float] = deque(maxlen=30)
         self._model_ms: deque[float] = deque(maxlen=30)
 
@@ -178,6 +180,7 @@ class DemoScreen(QWidget):
         """The newest camera picture."""
         if self.status == "lost":
             self.set_status(None)
+        self.frames_shown += 1
         self.video.set_frame(rgb)
 
     def show_result(self, result: Result) -> None:
@@ -207,7 +210,8 @@ class DemoScreen(QWidget):
             self.overlay.hide()
             return
         title_key, body_key = self.STATUS_TEXTS[status]
-        self.overlay.show_texts(tr(title_key, self.lang), tr(body_key, self.lang) if body_key else "")
+        body = tr(body_key, self.lang) if body_key else ""
+        self.overlay.show_texts(tr(title_key, self.lang), body)
         self._place_overlays()
 
     def set_no_camera(self, no_camera: bool) -> None:

@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPainterPath, QPaintEvent
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QLinearGradient,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QGridLayout,
@@ -45,6 +53,7 @@ class DemoTile(QAbstractButton):
         self.setAccessibleName(info.title.get(lang))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(QSize(360, 340))
+        self.setMaximumSize(QSize(620, 560))
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
     def set_lang(self, lang: Lang) -> None:
@@ -92,8 +101,10 @@ class DemoTile(QAbstractButton):
                                               Qt.TextElideMode.ElideRight, int(title_rect.width())))
         p.setPen(theme.MUTED)
         p.setFont(theme.body_font(21))
-        p.drawText(QRectF(r.x() + pad, text_top + 52, r.width() - 2 * pad, r.bottom() - text_top - 60),
-                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+        sub_rect = QRectF(r.x() + pad, text_top + 52, r.width() - 2 * pad,
+                          r.bottom() - text_top - 60)
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        p.drawText(sub_rect, flags,
                    self.info.subtitle.get(self.lang))
         p.setPen(theme.CARD_BORDER)
         p.setBrush(Qt.BrushStyle.NoBrush)
@@ -137,6 +148,7 @@ class HomeScreen(QWidget):
         outer.addLayout(top)
         self.grid = QGridLayout()
         self.grid.setSpacing(28)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addLayout(self.grid, 1)
         self.empty = QLabel(self)
         self.empty.setObjectName("BodyText")

@@ -45,7 +45,8 @@ class ParamReader:
         """A number within ``[low, high]``."""
         self._seen.add(key)
         value = self._params.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not is_number or not low <= value <= high:
             self._bad(key, f"{value!r} is out of range", f"use a number from {low} to {high}")
             return default
         return float(value)

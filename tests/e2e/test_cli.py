@@ -1,0 +1,127 @@
+"""The ``kiosk`` command as IT and acceptance checks use it: a real subprocess each time."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, write_rgb
+
+DEMO = "image-classification"
+
+
+def kiosk(*args: str, data_dir: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args, "--data-dir", str(data_dir)],
+        capture_output=True, text=True, timeout=timeout, env=env, check=False, cwd=ROOT)
+
+
+def test_run_demo_json_on_a_photo(tmp_path: Path, data_dir: Path,
+                                  photos: dict[str, np.ndarray]) -> None:
+    img = write_rgb(tmp_path / "coffee.jpg", photos["coffee"])
+    out = kiosk("run-demo", DEMO, "--source", str(img), "--frames", "2", "--json",
+                data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(records) == 2
+    top = records[0]["result"]["top"]
+    assert len(top) == 5
+    assert top[0] == {"index": 967, "label_en": "espresso", "label_de": "Espresso",
+                      "score": top[0]["score"]}
+    assert top[0]["score"] > 0.5
+    assert set(records[0]["timings_ms"]) >= {"preprocess", "model", "postprocess", "total"}
+
+
+def test_run_demo_on_a_folder_and_a_video(tmp_path: Path, data_dir: Path, sample_video: Path,
+                                          photos: dict[str, np.ndarray]) -> None:
+    write_rgb(tmp_path / "a.png", photos["chelsea"])
+    write_rgb(tmp_path / "b.png", photos["rocket"])
+    out = kiosk("run-demo", DEMO, "--source", str(tmp_path), "--json", data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.splitlines()) == 2
+    out = kiosk("run-demo", DEMO, "--source", str(sample_video), "--frames", "5", "--json",
+                data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
+    assert [json.loads(x)["frame"] for x in out.stdout.splitlines()] == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["run-demo", "no-such-demo", "--source", "x.jpg"], "Unknown demo 'no-such-demo'"),
+    (["run-demo", DEMO, "--source", "missing.jpg"], "does not exist"),
+    (["run-demo", DEMO, "--source", "99"], "Camera 99 is not available"),
+    (["run-demo", DEMO, "--source", "."], "holds no images"),
+])
+def test_bad_input_is_one_clear_line(args: list[str], needle: str, data_dir: Path) -> None:
+    out = kiosk(*args, data_dir=data_dir)
+    assert out.returncode == 2
+    assert needle in out.stderr
+    assert "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_corrupt_model_is_a_clear_error(tmp_path: Path, data_dir: Path,
+                                        photos: dict[str, np.ndarray]) -> None:
+    pack = data_dir / "packs" / "broken-classifier"
+    shutil.copytree(ROOT / "demos" / DEMO, pack)
+    toml = (pack / "demo.toml").read_text(encoding="utf-8")
+    (pack / "demo.toml").write_text(toml.replace(f'id = "{DEMO}"', 'id = "broken-classifier"'),
+                                    encoding="utf-8")
+    model = ROOT / "models" / "mobilenet_v2_imagenet.onnx"
+    (pack / model.name).write_bytes(model.read_bytes()[:4096])
+    img = write_rgb(tmp_path / "c.jpg", photos["coffee"])
+    out = kiosk("run-demo", "broken-classifier", "--source", str(img), data_dir=data_dir)
+    assert out.returncode == 1
+    assert "mobilenet_v2_imagenet.onnx has changed" in out.stderr
+    assert "Traceback" not in out.stderr
+    # the broken pack does not take the built-in demo down with it
+    ok = kiosk("run-demo", DEMO, "--source", str(img), data_dir=data_dir)
+    assert ok.returncode == 0 and "espresso" in ok.stdout
+    st = kiosk("self-test", "--json", data_dir=data_dir)
+    assert st.returncode == 1
+    checks = {c["name"]: c for c in json.loads(st.stdout)["checks"]}
+    assert checks[f"demo.{DEMO}"]["ok"] is True
+    assert checks["demo.broken-classifier"]["ok"] is False
+
+
+def test_self_test_passes(data_dir: Path) -> None:
+    out = kiosk("self-test", "--json", data_dir=data_dir)
+    report = json.loads(out.stdout)
+    assert out.returncode == 0, report
+    assert report["ok"] is True
+    names = {c["name"] for c in report["checks"]}
+    assert {"assets.fonts", "assets.sample_media", f"demo.{DEMO}"} <= names
+
+
+def test_screenshot_writes_a_png(tmp_path: Path, data_dir: Path) -> None:
+    png = tmp_path / "home.png"
+    out = kiosk("screenshot", "--screen", "home", "--lang", "en", "--out", str(png),
+                "--size", "1280x720", data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PySide6.QtGui import QImage
+
+    assert QImage(str(png)).size().width() == 1280
+    bad = kiosk("screenshot", "--screen", "demo:nope", "--out", str(png), data_dir=data_dir)
+    assert bad.returncode == 2 and "Unknown demo 'nope'" in bad.stderr
+
+
+def test_kiosk_starts_and_reaches_the_attract_screen(data_dir: Path) -> None:
+    out = kiosk("--windowed", "--exit-when-ready", data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("KIOSK_READY")
+    assert (data_dir / "logs" / "kiosk.log").exists()
+
+
+def test_version(data_dir: Path) -> None:
+    env = dict(os.environ)
+    out = subprocess.run([sys.executable, "-m", "kiosk", "--version"], capture_output=True,
+                         text=True, env=env, check=False, timeout=30)
+    assert out.returncode == 0 and out.stdout.startswith("kiosk ")

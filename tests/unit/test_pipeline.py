@@ -1,0 +1,157 @@
+"""The live pipeline with fake sources and runners: newest frame wins, loss is survived."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from kiosk.runtime.latest import LatestSlot
+from kiosk.runtime.pipeline import Frame, Pipeline, Result, Status
+from kiosk.runtime.sources import SourceError
+
+WAIT = 10.0  # generous upper bound for thread hand-offs; never a sleep
+
+
+class CountingSource:
+    """A source whose frames carry their number in pixel (0, 0); can fail on purpose."""
+
+    live = True
+    fps = 1000.0
+    description = "fake"
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.n = 0
+        self.fail_after = fail_after
+        self.closed = threading.Event()
+
+    def read(self) -> np.ndarray | None:
+        if self.fail_after is not None and self.n >= self.fail_after:
+            return None
+        self.n += 1
+        img = np.zeros((4, 4, 3), np.uint8)
+        img[0, 0, 0] = self.n % 256
+        img[0, 3, 1] = 9  # marks the right edge, to see mirroring
+        return img
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+class GatedRunner:
+    """Processes a frame only when the test opens the gate, so frames pile up meanwhile."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Semaphore(0)
+        self.seen: list[int] = []
+
+    def process(self, rgb: np.ndarray) -> tuple[Any, dict[str, float]]:
+        self.gate.acquire()
+        self.seen.append(int(rgb[0, 0, 0]))
+        return {"n": int(rgb[0, 0, 0])}, {"model": 1.0}
+
+
+def test_latest_slot_keeps_newest_and_counts_drops() -> None:
+    slot: LatestSlot[int] = LatestSlot()
+    for i in range(5):
+        slot.put(i)
+    assert slot.take(0) == 4 and slot.dropped == 4
+    assert slot.poll() is None
+    slot.close()
+    assert slot.take(None) is None
+
+
+def test_worker_takes_the_newest_frame_and_drops_the_rest() -> None:
+    runner = GatedRunner()
+    results: list[Result] = []
+    got = threading.Event()
+    many = threading.Event()
+    src = CountingSource()
+
+    def on_frame(frame: Frame) -> None:
+        if frame.seq >= 50:
+            many.set()
+
+    def on_result(result: Result) -> None:
+        results.append(result)
+        got.set()
+
+    pipe = Pipeline(src, runner, on_frame=on_frame, on_result=on_result, keep_samples=True)
+    pipe.start()
+    assert many.wait(WAIT)
+    runner.gate.release()
+    assert got.wait(WAIT)
+    pipe.stop()
+    assert src.closed.is_set()
+    assert pipe.dropped > 10  # frames captured while the model was busy were not queued
+    assert results[0].latency_ms >= 0 and results[0].timings == {"model": 1.0}
+    assert pipe.stats.model_ms == [1.0]
+
+
+def test_mirror_flips_left_and_right() -> None:
+    frames: list[Frame] = []
+    done = threading.Event()
+
+    def on_frame(frame: Frame) -> None:
+        frames.append(frame)
+        done.set()
+
+    pipe = Pipeline(CountingSource(), None, on_frame=on_frame, mirror=True)
+    pipe.start()
+    assert done.wait(WAIT)
+    pipe.stop()
+    assert frames[0].image[0, 0, 1] == 9
+
+
+def test_lost_source_is_reported_and_reconnected() -> None:
+    statuses: list[str] = []
+    back = threading.Event()
+    reopened: list[CountingSource] = []
+
+    def on_status(status: str) -> None:
+        statuses.append(status)
+        if statuses.count(Status.RUNNING) == 2:
+            back.set()
+
+    attempts = iter([SourceError("still gone"), None])
+
+    def reopen() -> CountingSource:
+        failure = next(attempts)
+        if failure is not None:
+            raise failure
+        src = CountingSource()
+        reopened.append(src)
+        return src
+
+    first = CountingSource(fail_after=3)
+    pipe = Pipeline(first, None, reopen=reopen, on_status=on_status, retry_seconds=0.01)
+    pipe.start()
+    assert back.wait(WAIT)
+    pipe.stop()
+    assert statuses[:3] == [Status.RUNNING, Status.LOST, Status.RUNNING]
+    assert statuses[-1] == Status.STOPPED
+    assert first.closed.is_set() and reopened and pipe.stats.reconnects == 1
+
+
+def test_errors_in_processing_are_counted_not_fatal() -> None:
+    class Exploding:
+        calls = 0
+
+        def process(self, rgb: np.ndarray) -> tuple[Any, dict[str, float]]:
+            Exploding.calls += 1
+            raise ValueError("boom")
+
+    errors: list[BaseException] = []
+    three = threading.Event()
+
+    def on_error(exc: BaseException) -> None:
+        errors.append(exc)
+        if len(errors) >= 3:
+            three.set()
+
+    pipe = Pipeline(CountingSource(), Exploding(), on_error=on_error)
+    pipe.start()
+    assert three.wait(WAIT)
+    pipe.stop()
+    assert pipe.stats.errors >= 3 and isinstance(errors[0], ValueError)

@@ -1,0 +1,71 @@
+"""Frame sources: files, folders, videos, and clear errors for bad ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kiosk.runtime.sources import (
+    ImageFolderSource,
+    SourceError,
+    VideoFileSource,
+    open_sample_source,
+    open_source,
+)
+from tests.conftest import write_rgb
+
+
+def test_image_file_and_folder(tmp_path: Path, photos: dict[str, np.ndarray]) -> None:
+    write_rgb(tmp_path / "a.png", photos["coffee"])
+    write_rgb(tmp_path / "b.jpg", photos["chelsea"])
+    (tmp_path / "notes.txt").write_text("not an image", encoding="utf-8")
+    single = open_source(str(tmp_path / "a.png"))
+    frame = single.read()
+    assert frame is not None and frame.shape == photos["coffee"].shape
+    assert np.array_equal(frame, photos["coffee"])  # RGB order kept (PNG is lossless)
+    folder = ImageFolderSource.from_folder(tmp_path, seconds_per_image=1, fps=1)
+    assert len(folder.images) == 2
+    shapes = [folder.read().shape for _ in range(3)]  # type: ignore[union-attr]
+    assert shapes == [photos["coffee"].shape, photos["chelsea"].shape, photos["coffee"].shape]
+
+
+def test_video_loops(sample_video: Path) -> None:
+    src = open_source(str(sample_video))
+    assert isinstance(src, VideoFileSource) and src.fps == pytest.approx(30.0)
+    frames = [src.read() for _ in range(70)]  # the video has 60 frames: it must wrap
+    assert all(f is not None and f.shape == (480, 640, 3) for f in frames)
+    src.close()
+    once = VideoFileSource(sample_video, loop=False)
+    count = 0
+    while once.read() is not None:
+        count += 1
+    assert count == 60
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p / "missing.mp4", "does not exist"),
+    (lambda p: p, "holds no images"),
+    (lambda p: (p / "broken.jpg", (p / "broken.jpg").write_bytes(b"nope"))[0],
+     "No readable image"),
+    (lambda p: (p / "broken.mp4", (p / "broken.mp4").write_bytes(b"nope" * 100))[0],
+     "cannot be opened"),
+    (lambda p: (p / "data.bin", (p / "data.bin").write_bytes(b"\0" * 100))[0],
+     "neither an image nor a video"),
+])
+def test_bad_sources_say_what_is_wrong(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SourceError, match=message):
+        open_source(str(make(tmp_path)))
+
+
+def test_missing_camera_index_is_a_clear_error() -> None:
+    with pytest.raises(SourceError, match="Camera 7 is not available"):
+        open_source("7")
+
+
+def test_sample_media_is_animated() -> None:
+    src = open_sample_source()
+    a, b = src.read(), src.read()
+    assert a is not None and b is not None and a.shape == (480, 640, 3)
+    assert not np.array_equal(a, b)  # a slow pan: consecutive frames differ
