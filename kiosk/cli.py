@@ -6,12 +6,13 @@ Errors on bad input are one clear line on stderr and a non-zero exit, never a tr
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 STARTED = time.perf_counter()
@@ -23,6 +24,12 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "make-sample-video")
+# Command groups that live in their own modules. Each module has
+# ``register(sub, common) -> dict[command name, handler(args) -> exit code]``
+# and imports anything heavy inside its handlers, so `kiosk --help` stays fast.
+PLUGINS: tuple[str, ...] = ()
+
+Handler = Callable[[argparse.Namespace], int]
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -31,8 +38,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--verbose", "-v", action="store_true", help="log more to the console")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every sub-command."""
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+    """The argument parser with every sub-command, and the plugin commands' handlers."""
     parser = argparse.ArgumentParser(
         prog="kiosk", description="Showroom Kiosk: live AI demos for visitors, offline.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -82,7 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     mv.add_argument("--out", required=True, metavar="FILE.mp4")
     mv.add_argument("--seconds", type=float, default=20.0)
     mv.add_argument("--fps", type=float, default=30.0)
-    return parser
+    handlers: dict[str, Handler] = {}
+    for name in PLUGINS:
+        handlers.update(importlib.import_module(name).register(sub, _common))
+    return parser, handlers
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
@@ -93,11 +103,15 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kiosk`` console script."""
     args_in = list(sys.argv[1:] if argv is None else argv)
-    if not args_in or (args_in[0] not in COMMANDS and args_in[0] not in
-                       ("-h", "--help", "--version")):
+    parser, handlers = build_parser()
+    known = (*COMMANDS, *handlers, "-h", "--help", "--version")
+    if not args_in or args_in[0] not in known:
         args_in.insert(0, "run")
-    args = build_parser().parse_args(args_in)
+    args = parser.parse_args(args_in)
     try:
+        if args.command in handlers:
+            _quiet_logging(getattr(args, "verbose", False))
+            return handlers[args.command](args)
         return _dispatch(args)
     except KeyboardInterrupt:
         return 130

@@ -21,7 +21,7 @@ SCHEMA_VERSION = 1
 MANIFEST_NAME = "demo.toml"
 DEMO_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-TASKS = ("classification", "faces", "ocr", "drawing", "few-shot")
+TASKS = ("classification", "detection", "faces", "ocr", "drawing", "few-shot")
 
 
 @dataclass(frozen=True)

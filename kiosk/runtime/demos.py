@@ -16,7 +16,7 @@ from kiosk.core.manifest import MANIFEST_NAME, Manifest, load_manifest
 from kiosk.core.paths import models_dir
 from kiosk.runtime.onnx_model import ModelLoadError, check_sha256
 from kiosk.runtime.pipeline import TaskRunner
-from kiosk.runtime.tasks import TASK_KINDS
+from kiosk.runtime.tasks import task_kind
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def check_demo(folder: Path) -> DemoEntry:
     entry = DemoEntry(folder, manifest, [str(p) for p in problems])
     if manifest is None:
         return entry
-    kind = TASK_KINDS.get(manifest.task)
+    kind = task_kind(manifest.task)
     if kind is None:
         entry.problems.append(
             f"{folder.name}/{MANIFEST_NAME}: task: {manifest.task!r} is not supported by this "
@@ -115,5 +115,6 @@ def load_runner(entry: DemoEntry, verify: bool = True) -> TaskRunner:
     if verify:
         for name, ref in entry.manifest.models.items():
             check_sha256(entry.model_path(name), ref.sha256)
-    kind = TASK_KINDS[entry.manifest.task]
+    kind = task_kind(entry.manifest.task)
+    assert kind is not None  # check_demo flagged unknown tasks
     return kind.build(entry.manifest, entry.model_path)

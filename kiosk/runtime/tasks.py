@@ -7,6 +7,7 @@ sessions): call them from an executor, never on the GUI thread.
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -111,9 +112,18 @@ TASK_KINDS: dict[str, TaskKind] = {
 }
 
 
-def register(kind: TaskKind) -> None:
-    """Make a task type known (used by task modules as they are added)."""
-    TASK_KINDS[kind.name] = kind
+# Task types implemented in modules of their own, imported on first use; each module
+# defines ``KIND: TaskKind``.
+TASK_MODULES: dict[str, str] = {}
+
+
+def task_kind(name: str) -> TaskKind | None:
+    """The task type ``name``, or ``None`` when this kiosk does not know it."""
+    kind = TASK_KINDS.get(name)
+    if kind is None and name in TASK_MODULES:
+        kind = importlib.import_module(TASK_MODULES[name]).KIND
+        TASK_KINDS[name] = kind
+    return kind
 
 
 def result_json(output: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -94,9 +95,15 @@ class ClassificationPanel(ResultPanel):
 PANELS: dict[str, Callable[[Lang], ResultPanel]] = {
     "classification": ClassificationPanel,
 }
+# Panels in modules of their own ("module:Class"), imported when first needed.
+PANEL_MODULES: dict[str, str] = {}
 
 
 def make_panel(task: str, lang: Lang) -> ResultPanel:
     """The panel for ``task`` (an empty one for tasks without a panel yet)."""
     factory = PANELS.get(task)
+    if factory is None and task in PANEL_MODULES:
+        module, _, cls = PANEL_MODULES[task].partition(":")
+        factory = getattr(importlib.import_module(module), cls)
+        PANELS[task] = factory
     return factory(lang) if factory else ResultPanel()
