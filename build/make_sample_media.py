@@ -30,8 +30,24 @@ def fit(rgb: np.ndarray, width: int = 800) -> np.ndarray:
     return cv2.resize(rgb, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
 
 
+def _privacy_thumbnail() -> np.ndarray:
+    """The astronaut with her face pixelated by the real detector: what the demo does."""
+    import onnxruntime as ort
+
+    from kiosk.core.tasks.faces import FaceDetector, pixelate
+
+    def net(name: str):  # type: ignore[no-untyped-def]
+        sess = ort.InferenceSession(str(ROOT / "models" / f"mtcnn_{name}.onnx"))
+        return lambda x: sess.run(None, {sess.get_inputs()[0].name: x})
+
+    img = np.asarray(data.astronaut())
+    faces = FaceDetector(net("pnet"), net("rnet"), net("onet")).detect(img)
+    return pixelate(img, faces, blocks=9, margin=0.25)[20:340]
+
+
 THUMBNAILS = {
     "image-classification": data.chelsea,
+    "face-privacy": _privacy_thumbnail,
 }
 
 

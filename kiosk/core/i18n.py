@@ -90,6 +90,26 @@ STRINGS: dict[str, Text] = {
         "Die KI ist sich unsicher – halte etwas Deutliches in die Kamera.",
         "The AI is unsure – hold up something clear to the camera.",
     ),
+    "faces.heading": Text("Was die KI erkennt", "What the AI detects"),
+    "faces.none": Text("Kein Gesicht im Bild", "No face in the picture"),
+    "faces.one": Text("1 Gesicht erkannt", "1 face detected"),
+    "faces.many": Text("{n} Gesichter erkannt", "{n} faces detected"),
+    "faces.look": Text(
+        "Schau in die Kamera – die KI sucht nach Augen, Nase und Mund.",
+        "Look into the camera – the AI looks for eyes, nose and mouth.",
+    ),
+    "faces.pixelate.on": Text("Verpixeln: AN", "Pixelate: ON"),
+    "faces.pixelate.off": Text("Verpixeln: AUS", "Pixelate: OFF"),
+    "faces.pixelate.hint": Text(
+        "Tippe auf den Schalter: Die KI macht jedes Gesicht unkenntlich – oder zeigt, "
+        "wo sie Augen, Nase und Mund findet.",
+        "Tap the switch: the AI makes every face unrecognisable – or shows where it finds "
+        "eyes, nose and mouth.",
+    ),
+    "faces.privacy": Text(
+        "Nichts wird gespeichert. Die KI findet Gesichter, erkennt aber nicht, wer du bist.",
+        "Nothing is stored. The AI finds faces but does not recognise who you are.",
+    ),
 }
 
 

@@ -114,7 +114,9 @@ TASK_KINDS: dict[str, TaskKind] = {
 
 # Task types implemented in modules of their own, imported on first use; each module
 # defines ``KIND: TaskKind``.
-TASK_MODULES: dict[str, str] = {}
+TASK_MODULES: dict[str, str] = {
+    "faces": "kiosk.runtime.task_faces",
+}
 
 
 def task_kind(name: str) -> TaskKind | None:

@@ -255,4 +255,5 @@ class DemoScreen(QWidget):
                           int(rect.center().y() - self.overlay.height() / 2))
 
     def _paint_overlay(self, painter: QPainter, rect: QRectF, scale: float) -> None:
+        self.panel.frame_image = self.video.image
         self.panel.overlay(painter, rect, scale)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from kiosk.core.i18n import Lang, tr
@@ -17,6 +17,9 @@ from kiosk.ui.widgets import ConfidenceBars
 
 class ResultPanel(QWidget):
     """Base class: a panel shows results and may draw on the live picture."""
+
+    #: The frame being painted, set just before :meth:`overlay` (e.g. to pixelate parts of it).
+    frame_image: QImage | None = None
 
     def set_result(self, output: Any) -> None:
         """Show a task output (a core result object)."""
@@ -96,7 +99,9 @@ PANELS: dict[str, Callable[[Lang], ResultPanel]] = {
     "classification": ClassificationPanel,
 }
 # Panels in modules of their own ("module:Class"), imported when first needed.
-PANEL_MODULES: dict[str, str] = {}
+PANEL_MODULES: dict[str, str] = {
+    "faces": "kiosk.ui.panel_faces:FacesPanel",
+}
 
 
 def make_panel(task: str, lang: Lang) -> ResultPanel:

@@ -82,6 +82,11 @@ class VideoView(QWidget):
         self.update()
 
     @property
+    def image(self) -> QImage | None:
+        """The frame shown, as a QImage (valid until the next :meth:`set_frame`)."""
+        return self._image
+
+    @property
     def frame_size(self) -> tuple[int, int] | None:
         """(width, height) of the frame shown, if any."""
         if self._frame is None:

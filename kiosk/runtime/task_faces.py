@@ -1,0 +1,75 @@
+"""The ``faces`` task: MTCNN face boxes and landmarks for the face privacy demo."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from kiosk.core.manifest import Manifest, ManifestProblem
+from kiosk.core.tasks.base import JsonDict
+from kiosk.core.tasks.faces import Face, FaceDetector, FaceParams
+from kiosk.core.tasks.params import ParamReader
+from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
+from kiosk.runtime.tasks import ModelPath, TaskKind
+
+NETS = ("pnet", "rnet", "onet")
+
+
+@dataclass(frozen=True)
+class FacesResult:
+    """The faces in one frame, best first."""
+
+    faces: tuple[Face, ...]
+
+    def to_json(self) -> JsonDict:
+        """JSON-ready form."""
+        return {"count": len(self.faces), "faces": [f.to_json() for f in self.faces]}
+
+
+class FaceRunner:
+    """Runs the MTCNN cascade on each frame."""
+
+    def __init__(self, detector: FaceDetector) -> None:
+        self.detector = detector
+
+    def process(self, rgb: np.ndarray) -> tuple[FacesResult, dict[str, float]]:
+        t0 = time.perf_counter()
+        faces = self.detector.detect(rgb)
+        ms = round((time.perf_counter() - t0) * 1000.0, 3)
+        return FacesResult(tuple(faces)), {"model": ms}
+
+
+def read_params(m: Manifest) -> tuple[FaceParams, list[ManifestProblem]]:
+    """Face detector settings from ``[params]``."""
+    r = ParamReader(m.params, f"{m.folder.name}/demo.toml")
+    d = FaceParams()
+    min_face = r.integer("min_face", d.min_face, 12, 400)
+    thresholds = r.numbers("thresholds", d.thresholds, 3, 0.0, 1.0)
+    max_faces = r.integer("max_faces", d.max_faces, 1, 100)
+    problems = r.finish()
+    params = FaceParams(min_face=min_face, thresholds=(thresholds[0], thresholds[1], thresholds[2]),
+                        max_faces=max_faces)
+    return params, problems
+
+
+def _check(m: Manifest) -> list[ManifestProblem]:
+    _, problems = read_params(m)
+    for net in NETS:
+        if net not in m.models:
+            problems.append(ManifestProblem(
+                f"{m.folder.name}/demo.toml", f"[models.{net}]", "missing",
+                f"a faces demo needs the three MTCNN nets: add [models.{net}]"))
+    return problems
+
+
+def _build(m: Manifest, model_path: ModelPath) -> FaceRunner:
+    params, problems = read_params(m)
+    if problems:
+        raise ModelLoadError(str(problems[0]))
+    nets = [OnnxModel(model_path(net)) for net in NETS]
+    return FaceRunner(FaceDetector(nets[0], nets[1], nets[2], params))
+
+
+KIND = TaskKind("faces", _check, _build)
