@@ -14,12 +14,6 @@ import numpy as np
 from skimage import data
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = {
-    "01-coffee.jpg": data.coffee,
-    "02-chelsea-cat.jpg": data.chelsea,
-    "03-rocket.jpg": data.rocket,
-    "04-astronaut.jpg": data.astronaut,
-}
 
 
 def fit(rgb: np.ndarray, width: int = 800) -> np.ndarray:
@@ -28,6 +22,30 @@ def fit(rgb: np.ndarray, width: int = 800) -> np.ndarray:
     if w <= width:
         return rgb
     return cv2.resize(rgb, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
+
+
+def make_sign() -> np.ndarray:
+    """A card with large printed text on a desk, for the reading demo without a camera."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    fonts = ROOT / "assets" / "fonts"
+    w, h = 800, 600
+    rng = np.random.default_rng(3)
+    desk = np.zeros((h, w, 3), np.float32)
+    desk[:] = (92, 70, 52)
+    desk += rng.normal(0, 6, (h, w, 1)).astype(np.float32)
+    img = Image.fromarray(np.clip(desk, 0, 255).astype(np.uint8))
+    card = Image.new("RGB", (620, 380), (246, 244, 238))
+    draw = ImageDraw.Draw(card)
+    big = ImageFont.truetype(str(fonts / "Inter-Bold.otf"), 64)
+    mid = ImageFont.truetype(str(fonts / "Inter-SemiBold.otf"), 44)
+    draw.text((40, 40), "KI-Labor", font=big, fill=(20, 24, 40))
+    draw.text((40, 140), "Welcome to the", font=mid, fill=(20, 24, 40))
+    draw.text((40, 200), "AI lab", font=mid, fill=(20, 24, 40))
+    draw.text((40, 280), "Raum 2026", font=mid, fill=(124, 58, 237))
+    card = card.rotate(4, expand=True, fillcolor=(92, 70, 52), resample=Image.Resampling.BICUBIC)
+    img.paste(card, ((w - card.width) // 2, (h - card.height) // 2))
+    return np.asarray(img)
 
 
 def _privacy_thumbnail() -> np.ndarray:
@@ -45,9 +63,18 @@ def _privacy_thumbnail() -> np.ndarray:
     return pixelate(img, faces, blocks=9, margin=0.25)[20:340]
 
 
+SAMPLES = {
+    "01-coffee.jpg": data.coffee,
+    "02-chelsea-cat.jpg": data.chelsea,
+    "03-rocket.jpg": data.rocket,
+    "04-astronaut.jpg": data.astronaut,
+    "05-sign.jpg": make_sign,
+}
+
 THUMBNAILS = {
     "image-classification": data.chelsea,
     "face-privacy": _privacy_thumbnail,
+    "ai-reads": make_sign,
 }
 
 

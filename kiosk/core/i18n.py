@@ -110,6 +110,38 @@ STRINGS: dict[str, Text] = {
         "Nichts wird gespeichert. Die KI findet Gesichter, erkennt aber nicht, wer du bist.",
         "Nothing is stored. The AI finds faces but does not recognise who you are.",
     ),
+    "teach.says": Text("Die KI sagt:", "The AI says:"),
+    "teach.classes": Text("Deine Dinge", "Your things"),
+    "teach.record": Text("Halten = aufnehmen", "Hold to record"),
+    "teach.recording": Text("Nehme auf …", "Recording …"),
+    "teach.examples": Text("{n} Beispiele", "{n} examples"),
+    "teach.need_two": Text(
+        "Halte eine Taste gedrückt und zeig der Kamera dabei ein Ding. "
+        "Mach das für mindestens zwei verschiedene Dinge.",
+        "Hold a button while you show the camera a thing. "
+        "Do this for at least two different things.",
+    ),
+    "teach.learned": Text(
+        "Gelernt in {ms} ms. Tippe auf einen Namen, um ihn zu ändern.",
+        "Learned in {ms} ms. Tap a name to change it.",
+    ),
+    "teach.forget": Text("Alles vergessen", "Forget everything"),
+    "ocr.heading": Text("Die KI liest:", "The AI reads:"),
+    "ocr.hint": Text(
+        "Halte ein Schild, eine Karte oder ein Buch mit großer Schrift in die Kamera.",
+        "Hold a sign, a card or a book with large print up to the camera.",
+    ),
+    "ocr.freeze": Text("Anhalten und genau lesen", "Freeze and read carefully"),
+    "ocr.live": Text("Weiter live", "Back to live"),
+    "ocr.reading": Text("Lese genau …", "Reading carefully …"),
+    "ocr.frozen_none": Text(
+        "Auch genau hingeschaut: Hier findet die KI keinen Text.",
+        "Even looking closely, the AI finds no text here.",
+    ),
+    "ocr.note": Text(
+        "Gelesener Text wird nur angezeigt, nie gespeichert.",
+        "Text that is read is only shown, never stored.",
+    ),
 }
 
 

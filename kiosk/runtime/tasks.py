@@ -116,6 +116,8 @@ TASK_KINDS: dict[str, TaskKind] = {
 # defines ``KIND: TaskKind``.
 TASK_MODULES: dict[str, str] = {
     "faces": "kiosk.runtime.task_faces",
+    "few-shot": "kiosk.runtime.task_few_shot",
+    "ocr": "kiosk.runtime.task_ocr",
 }
 
 

@@ -25,7 +25,7 @@ from kiosk.ui.bridge import PipelineBridge
 from kiosk.ui.demo_view import DemoInfo
 from kiosk.ui.home import TileInfo
 from kiosk.ui.main_window import KioskWindow
-from kiosk.ui.panels import make_panel
+from kiosk.ui.panels import DemoServices, make_panel
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +206,7 @@ class KioskController(QObject):
         if generation != self._generation:
             return
         assert entry.manifest is not None
+        self.window.demo.panel.attach(runner, self.services)
         if not entry.manifest.needs_camera:
             self.window.demo.set_status(None)
             return
@@ -221,6 +222,26 @@ class KioskController(QObject):
         )
         self.window.demo.set_no_camera(choice.no_camera)
         self.pipeline.start()
+
+    @property
+    def services(self) -> DemoServices:
+        """What interactive panels may use."""
+        return DemoServices(
+            submit=self._submit,
+            current_frame=self.window.demo.current_frame,
+            freeze=self.window.demo.freeze,
+            interaction=self._interaction,
+        )
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        return asyncio.get_event_loop().run_in_executor(None, fn, *args)
+
+    def _interaction(self, kind: str, payload: dict[str, Any]) -> None:
+        if self.session.session_id is None:
+            return
+        self.session.touch(self.clock())
+        self._emit([SessionEvent("interaction", self.session.session_id, self.session.demo_id,
+                                 {"kind": kind, **payload})])
 
     def _stop_pipeline(self) -> None:
         self._generation += 1

@@ -84,6 +84,8 @@ class DemoScreen(QWidget):
         self.panel: ResultPanel = ResultPanel()
         self.status: str | None = None
         self.no_camera = False
+        self.frozen = False
+        self.stage: QWidget | None = None
         self.results_shown = 0
         self.frames_shown = 0
         self._result_times: deque[float] = deque(maxlen=30)
@@ -109,7 +111,7 @@ class DemoScreen(QWidget):
         body = QHBoxLayout()
         body.setSpacing(32)
         self.video_box = QWidget(self)
-        video_layout = QVBoxLayout(self.video_box)
+        self.video_layout = video_layout = QVBoxLayout(self.video_box)
         video_layout.setContentsMargins(0, 0, 0, 0)
         self.video = VideoView(self.video_box)
         self.video.overlay = self._paint_overlay
@@ -162,6 +164,8 @@ class DemoScreen(QWidget):
         panel.setParent(self.result_card)
         self.result_layout.addWidget(panel)
         panel.set_lang(self.lang)
+        self._set_stage(panel.stage_widget())
+        self.frozen = False
         self.video.set_frame(None)
         self.results_shown = 0
         self._result_times.clear()
@@ -170,16 +174,39 @@ class DemoScreen(QWidget):
         self.set_status("loading")
         self.set_lang(self.lang)
 
+    def _set_stage(self, stage: QWidget | None) -> None:
+        layout = self.video_layout
+        if self.stage is not None and self.stage is not stage:
+            layout.removeWidget(self.stage)
+            self.stage.hide()
+            self.stage.setParent(None)
+        self.stage = stage
+        if stage is not None:
+            layout.insertWidget(0, stage, 1)
+            stage.show()
+        self.video.setVisible(stage is None)
+
     def close_demo(self) -> None:
         """Drop the picture and results (nothing of the visitor stays on screen)."""
         self.panel.reset()
         self.video.set_frame(None)
+        self.frozen = False
         self.info = None
+
+    def current_frame(self) -> np.ndarray | None:
+        """The picture on screen (RGB), e.g. to read it again at full quality."""
+        return self.video.frame
+
+    def freeze(self, frozen: bool) -> None:
+        """Hold the current picture (True) or go live again (False)."""
+        self.frozen = frozen
 
     def show_frame(self, rgb: np.ndarray) -> None:
         """The newest camera picture."""
         if self.status == "lost":
             self.set_status(None)
+        if self.frozen:
+            return
         self.frames_shown += 1
         self.video.set_frame(rgb)
 
@@ -244,7 +271,10 @@ class DemoScreen(QWidget):
         self._place_overlays()
 
     def _place_overlays(self) -> None:
-        rect = self.video.image_rect().translated(self.video.pos())
+        if self.stage is not None:
+            rect = QRectF(self.stage.geometry())
+        else:
+            rect = self.video.image_rect().translated(self.video.pos())
         self.badge.adjustSize()
         self.badge.move(int(rect.x()) + 20, int(rect.y()) + 20)
         self.badge.raise_()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -13,6 +16,20 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from kiosk.core.i18n import Lang, tr
 from kiosk.core.tasks.classification import ClassificationResult, ScoreSmoother
 from kiosk.ui.widgets import ConfidenceBars
+
+
+@dataclass
+class DemoServices:
+    """What an interactive panel may ask of the kiosk while its demo is open."""
+
+    #: run ``fn(*args)`` off the GUI thread; await or add a done-callback to the future
+    submit: Callable[..., asyncio.Future[Any]]
+    #: the newest camera picture on screen (RGB), if any
+    current_frame: Callable[[], np.ndarray | None]
+    #: stop (True) or resume (False) the live picture
+    freeze: Callable[[bool], None]
+    #: record a visitor interaction (kind from a fixed list, optional non-personal label)
+    interaction: Callable[[str, dict[str, Any]], None]
 
 
 class ResultPanel(QWidget):
@@ -35,6 +52,13 @@ class ResultPanel(QWidget):
 
     def settle(self) -> None:
         """Finish animations at once (screenshots)."""
+
+    def attach(self, runner: Any, services: DemoServices) -> None:
+        """The demo's runner is loaded; interactive panels keep both (called on the GUI thread)."""
+
+    def stage_widget(self) -> QWidget | None:
+        """A widget shown instead of the camera picture (e.g. a drawing canvas), or None."""
+        return None
 
 
 class ClassificationPanel(ResultPanel):
@@ -101,6 +125,8 @@ PANELS: dict[str, Callable[[Lang], ResultPanel]] = {
 # Panels in modules of their own ("module:Class"), imported when first needed.
 PANEL_MODULES: dict[str, str] = {
     "faces": "kiosk.ui.panel_faces:FacesPanel",
+    "few-shot": "kiosk.ui.panel_teach:TeachPanel",
+    "ocr": "kiosk.ui.panel_ocr:OcrPanel",
 }
 
 

@@ -82,6 +82,11 @@ class VideoView(QWidget):
         self.update()
 
     @property
+    def frame(self) -> np.ndarray | None:
+        """The frame shown, as the RGB array it came from."""
+        return self._frame
+
+    @property
     def image(self) -> QImage | None:
         """The frame shown, as a QImage (valid until the next :meth:`set_frame`)."""
         return self._image

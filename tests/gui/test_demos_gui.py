@@ -1,0 +1,85 @@
+"""The interactive demos in the real window: faces, teach the AI."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from kiosk.ui.controller import SourceChoice
+
+
+class SwitchableSource:
+    """A 'camera' whose picture the test can change, like an object held up to the lens."""
+
+    live = False
+    fps = 30.0
+    description = "switchable"
+
+    def __init__(self, image: np.ndarray) -> None:
+        self.image = image
+
+    def read(self) -> np.ndarray:
+        return self.image
+
+    def close(self) -> None:
+        pass
+
+
+def test_face_privacy_pixelates_and_shows_landmarks(make_kiosk, qtbot,  # type: ignore[no-untyped-def]
+                                                    photos: dict[str, np.ndarray]) -> None:
+    src = SwitchableSource(photos["astronaut"])
+    k = make_kiosk(source=lambda: SourceChoice(src, None, False, False))  # type: ignore[arg-type]
+    k.controller.activity()
+    k.controller.open_demo("face-privacy")
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 2, timeout=30_000)
+    panel = k.window.demo.panel
+    assert len(panel.shown_faces()) == 1  # type: ignore[attr-defined]
+    assert panel.count.text() == "1 Gesicht erkannt"  # type: ignore[attr-defined]
+    assert panel.pixelate  # type: ignore[attr-defined]
+    shot = k.window.demo.video.grab().toImage()
+    assert not shot.isNull()
+    qtbot.mouseClick(panel.switch, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    assert not panel.pixelate and panel.switch.text() == "Verpixeln: AUS"  # type: ignore[attr-defined]
+    src.image = photos["coffee"]
+    qtbot.waitUntil(lambda: panel.count.text() == "Kein Gesicht im Bild",  # type: ignore[attr-defined]
+                    timeout=30_000)
+
+
+def test_teach_two_things_then_predict_then_forget(make_kiosk, qtbot,  # type: ignore[no-untyped-def]
+                                                   photos: dict[str, np.ndarray]) -> None:
+    src = SwitchableSource(photos["coffee"])
+    k = make_kiosk(source=lambda: SourceChoice(src, None, False, False), lang="en")  # type: ignore[arg-type]
+    k.controller.activity()
+    k.controller.open_demo("teach-ai")
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+    panel = k.window.demo.panel
+    rows = panel.rows  # type: ignore[attr-defined]
+    assert "at least two" in panel.hint.text()  # type: ignore[attr-defined]
+
+    def record(row: int) -> None:
+        before = panel.bank.count(row)  # type: ignore[attr-defined]
+        rows[row].record.pressed.emit()
+        rows[row].record.released.emit()
+        qtbot.waitUntil(lambda: panel.recording is None, timeout=30_000)  # type: ignore[attr-defined]
+        assert panel.bank.count(row) - before >= 10  # type: ignore[attr-defined]
+
+    record(0)  # "Cup": the espresso photo
+    src.image = photos["chelsea"]
+    qtbot.mouseClick(rows[1].name, Qt.MouseButton.LeftButton)  # rename "Hand" → "Phone"…
+    record(1)
+    assert panel.runner.learned is not None  # type: ignore[attr-defined]
+    assert "Learned in" in panel.hint.text()  # type: ignore[attr-defined]
+
+    def top() -> str:
+        values = panel.bars.values()  # type: ignore[attr-defined]
+        return str(values[0][0]) if values else ""
+
+    qtbot.waitUntil(lambda: top() == rows[1].label.en, timeout=30_000)
+    src.image = photos["coffee"]
+    qtbot.waitUntil(lambda: top() == "Cup", timeout=30_000)
+    kinds = [e.payload.get("kind") for e in k.events if e.type == "interaction"]
+    assert kinds == ["teach_sample", "teach_sample"]
+    # the next visitor finds nothing of this one's examples
+    k.controller.finish()
+    assert panel.runner.learned is None or k.window.demo.panel is not panel  # type: ignore[attr-defined]
+    assert panel.bank.count(0) == 0  # type: ignore[attr-defined]
