@@ -48,6 +48,16 @@ class ModelRef:
 
 
 @dataclass(frozen=True)
+class About:
+    """The visitor-facing model card: what the model is, where from, what it cannot do."""
+
+    model: str
+    source: str
+    licence: str
+    limits: Text
+
+
+@dataclass(frozen=True)
 class Manifest:
     """A parsed, schema-valid ``demo.toml``."""
 
@@ -62,6 +72,7 @@ class Manifest:
     thumbnail: str | None = None
     order: int = 100
     needs_camera: bool = True
+    about: About | None = None
     folder: Path = field(default=Path(), compare=False)
 
 
@@ -144,8 +155,32 @@ def _models(
 
 _TOP_KEYS = {
     "schema_version", "id", "version", "task", "thumbnail", "order", "needs_camera",
-    "title", "subtitle", "how_it_works", "models", "params",
+    "title", "subtitle", "how_it_works", "models", "params", "about",
 }
+
+
+def _about(data: Mapping[str, Any], file: str, problems: list[ManifestProblem]) -> About | None:
+    raw = data.get("about")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append(ManifestProblem(
+            file, "[about]", "must be a table", "write [about] with model, source, licence"))
+        return None
+    for extra in sorted(set(raw) - {"model", "source", "licence", "limits"}):
+        problems.append(ManifestProblem(
+            file, f"about.{extra}", "unknown key",
+            "remove it (allowed: model, source, licence, limits)"))
+    values: dict[str, str] = {}
+    for key in ("model", "source", "licence"):
+        value = raw.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(ManifestProblem(
+                file, f"about.{key}", "missing or empty", f'add {key} = "…" to [about]'))
+            value = ""
+        values[key] = value.strip()
+    limits = _text(raw, "limits", file, problems)
+    return About(values["model"], values["source"], values["licence"], limits)
 
 
 def parse_manifest(
@@ -209,6 +244,7 @@ def parse_manifest(
         thumbnail=thumbnail,
         order=order,
         needs_camera=needs_camera,
+        about=_about(data, file, problems),
         folder=folder,
     )
     return (None if problems else manifest), problems

@@ -71,7 +71,8 @@ def _check(m: Manifest) -> list[ManifestProblem]:
         if net not in m.models:
             problems.append(ManifestProblem(
                 f"{m.folder.name}/demo.toml", f"[models.{net}]", "missing",
-                f"an ocr demo needs a text detector (det) and recogniser (rec): add [models.{net}]"))
+                f"an ocr demo needs a text detector (det) and a recogniser (rec): "
+                f"add [models.{net}]"))
     return problems
 
 

@@ -140,7 +140,7 @@ class KioskController(QObject):
             return
         self._emit(self.session.open_demo(demo_id, self.clock()))
         m = entry.manifest
-        info = DemoInfo(m.id, m.title, m.how_it_works)
+        info = DemoInfo(m.id, m.title, m.how_it_works, m.about)
         self.window.demo.open(info, make_panel(m.task, self.lang))
         self.window.demo.set_no_camera(False)
         self.window.show_screen(Screen.DEMO)

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QPainter, QResizeEvent
+from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core.i18n import Lang, Text, tr
+from kiosk.core.manifest import About
 from kiosk.runtime.pipeline import Result
 from kiosk.ui.panels import ResultPanel
 from kiosk.ui.widgets import LanguageSwitch, VideoView
@@ -32,6 +33,7 @@ class DemoInfo:
     demo_id: str
     title: Text
     how_it_works: Text
+    about: About | None = None
 
 
 class StatusOverlay(QFrame):
@@ -61,6 +63,52 @@ class StatusOverlay(QFrame):
         self.body.setVisible(bool(body))
         self.show()
         self.raise_()
+
+
+class AboutOverlay(QFrame):
+    """The visitor's model card: what the model is, where it comes from, what it cannot do."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("Card")
+        self.setStyleSheet("QFrame#Card { background: rgba(20, 27, 51, 245); }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(44, 36, 44, 36)
+        layout.setSpacing(10)
+        self.title = QLabel(self)
+        self.title.setObjectName("DemoTitle")
+        self.title.setWordWrap(True)
+        layout.addWidget(self.title)
+        self.sections: list[tuple[QLabel, QLabel]] = []
+        for _ in range(3):
+            head = QLabel(self)
+            head.setObjectName("SectionTitle")
+            body = QLabel(self)
+            body.setObjectName("BodyText")
+            body.setWordWrap(True)
+            layout.addWidget(head)
+            layout.addWidget(body)
+            self.sections.append((head, body))
+        self.close_button = QPushButton(self)
+        self.close_button.clicked.connect(self.hide)
+        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.hide()
+
+    def show_about(self, about: About, lang: Lang) -> None:
+        """Fill in ``about`` in ``lang`` and show it on top."""
+        self.title.setText(about.model)
+        rows = [("about.source", about.source), ("about.licence", about.licence),
+                ("about.limits", about.limits.get(lang))]
+        for (head, body), (key, text) in zip(self.sections, rows, strict=True):
+            head.setText(tr(key, lang))
+            body.setText(text)
+        self.close_button.setText(tr("about.close", lang))
+        self.show()
+        self.raise_()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.hide()
+        event.accept()
 
 
 class DemoScreen(QWidget):
@@ -124,6 +172,7 @@ class DemoScreen(QWidget):
         self.badge.hide()
         self.overlay = StatusOverlay(self.video_box)
         self.overlay.hide()
+        self.about = AboutOverlay(self.video_box)
         body.addWidget(self.video_box, 3)
 
         side = QVBoxLayout()
@@ -132,7 +181,7 @@ class DemoScreen(QWidget):
         self.result_card.setObjectName("Card")
         self.result_layout = QVBoxLayout(self.result_card)
         self.result_layout.setContentsMargins(32, 28, 32, 28)
-        side.addWidget(self.result_card, 3)
+        side.addWidget(self.result_card, 1)
         how_card = QFrame(self)
         how_card.setObjectName("Card")
         how_layout = QVBoxLayout(how_card)
@@ -140,12 +189,15 @@ class DemoScreen(QWidget):
         self.how_title = QLabel(how_card)
         self.how_title.setObjectName("SectionTitle")
         self.how_text = QLabel(how_card)
-        self.how_text.setObjectName("BodyText")
+        self.how_text.setObjectName("HowText")
         self.how_text.setWordWrap(True)
         self.how_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         how_layout.addWidget(self.how_title)
-        how_layout.addWidget(self.how_text, 1)
-        side.addWidget(how_card, 2)
+        how_layout.addWidget(self.how_text)
+        self.about_button = QPushButton(how_card)
+        self.about_button.clicked.connect(self.show_about)
+        how_layout.addWidget(self.about_button, 0, Qt.AlignmentFlag.AlignLeft)
+        side.addWidget(how_card, 0)
         self.privacy = QLabel(self)
         self.privacy.setObjectName("SmallNote")
         self.privacy.setWordWrap(True)
@@ -165,6 +217,8 @@ class DemoScreen(QWidget):
         self.result_layout.addWidget(panel)
         panel.set_lang(self.lang)
         self._set_stage(panel.stage_widget())
+        self.about.hide()
+        self.about_button.setVisible(info.about is not None)
         self.frozen = False
         self.video.set_frame(None)
         self.results_shown = 0
@@ -192,6 +246,12 @@ class DemoScreen(QWidget):
         self.video.set_frame(None)
         self.frozen = False
         self.info = None
+
+    def show_about(self) -> None:
+        """Open the model card over the picture."""
+        if self.info is not None and self.info.about is not None:
+            self.about.show_about(self.info.about, self.lang)
+            self._place_overlays()
 
     def current_frame(self) -> np.ndarray | None:
         """The picture on screen (RGB), e.g. to read it again at full quality."""
@@ -253,6 +313,9 @@ class DemoScreen(QWidget):
         self.lang_switch.set_lang(lang)
         self.back_button.setText("←  " + tr("demo.back", lang))
         self.how_title.setText(tr("demo.how", lang))
+        self.about_button.setText(tr("about.button", lang))
+        if self.about.isVisible() and self.info is not None and self.info.about is not None:
+            self.about.show_about(self.info.about, lang)
         self.privacy.setText(tr("demo.privacy", lang))
         self.badge.setText(tr("demo.no_camera_badge", lang))
         self.badge.adjustSize()
@@ -283,6 +346,10 @@ class DemoScreen(QWidget):
         self.overlay.adjustSize()
         self.overlay.move(int(rect.center().x() - self.overlay.width() / 2),
                           int(rect.center().y() - self.overlay.height() / 2))
+        self.about.setFixedWidth(max(240, int(min(rect.width() * 0.92, 900))))
+        self.about.adjustSize()
+        self.about.move(int(rect.center().x() - self.about.width() / 2),
+                        int(rect.center().y() - self.about.height() / 2))
 
     def _paint_overlay(self, painter: QPainter, rect: QRectF, scale: float) -> None:
         self.panel.frame_image = self.video.image

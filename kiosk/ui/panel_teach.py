@@ -90,20 +90,19 @@ class ClassRow(QFrame):
         self.name_index = index
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(14)
+        layout.setSpacing(12)
         layout.addWidget(ShapeIcon(index, parent=self))
-        texts = QVBoxLayout()
-        texts.setSpacing(0)
         self.name = QPushButton(self)
-        self.name.setStyleSheet("text-align: left; padding: 0 16px; min-height: 52px;")
+        self.name.setStyleSheet("text-align: left; padding: 0 18px;")
+        layout.addWidget(self.name, 1)
         self.count = QLabel(self)
         self.count.setObjectName("SmallNote")
-        texts.addWidget(self.name)
-        texts.addWidget(self.count)
-        layout.addLayout(texts, 1)
+        self.count.setMinimumWidth(118)
+        self.count.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.count)
         self.record = QPushButton(self)
         self.record.setObjectName("PrimaryButton")
-        self.record.setMinimumWidth(250)
+        self.record.setMinimumWidth(240)
         layout.addWidget(self.record)
         self.name.clicked.connect(self._next_name)
 
@@ -142,7 +141,7 @@ class TeachPanel(ResultPanel):
         layout.setSpacing(12)
         self.says = QLabel(self)
         self.says.setObjectName("SectionTitle")
-        self.bars = ConfidenceBars(3, self)
+        self.bars = ConfidenceBars(3, self, row_height=60)
         self.hint = QLabel(self)
         self.hint.setObjectName("BodyText")
         self.hint.setWordWrap(True)
@@ -151,15 +150,17 @@ class TeachPanel(ResultPanel):
         layout.addWidget(self.says)
         layout.addWidget(self.bars)
         layout.addWidget(self.hint)
-        layout.addWidget(self.classes_title)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.classes_title, 1)
+        self.forget_button = QPushButton(self)
+        self.forget_button.clicked.connect(self.forget)
+        title_row.addWidget(self.forget_button)
+        layout.addLayout(title_row)
         self.rows = [ClassRow(i, self) for i in range(3)]
         for row in self.rows:
             row.record.pressed.connect(lambda r=row: self.start_recording(r.index))
             row.record.released.connect(self.stop_recording)
             layout.addWidget(row)
-        self.forget_button = QPushButton(self)
-        self.forget_button.clicked.connect(self.forget)
-        layout.addWidget(self.forget_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
         self.set_lang(lang)
 
@@ -246,7 +247,9 @@ class TeachPanel(ResultPanel):
         learned = getattr(self.runner, "learned", None)
         if out is None or out.predicted is None or learned is None:
             self.bars.clear()
+            self.bars.hide()
             return
+        self.bars.show()
         items = [(self.rows[c].label.get(self.lang), s) for c, s in
                  sorted(out.scores.items(), key=lambda kv: -kv[1])]
         self.bars.set_values(items)

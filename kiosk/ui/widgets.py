@@ -127,10 +127,9 @@ class VideoView(QWidget):
 class ConfidenceBars(QWidget):
     """Top-k labels with bars that glide to their new lengths."""
 
-    ROW = 72
-
-    def __init__(self, rows: int = 5, parent: QWidget | None = None) -> None:
+    def __init__(self, rows: int = 5, parent: QWidget | None = None, row_height: int = 72) -> None:
         super().__init__(parent)
+        self.ROW = row_height
         self._rows = rows
         self._labels: list[str] = []
         self._target: list[float] = []

@@ -79,5 +79,5 @@ def test_dropping_any_required_key_is_reported(key: str) -> None:
     data = good_data()
     del data[key]
     manifest, _problems = parse_manifest(data, "p/demo.toml", GOOD)
-    optional = {"version", "thumbnail", "order", "needs_camera", "params"}
+    optional = {"version", "thumbnail", "order", "needs_camera", "params", "about"}
     assert (manifest is None) == (key not in optional)
