@@ -197,13 +197,28 @@ def _run_demo(args: argparse.Namespace) -> int:
         return _fail(f"demo {entry.id} is broken: {'; '.join(entry.problems)}", EXIT_FAILED)
     if args.frames is not None and args.frames < 1:
         return _fail("--frames must be 1 or more")
+    from kiosk.runtime.demos import load_runner
+    from kiosk.runtime.headless import class_folders, teach_from_folders
+
+    runner = None
+    classes = class_folders(args.source) if entry.manifest and \
+        entry.manifest.task == "few-shot" else {}
     try:
-        source, natural = open_offline_source(args.source)
+        if classes:
+            runner = load_runner(entry)
+            learn_ms, source = teach_from_folders(runner, classes)
+            natural = len(source.images)  # type: ignore[attr-defined]
+            print(f"kiosk: learned {len(classes)} classes ({', '.join(classes)}) in "
+                  f"{learn_ms:.2f} ms", file=sys.stderr)
+        else:
+            source, natural = open_offline_source(args.source)
     except SourceError as exc:
         return _fail(str(exc))
+    except ModelLoadError as exc:
+        return _fail(str(exc), EXIT_FAILED)
     count = 0
     try:
-        for record in run_frames(entry, source, args.frames or natural):
+        for record in run_frames(entry, source, args.frames or natural, runner):
             count += 1
             if args.json:
                 print(json.dumps(record, ensure_ascii=False), flush=True)

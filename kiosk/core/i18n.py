@@ -147,6 +147,14 @@ STRINGS: dict[str, Text] = {
     "about.licence": Text("Lizenz", "Licence"),
     "about.limits": Text("Was es nicht kann", "What it cannot do"),
     "about.close": Text("Schließen", "Close"),
+    "draw.heading": Text("Die KI liest:", "The AI reads:"),
+    "draw.hint": Text(
+        "Zeichne mit dem Finger eine Ziffer von 0 bis 9 – groß, mitten ins Feld.",
+        "Draw a digit from 0 to 9 with your finger – big, in the middle of the field.",
+    ),
+    "draw.all": Text("Wie sicher ist sie bei jeder Ziffer?", "How sure is it of each digit?"),
+    "draw.clear": Text("Löschen", "Clear"),
+    "draw.canvas": Text("Hier zeichnen", "Draw here"),
 }
 
 

@@ -49,9 +49,33 @@ def open_offline_source(spec: str) -> tuple[FrameSource, int]:
     return source, 1
 
 
-def run_frames(entry: DemoEntry, source: FrameSource, frames: int) -> Iterator[dict[str, Any]]:
+def class_folders(spec: str) -> dict[str, list[Path]]:
+    """For a few-shot demo: ``spec``'s subfolders (one per class) and their images."""
+    root = Path(spec)
+    if not root.is_dir():
+        return {}
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return {f.name: image_files(f) for f in folders if image_files(f)}
+
+
+def teach_from_folders(runner: Any, classes: dict[str, list[Path]]) -> tuple[float, FrameSource]:
+    """Teach a few-shot runner from class folders, as a visitor would with ~10 examples each.
+
+    Returns the learning step's time in ms and a source that yields every image once.
+    """
+    pictures = {name: [img for img in (load_image(p) for p in paths) if img is not None]
+                for name, paths in classes.items()}
+    learn_ms = float(runner.learn_from_images(pictures, per_class=10))
+    every = [p for paths in classes.values() for p in paths]
+    return learn_ms, ImageFolderSource(every, seconds_per_image=1.0, fps=1.0,
+                                       description=f"{len(classes)} class folders")
+
+
+def run_frames(
+    entry: DemoEntry, source: FrameSource, frames: int, runner: Any = None,
+) -> Iterator[dict[str, Any]]:
     """Process up to ``frames`` frames one after another; yield one JSON object each."""
-    runner = load_runner(entry)
+    runner = runner if runner is not None else load_runner(entry)
     for n in range(frames):
         image = source.read()
         if image is None:
