@@ -34,6 +34,7 @@ class LatestSlot(Generic[T]):
             item, self._item = self._item, None
             if item is not None:
                 self.delivered += 1
+                self._cond.notify_all()
             return item
 
     def poll(self) -> T | None:
@@ -43,6 +44,11 @@ class LatestSlot(Generic[T]):
             if item is not None:
                 self.delivered += 1
             return item
+
+    def wait_taken(self, timeout: float) -> bool:
+        """Wait until the stored item was taken (or the slot closed); False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._item is None or self._closed, timeout)
 
     def close(self) -> None:
         """Wake every waiter; later ``take`` calls return at once."""

@@ -75,6 +75,13 @@ class PipelineStats:
     latency_ms: list[float] = field(default_factory=list)
 
 
+def _flip(image: np.ndarray) -> np.ndarray:
+    import cv2
+
+    out: np.ndarray = cv2.flip(image, 1)
+    return out
+
+
 class Pipeline:
     """Runs one demo's capture and inference threads."""
 
@@ -175,11 +182,16 @@ class Pipeline:
                     elif delay < -0.5:
                         next_t = time.perf_counter()  # fell far behind: do not burst
                 if self.mirror:
-                    image = image[:, ::-1]
+                    image = _flip(image)
                 seq += 1
                 frame = Frame(np.ascontiguousarray(image), seq, time.perf_counter())
                 self.stats.captured += 1
                 if self._runner is not None:
+                    if not self._throttle:
+                        # Unthrottled files: decode the next frame while the model works on
+                        # this one, but never race ahead of it (that would only burn CPU).
+                        while not self._slot.wait_taken(0.2) and not self._stop.is_set():
+                            pass
                     self._slot.put(frame)
                 if self._on_frame is not None:
                     self._on_frame(frame)

@@ -35,6 +35,12 @@ def _cv2() -> Any:  # cv2 ships partial stubs; it is imported lazily for start-u
     return cv2
 
 
+def _rgb(bgr: np.ndarray) -> np.ndarray:
+    # cv2 converts without holding the GIL, so the inference thread keeps running meanwhile.
+    out: np.ndarray = _cv2().cvtColor(bgr, _cv2().COLOR_BGR2RGB)
+    return out
+
+
 class FrameSource(Protocol):
     """Anything that yields frames."""
 
@@ -77,7 +83,7 @@ class CameraSource:
         ok, frame = self._cap.read()
         if not ok or frame is None:
             return None
-        return np.ascontiguousarray(frame[:, :, ::-1])
+        return _rgb(frame)
 
     def close(self) -> None:
         self._cap.release()
@@ -117,7 +123,7 @@ class VideoFileSource:
                 ok, frame = self._cap.read()
                 if not ok or frame is None:
                     return None
-        return np.ascontiguousarray(frame[:, :, ::-1])
+        return _rgb(frame)
 
     def close(self) -> None:
         self._cap.release()

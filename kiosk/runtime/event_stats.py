@@ -1,0 +1,380 @@
+"""Reports over the interaction log: statistics, CSV / JSONL export, and merging exports.
+
+Statistics are a handful of indexed range queries (one event type each, see the v2 indexes
+in :mod:`kiosk.runtime.event_store`), so they stay well under two seconds on a million
+events; medians and local-time buckets are finished in Python by the same
+:class:`~kiosk.core.events.StatsBuilder` that :func:`kiosk.core.events.compute_stats` uses.
+
+Exports hold exactly what the database holds (nothing personal is in it) and merge back
+idempotently: the UUID of every event is unique, so importing the same file twice, or the
+exports of several kiosks in any order, gives the same database.
+
+CSV: UTF-8 with a byte-order mark (so spreadsheet programs show umlauts right), a header
+row, one column per event field and one per payload field (:data:`CSV_COLUMNS`), empty
+where a field does not apply. JSONL: one :meth:`Event.to_json` object per line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import random
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, Final
+
+from kiosk.core.events import (
+    EVENT_TYPES,
+    INT_FIELDS,
+    PAYLOAD_COLUMNS,
+    QUARTER_MS,
+    Event,
+    EventError,
+    LogStats,
+    StatsBuilder,
+    compute_stats,
+    ms_to_iso,
+    uuid7,
+    validate,
+)
+from kiosk.runtime.event_store import (
+    EventStoreError,
+    connect,
+    insert_events,
+    iter_events,
+)
+
+log = logging.getLogger(__name__)
+
+CSV_COLUMNS: Final = ("uuid", "ts", "kiosk_id", "session_id", "demo_id", "type",
+                      *PAYLOAD_COLUMNS)
+FORMATS: Final = ("csv", "jsonl")
+_ALL: Final = -(2**62)  # "since the beginning" as a bound SQLite compares cheaply
+
+
+# -- statistics -------------------------------------------------------------------------------
+def query_stats(
+    conn: sqlite3.Connection, since_ms: int | None = None, tz: tzinfo | None = None,
+) -> LogStats:
+    """The statistics of events with ts ≥ ``since_ms``; hours and days in ``tz`` (None: local)."""
+    lo = _ALL if since_ms is None else since_ms
+    b = StatsBuilder(tz=tz, since_ms=since_ms)
+
+    def rows(sql: str, type_: str) -> list[tuple[Any, ...]]:
+        return conn.execute(sql, (type_, lo)).fetchall()
+
+    where = "FROM events WHERE type = ? AND ts >= ?"
+    counts = {t: rows(f"SELECT count(*) {where}", t)[0][0] for t in sorted(EVENT_TYPES)}
+    b.events = sum(counts.values())
+    b.app_starts = counts["app_start"]
+    b.crashes = counts["crash"]
+    b.first_ms = conn.execute("SELECT min(ts) FROM events WHERE ts >= ?", (lo,)).fetchone()[0]
+    b.last_ms = conn.execute("SELECT max(ts) FROM events WHERE ts >= ?", (lo,)).fetchone()[0]
+    for bucket, n in rows(f"SELECT ts / {QUARTER_MS}, count(*) {where} GROUP BY 1",
+                          "session_start"):
+        b.session_starts[int(bucket)] += n
+    for kiosk, n in rows(f"SELECT kiosk_id, count(*) {where} GROUP BY 1", "session_start"):
+        b.kiosks[kiosk] += n
+    for duration, reason in rows(
+            "SELECT coalesce(json_extract(payload, '$.active_ms'), "
+            f"json_extract(payload, '$.duration_ms')), json_extract(payload, '$.reason') "
+            f"{where}", "session_end"):
+        b.session_lengths.append(int(duration))
+        b.end_reasons[reason] += 1
+    for demo, n in rows(f"SELECT demo_id, count(*) {where} GROUP BY 1", "demo_open"):
+        if demo:
+            b.opens[demo] += n
+    for demo, dwell in rows(f"SELECT demo_id, json_extract(payload, '$.dwell_ms') {where}",
+                            "demo_close"):
+        if demo:
+            b.dwell[demo].append(int(dwell))
+    for demo, n in rows(f"SELECT demo_id, count(*) {where} GROUP BY 1", "interaction"):
+        if demo:
+            b.interactions[demo] += n
+    for demo, rating in rows(f"SELECT demo_id, json_extract(payload, '$.rating') {where}",
+                             "feedback"):
+        b.ratings[demo].append(int(rating))
+    for code, n in rows(f"SELECT json_extract(payload, '$.code'), count(*) {where} GROUP BY 1",
+                        "error"):
+        b.errors[str(code)] += n
+    for lang, n in rows(f"SELECT json_extract(payload, '$.lang'), count(*) {where} GROUP BY 1",
+                        "language_change"):
+        b.languages[str(lang)] += n
+    return b.build()
+
+
+def stats_of(path: Path, since_ms: int | None = None, tz: tzinfo | None = None) -> LogStats:
+    """Statistics of the database at ``path``; all zero when it does not exist yet.
+
+    Blocking: call it off the GUI thread (the dashboard takes it as its loader).
+    """
+    if not path.exists():
+        return compute_stats([], since_ms=since_ms, tz=tz)
+    conn = connect(path, create=False)
+    try:
+        return query_stats(conn, since_ms, tz)
+    finally:
+        conn.close()
+
+
+# -- export -------------------------------------------------------------------------------------
+def csv_row(e: Event) -> list[str]:
+    """An event as a CSV row in :data:`CSV_COLUMNS` order."""
+    payload = e.payload
+    return [e.uuid, e.ts, e.kiosk_id, e.session_id or "", e.demo_id or "", e.type,
+            *("" if payload.get(k) is None else str(payload[k]) for k in PAYLOAD_COLUMNS)]
+
+
+def export_events(
+    conn: sqlite3.Connection, out: Path, fmt: str, since_ms: int | None = None,
+) -> int:
+    """Write events (ts ≥ ``since_ms``, time order) to ``out``; returns how many.
+
+    Written to a temporary file next to ``out`` and renamed, so a reader never sees half
+    an export.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}: use {' or '.join(FORMATS)}")
+    tmp = out.with_name(f".{out.name}.part")
+    count = 0
+    try:
+        if fmt == "csv":
+            with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+                writer = csv.writer(f)
+                writer.writerow(CSV_COLUMNS)
+                for e in iter_events(conn, since_ms):
+                    writer.writerow(csv_row(e))
+                    count += 1
+        else:
+            with tmp.open("w", encoding="utf-8", newline="\n") as f:
+                for e in iter_events(conn, since_ms):
+                    f.write(json.dumps(e.to_json(), ensure_ascii=False, separators=(",", ":")))
+                    f.write("\n")
+                    count += 1
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def export_path(
+    path: Path, out: Path, fmt: str, since_ms: int | None = None,
+) -> int:
+    """:func:`export_events` from the database at ``path``."""
+    conn = connect(path, create=False)
+    try:
+        return export_events(conn, out, fmt, since_ms)
+    finally:
+        conn.close()
+
+
+def export_file_name(kiosk_id: str, fmt: str, now: float | None = None) -> str:
+    """A file name like ``visitor-log-kiosk-1-20240501-1730.csv``."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", kiosk_id).strip("-.") or "kiosk"
+    stamp = time.strftime("%Y%m%d-%H%M", time.localtime(time.time() if now is None else now))
+    return f"visitor-log-{safe}-{stamp}.{fmt}"
+
+
+# -- import ---------------------------------------------------------------------------------------
+@dataclass
+class ImportResult:
+    """What a merge did."""
+
+    read: int = 0
+    added: int = 0
+    invalid: int = 0
+    problems: list[str] = field(default_factory=list)  # the first few bad lines, with reasons
+
+    @property
+    def duplicates(self) -> int:
+        """Valid events that were already in the database."""
+        return self.read - self.invalid - self.added
+
+
+def _from_csv(row: dict[str, str | None]) -> Event:
+    missing = [c for c in CSV_COLUMNS if row.get(c) is None]
+    if missing:
+        raise EventError(f"missing column(s) {', '.join(missing)}")
+    payload: dict[str, Any] = {}
+    for key in PAYLOAD_COLUMNS:
+        value = row[key] or ""
+        if value == "":
+            continue
+        if key in INT_FIELDS:
+            try:
+                payload[key] = int(value)
+            except ValueError:
+                raise EventError(f"{key} {value!r} is not a whole number") from None
+        else:
+            payload[key] = value
+    return validate(Event(row["uuid"] or "", row["ts"] or "", row["kiosk_id"] or "",
+                          row["session_id"] or None, row["demo_id"] or None, row["type"] or "",
+                          payload))
+
+
+def read_export(path: Path) -> Iterator[tuple[int, Event | EventError]]:
+    """The events of a CSV or JSONL export as ``(line number, event or its problem)``.
+
+    The format is taken from the file's first character (``{`` is JSONL), so a renamed
+    file still reads.
+    """
+    with path.open("r", encoding="utf-8-sig", newline="") as f:
+        first = f.read(1)
+        f.seek(0)
+        if first == "{":
+            for number, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield number, Event.from_json(json.loads(line))
+                except (json.JSONDecodeError, EventError) as exc:
+                    yield number, EventError(str(exc))
+            return
+        reader = csv.DictReader(f)
+        if reader.fieldnames is None or "uuid" not in reader.fieldnames:
+            raise EventError(f"{path.name} is neither a CSV export with a header row starting "
+                             "'uuid,ts,…' nor a JSONL export")
+        for row in reader:
+            try:
+                yield reader.line_num, _from_csv(row)
+            except EventError as exc:
+                yield reader.line_num, exc
+
+
+def import_events(conn: sqlite3.Connection, path: Path, batch: int = 5000) -> ImportResult:
+    """Merge an export into the database (INSERT OR IGNORE by UUID: idempotent)."""
+    result = ImportResult()
+    chunk: list[Event] = []
+    for number, item in read_export(path):
+        result.read += 1
+        if isinstance(item, EventError):
+            result.invalid += 1
+            if len(result.problems) < 5:
+                result.problems.append(f"line {number}: {item}")
+            continue
+        chunk.append(item)
+        if len(chunk) >= batch:
+            result.added += insert_events(conn, chunk)
+            chunk = []
+    result.added += insert_events(conn, chunk)
+    return result
+
+
+def import_path(db: Path, source: Path) -> ImportResult:
+    """:func:`import_events` into the database at ``db`` (created when missing)."""
+    if not source.is_file():
+        raise EventStoreError(f"{source} is not a file")
+    conn = connect(db)
+    try:
+        return import_events(conn, source)
+    finally:
+        conn.close()
+
+
+def file_size(db: Path) -> int:
+    """Bytes the database takes on disk, with its WAL file."""
+    return sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
+
+
+def describe_size(n: int) -> str:
+    """``12.3 MB``."""
+    value = float(n)
+    for unit in ("B", "KB", "MB"):
+        if value < 1000:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.2f} GB"
+
+
+# -- synthetic visitors (benchmark, dashboard previews) -------------------------------------------
+SYNTHETIC_DEMOS: Final = (  # (demo id, popularity weight, interaction kinds)
+    ("image-classification", 5.0, ("predict", "capture")),
+    ("face-privacy", 3.0, ("toggle",)),
+    ("digit-drawing", 2.5, ("draw_submit", "draw_clear")),
+    ("teach-the-machine", 2.0, ("teach_sample", "teach_reset", "predict")),
+    ("text-reader", 1.0, ("capture", "info_open")),
+)
+_LABELS: Final = ("espresso", "banana", "tabby", "coffee mug", "7", "3", "rock", "paper")
+_HOUR_WEIGHTS: Final = {9: 2, 10: 5, 11: 8, 12: 6, 13: 5, 14: 7, 15: 8, 16: 6, 17: 3}
+
+
+def synthetic_events(
+    count: int, *, kiosk_id: str = "bench", seed: int = 1, days: int = 60,
+    end: date | None = None, tz: tzinfo | None = None,
+) -> Iterator[Event]:
+    """``count`` plausible visitor events over ``days`` days of opening hours.
+
+    Sessions of 1–4 demos with interactions, dwell times around a minute, some feedback,
+    a few errors: what a busy showroom produces. Deterministic for a ``seed``.
+    """
+    rng = random.Random(seed)
+    last = end or date.today()
+    hours = list(_HOUR_WEIGHTS)
+    weights = list(_HOUR_WEIGHTS.values())
+    demo_weights = [w for _, w, _ in SYNTHETIC_DEMOS]
+    made = 0
+
+    def event(ms: int, type_: str, sid: str | None, demo: str | None,
+              payload: dict[str, Any] | None = None) -> Event:
+        return Event(uuid7(ms, rng.getrandbits(74)), ms_to_iso(ms), kiosk_id, sid, demo, type_,
+                     payload or {})
+
+    def start_ms() -> int:
+        day = last - timedelta(days=rng.randrange(days))
+        start = datetime.combine(day, datetime.min.time()).replace(
+            hour=rng.choices(hours, weights)[0], minute=rng.randrange(60),
+            second=rng.randrange(60))
+        start = start.replace(tzinfo=tz) if tz is not None else start.astimezone()
+        return int(start.timestamp() * 1000)
+
+    while made < count:
+        # Sessions in time order, as a real kiosk writes them (about 19 events a session).
+        for t0 in sorted(start_ms() for _ in range(count // 19 + 1)):
+            session = _synthetic_session(rng, event, t0, demo_weights)
+            yield from session[:count - made]
+            made += min(len(session), count - made)
+            if made >= count:
+                return
+
+
+def _synthetic_session(
+    rng: random.Random, event: Callable[..., Event], t: int, demo_weights: list[float],
+) -> list[Event]:
+    t0 = t
+    sid = f"{rng.getrandbits(64):016x}"
+    session = [event(t, "session_start", sid, None)]
+    if rng.random() < 0.25:
+        t += rng.randrange(1000, 5000)
+        session.append(event(t, "language_change", sid, None, {"lang": "en"}))
+    for _ in range(rng.choice((1, 1, 2, 2, 3, 4))):
+        demo, _, kinds = rng.choices(SYNTHETIC_DEMOS, demo_weights)[0]
+        t += rng.randrange(2000, 15000)
+        opened = t
+        session.append(event(t, "demo_open", sid, demo))
+        for _ in range(rng.randrange(0, 12)):
+            t += rng.randrange(500, 9000)
+            payload: dict[str, Any] = {"kind": rng.choice(kinds)}
+            if payload["kind"] in ("predict", "draw_submit"):
+                payload["label"] = rng.choice(_LABELS)
+            session.append(event(t, "interaction", sid, demo, payload))
+        if rng.random() < 0.01:
+            session.append(event(t, "error", sid, demo,
+                                 {"code": rng.choice(("camera_lost", "model_failed"))}))
+        t = max(t, opened + int(rng.lognormvariate(10.6, 0.8)))
+        session.append(event(t, "demo_close", sid, demo, {"dwell_ms": t - opened}))
+        if rng.random() < 0.3:
+            t += rng.randrange(1000, 4000)
+            stars = rng.choices((1, 2, 3, 4, 5), (1, 1, 3, 6, 8))[0]
+            session.append(event(t, "feedback", sid, demo, {"rating": stars}))
+    idle = rng.random() < 0.6
+    t += 90_000 if idle else rng.randrange(1000, 6000)
+    session.append(event(t, "session_end", sid, None,
+                         {"reason": "idle" if idle else "done", "duration_ms": t - t0}))
+    return session

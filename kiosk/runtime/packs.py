@@ -1,0 +1,1076 @@
+"""Demo packs staff bring on a USB stick: validation, atomic install, remove, rollback, inbox.
+
+A pack is a folder (or a ``.zip`` of one) with a ``demo.toml``, its model, labels and texts —
+the same format as the built-in demos. Packs are data only: nothing in one is imported or
+executed; models run in onnxruntime, metadata is parsed with ``ast.literal_eval``.
+
+Validation reports every problem at once (schema, model readable, model fits the task, label
+counts, sha256, sizes, zip safety), each naming the file and the fix, and ends with a smoke
+inference on a sample picture. Installing is atomic::
+
+    <data>/packs/.staging/<tmp>/   unzip or copy, validate, smoke-run   (never seen by the kiosk)
+    <data>/packs/<id>/             os.replace() of the validated folder (same file system)
+    <data>/packs/.previous/<id>/   the version it replaced, for ``rollback``
+
+The registry (:func:`kiosk.runtime.demos.discover`) only looks at folders holding a
+``demo.toml``, so ``.staging`` and ``.previous`` never show up as demos. A pack cannot take
+the id of a built-in demo: the kiosk would show two demos under one id, and staff could not
+tell which one runs.
+
+Every operation holds one lock (a thread lock plus an OS file lock on ``packs/.lock``), so the
+inbox watcher, the staff panel and a ``kiosk packs`` command in another process never
+interleave.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import stat
+import tempfile
+import threading
+import time
+import tomllib
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+
+from kiosk.core.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    ManifestProblem,
+    load_manifest,
+    parse_manifest,
+)
+from kiosk.core.paths import demos_dir, models_dir, sample_media_dir
+from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel, sha256_of
+from kiosk.runtime.pack_import import Proposal, problem_json
+from kiosk.runtime.tasks import task_kind
+
+log = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+STAGING = ".staging"
+PREVIOUS = ".previous"
+SAMPLE_NAMES = ("sample.jpg", "sample.jpeg", "sample.png")
+_DRIVE_RE = re.compile(r"^[A-Za-z]:")
+_UNSAFE_NAME_RE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+# Junk that macOS Finder and Windows Explorer put into zips and onto sticks; never pack content.
+_JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size bounds for a pack; generous for real models, tight enough to stop accidents."""
+
+    max_file_bytes: int = 512 * MiB  # one model (ONNX's protobuf limit is 2 GiB anyway)
+    max_total_bytes: int = 1024 * MiB
+    max_entries: int = 1000  # files and folders
+    # Decompressed/compressed size per zip entry. ONNX weights deflate by ~1.1x, text by
+    # ~3-10x; zip bombs by 1000x and more.
+    max_ratio: float = 100.0
+    ratio_floor_bytes: int = 1 * MiB  # below this a high ratio is harmless (all-blank labels)
+
+
+class PackError(Exception):
+    """An operation that cannot be done; the message is one line for staff.
+
+    ``usage`` marks a mistake in what was asked (a missing path, an unknown id) rather than a
+    failure of the operation; the command line exits with 2 instead of 1 for those.
+    """
+
+    def __init__(self, message: str, *, usage: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@dataclass
+class PackReport:
+    """Everything validation found about one pack."""
+
+    source: str
+    pack_id: str | None = None
+    version: str | None = None
+    task: str | None = None
+    problems: list[ManifestProblem] = field(default_factory=list)
+    smoke: dict[str, Any] = field(default_factory=dict)  # smoke-run figures when it ran
+    manifest: Manifest | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the pack can be installed."""
+        return not self.problems and self.manifest is not None
+
+    def add(self, file: str, where: str, message: str, fix: str) -> None:
+        """Record one problem."""
+        self.problems.append(ManifestProblem(file, where, message, fix))
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"source": self.source, "valid": self.ok, "id": self.pack_id,
+                "version": self.version, "task": self.task,
+                "problems": [problem_json(p) for p in self.problems], "smoke": self.smoke}
+
+
+@dataclass
+class InstallResult:
+    """The outcome of one install: the validation report and what changed."""
+
+    report: PackReport
+    installed: Path | None = None
+    replaced_version: str | None = None  # the version moved to .previous
+    proposal: Proposal | None = None  # set when the manifest was proposed (zero-config)
+
+    @property
+    def ok(self) -> bool:
+        """True when the pack is installed."""
+        return self.installed is not None
+
+    def summary(self) -> str:
+        """One line for staff."""
+        r = self.report
+        if not self.ok:
+            return (f"{r.source}: not installed, {len(r.problems)} problem"
+                    f"{'' if len(r.problems) == 1 else 's'}")
+        was = f", replacing {self.replaced_version}" if self.replaced_version else ""
+        how = " (demo.toml proposed from the model)" if self.proposal else ""
+        return f"installed {r.pack_id} {r.version} ({r.task}){was}{how}"
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {**self.report.to_json(), "installed": self.ok,
+                "folder": str(self.installed) if self.installed else None,
+                "replaced_version": self.replaced_version,
+                "proposal": self.proposal.to_json() if self.proposal else None}
+
+
+# --------------------------------------------------------------------------- file checks
+
+
+def _fmt_size(n: float) -> str:
+    return f"{n / MiB:.1f} MiB" if n >= MiB else f"{n / 1024:.0f} KiB"
+
+
+def _entry_problem(name: str) -> str | None:
+    """Why a zip entry name is unsafe, or ``None``."""
+    if "\x00" in name:
+        return "has a NUL character in its name"
+    norm = name.replace("\\", "/")
+    if norm.startswith("/") or _DRIVE_RE.match(norm):
+        return "is an absolute path"
+    if ".." in PurePosixPath(norm).parts:
+        return "points outside the pack (..)"
+    return None
+
+
+def check_zip(path: Path, limits: Limits = Limits()) -> list[ManifestProblem]:
+    """Every safety problem of a zip's table of contents (nothing is extracted)."""
+    label = path.name
+    fix_rebuild = "rebuild the zip from the pack folder itself (right-click → compress)"
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        return [ManifestProblem(label, "", f"is not a readable zip ({exc})",
+                                "copy it again; if it stays broken, zip the pack folder again")]
+    problems: list[ManifestProblem] = []
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > limits.max_entries:
+            problems.append(ManifestProblem(
+                label, "", f"has {len(infos)} entries (at most {limits.max_entries})",
+                "a pack needs only demo.toml, the model, labels and a picture"))
+            return problems
+        total = 0
+        seen: set[str] = set()
+        for info in infos:
+            name = info.filename
+            if any(name.startswith(j) or name.endswith("/" + j) or name == j for j in _JUNK):
+                continue
+            bad = _entry_problem(name)
+            if bad:
+                problems.append(ManifestProblem(label, name, bad, fix_rebuild))
+                continue
+            mode = (info.external_attr >> 16) & 0xFFFF
+            kind = stat.S_IFMT(mode)
+            if stat.S_ISLNK(mode):
+                problems.append(ManifestProblem(
+                    label, name, "is a symbolic link", "put the real file in the pack instead"))
+                continue
+            if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+                problems.append(ManifestProblem(
+                    label, name, "is not a plain file or folder", fix_rebuild))
+                continue
+            if info.flag_bits & 0x1:
+                problems.append(ManifestProblem(
+                    label, name, "is encrypted", "zip the pack without a password"))
+                continue
+            key = name.replace("\\", "/").rstrip("/").casefold()
+            if key in seen:
+                problems.append(ManifestProblem(
+                    label, name, "appears twice", fix_rebuild))
+            seen.add(key)
+            if info.is_dir():
+                continue
+            total += info.file_size
+            if info.file_size > limits.max_file_bytes:
+                problems.append(ManifestProblem(
+                    label, name, f"is {_fmt_size(info.file_size)} unpacked (at most "
+                    f"{_fmt_size(limits.max_file_bytes)} per file)",
+                    "use a smaller model (e.g. a quantised or 'n'/'s' size export)"))
+            elif (info.file_size > limits.ratio_floor_bytes
+                  and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
+                problems.append(ManifestProblem(
+                    label, name, f"unpacks {info.file_size / max(info.compress_size, 1):.0f}x "
+                    f"larger than it is packed (a zip bomb?)",
+                    "only use packs from people you trust; zip the real pack folder again"))
+        if total > limits.max_total_bytes:
+            problems.append(ManifestProblem(
+                label, "", f"unpacks to {_fmt_size(total)} (at most "
+                f"{_fmt_size(limits.max_total_bytes)})", "leave out files the demo does not use"))
+    return problems
+
+
+def extract_zip(path: Path, dest: Path, limits: Limits = Limits()) -> list[ManifestProblem]:
+    """Check and unpack a zip into ``dest`` (created); counts real bytes, not declared ones.
+
+    The declared sizes in a zip can lie; here every byte written is counted and extraction
+    stops at the limits, so a doctored zip cannot fill the disk.
+    """
+    problems = check_zip(path, limits)
+    if problems:
+        return problems
+    label = path.name
+    dest.mkdir(parents=True, exist_ok=True)
+    root = dest.resolve()
+    total = 0
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            name = info.filename.replace("\\", "/")
+            if any(name.startswith(j) or name.endswith("/" + j) or name == j for j in _JUNK):
+                continue
+            target = (dest / name).resolve()
+            if target != root and root not in target.parents:  # belt and braces after check_zip
+                return [ManifestProblem(label, info.filename, "points outside the pack",
+                                        "rebuild the zip from the pack folder itself")]
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            written = 0
+            try:
+                with zf.open(info) as src, target.open("wb") as out:
+                    while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        total += len(chunk)
+                        if written > min(info.file_size, limits.max_file_bytes) or (
+                                total > limits.max_total_bytes):
+                            return [ManifestProblem(
+                                label, info.filename, "unpacks to more than it declares or "
+                                "than allowed (a zip bomb?)",
+                                "only use packs from people you trust; zip the real pack "
+                                "folder again")]
+                        out.write(chunk)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+                # zlib.error is not an OSError subclass but zipfile wraps CRC errors as
+                # BadZipFile; a truncated stream raises EOFError
+                return [ManifestProblem(label, info.filename, f"cannot be unpacked ({exc})",
+                                        "copy the zip again; it may be incomplete")]
+    return []
+
+
+def check_files(folder: Path, limits: Limits = Limits()) -> list[ManifestProblem]:
+    """Links, special files and sizes inside a pack folder (links are never followed)."""
+    problems: list[ManifestProblem] = []
+    total = 0
+    count = 0
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        here = Path(dirpath)
+        for name in [*dirnames, *filenames]:
+            path = here / name
+            rel = path.relative_to(folder).as_posix()
+            where = f"{folder.name}/{rel}"
+            count += 1
+            if count > limits.max_entries:
+                problems.append(ManifestProblem(
+                    folder.name, "", f"holds more than {limits.max_entries} files",
+                    "a pack needs only demo.toml, the model, labels and a picture"))
+                return problems
+            try:
+                st = path.lstat()
+            except OSError as exc:
+                problems.append(ManifestProblem(where, "", f"cannot be read ({exc.strerror})",
+                                                "check the file's permissions"))
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                problems.append(ManifestProblem(
+                    where, "", "is a symbolic link", "put the real file in the pack instead"))
+                if name in dirnames:
+                    dirnames.remove(name)
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                problems.append(ManifestProblem(where, "", "is not a plain file", "remove it"))
+                continue
+            total += st.st_size
+            if st.st_size > limits.max_file_bytes:
+                problems.append(ManifestProblem(
+                    where, "", f"is {_fmt_size(st.st_size)} (at most "
+                    f"{_fmt_size(limits.max_file_bytes)} per file)",
+                    "use a smaller model (e.g. a quantised or 'n'/'s' size export)"))
+    if total > limits.max_total_bytes:
+        problems.append(ManifestProblem(
+            folder.name, "", f"holds {_fmt_size(total)} (at most "
+            f"{_fmt_size(limits.max_total_bytes)})", "leave out files the demo does not use"))
+    return problems
+
+
+def pack_root(folder: Path) -> Path:
+    """The folder with ``demo.toml``: ``folder`` itself or its one sub-folder (zips of a folder)."""
+    if (folder / MANIFEST_NAME).is_file():
+        return folder
+    subs = [p for p in folder.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+    if len(subs) == 1 and subs[0].is_dir() and not subs[0].is_symlink():
+        return subs[0]
+    return folder
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _placeholder_manifest(folder: Path) -> Manifest | None:
+    """A manifest good enough to keep checking model and labels when ``demo.toml`` has
+    problems elsewhere (titles, ids, typos), so staff see every problem in one go."""
+    try:
+        data = tomllib.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    text = {"de": "-", "en": "-"}
+    patched = {
+        "schema_version": 1, "id": "pack-being-checked", "task": data.get("task"),
+        "title": text, "subtitle": text, "how_it_works": text,
+        "models": data.get("models"), "params": data.get("params", {}),
+    }
+    manifest, _ = parse_manifest(patched, f"{folder.name}/{MANIFEST_NAME}", folder)
+    return manifest
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".") \
+        and not _DRIVE_RE.match(name)
+
+
+def _referenced_files(m: Manifest) -> list[tuple[str, str]]:
+    """(field, file name) for every file a manifest names besides models."""
+    refs: list[tuple[str, str]] = []
+    if m.thumbnail:
+        refs.append(("thumbnail", m.thumbnail))
+    for name, ref in m.models.items():
+        if ref.card:
+            refs.append((f"models.{name}.card", ref.card))
+    for key, value in m.params.items():
+        if isinstance(value, str) and key.startswith("labels"):
+            refs.append((f"params.{key}", value))
+    return refs
+
+
+def _classification_fit(m: Manifest, model: OnnxModel) -> list[ManifestProblem]:
+    """Whether a classifier's inputs/outputs fit the manifest (shape, classes, labels)."""
+    from kiosk.core.tasks import classification as cls
+
+    file = f"{m.folder.name}/{MANIFEST_NAME}"
+    model_file = f"{m.folder.name}/{model.path.name}"
+    params, _ = cls.read_params(m.params, file)
+    problems: list[ManifestProblem] = []
+    inp = model.session.get_inputs()[0]
+    shape = list(inp.shape)
+    if len(shape) != 4:
+        problems.append(ManifestProblem(
+            model_file, f"input {inp.name}", f"has {len(shape)} dimensions {shape}",
+            "a classifier for camera pictures takes (1, 3, height, width); use an image model"))
+    else:
+        ch, (hi, wi) = (1, (2, 3)) if params.layout == "NCHW" else (3, (1, 2))
+        fixed = [d if isinstance(d, int) and d > 0 else None for d in shape]
+        if fixed[ch] not in (3, None):
+            problems.append(ManifestProblem(
+                model_file, f"input {inp.name}", f"has shape {shape}: {shape[ch]} colour "
+                f"channels for layout {params.layout}",
+                'the model needs 3 colour channels; check params.layout ("NCHW" or "NHWC")'))
+        elif fixed[hi] and fixed[wi] and (fixed[hi], fixed[wi]) != params.size:
+            problems.append(ManifestProblem(
+                file, "params.size", f"is {list(params.size)} but the model takes exactly "
+                f"{[fixed[hi], fixed[wi]]}", f"set size = {[fixed[hi], fixed[wi]]}"))
+    out_name = params.output or model.output_names[0]
+    outs = {o.name: list(o.shape) for o in model.session.get_outputs()}
+    if out_name not in outs:
+        problems.append(ManifestProblem(
+            file, "params.output", f"the model has no output {out_name!r}",
+            f"use one of {model.output_names} or remove the line"))
+        return problems
+    dims = outs[out_name]
+    classes = dims[-1] if dims and isinstance(dims[-1], int) and dims[-1] > 0 else None
+    counts: dict[str, int] = {}
+    for key, name in (("labels_en", params.labels_en), ("labels_de", params.labels_de)):
+        path = m.folder / name if name else None
+        if path is None or not path.is_file():
+            continue
+        try:
+            labels = cls.read_labels(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            problems.append(ManifestProblem(f"{m.folder.name}/{name}", "", "is not UTF-8 text",
+                                            "save it as UTF-8, one label per line"))
+            continue
+        counts[key] = len(labels)
+        if classes is not None and len(labels) != classes:
+            problems.append(ManifestProblem(
+                f"{m.folder.name}/{name}", "", f"has {len(labels)} labels but the model has "
+                f"{classes} classes", "give exactly one label per line, in the model's order"))
+    if classes is None and len(set(counts.values())) > 1:
+        problems.append(ManifestProblem(
+            file, "params.labels_de", f"{params.labels_de} and {params.labels_en} have different "
+            "lengths", "give one German label for every English one, in the same order"))
+    return problems
+
+
+def _fit_problems(m: Manifest, model: OnnxModel) -> list[ManifestProblem]:
+    if m.task == "classification":
+        return _classification_fit(m, model)
+    if m.task == "detection":
+        from kiosk.runtime.task_detection import model_problems
+
+        return model_problems(m, model)
+    return []  # other task kinds: the smoke run is their check
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_finite(v) for v in value)
+    return True
+
+
+def sample_image(folder: Path | None = None) -> np.ndarray:
+    """The picture for the smoke run: the pack's own ``sample.jpg``/``.png`` if it has one,
+    else the first bundled sample photo, else a synthetic gradient."""
+    from kiosk.runtime.sources import image_files, load_image
+
+    candidates = [folder / n for n in SAMPLE_NAMES] if folder else []
+    media = sample_media_dir()
+    candidates += image_files(media) if media.is_dir() else []
+    for path in candidates:
+        img = load_image(path) if path.is_file() else None
+        if img is not None:
+            return img
+    ramp = np.linspace(0, 255, 320, dtype=np.uint8)
+    return np.stack([np.tile(ramp, (240, 1))] * 3, axis=2)
+
+
+def smoke_run(m: Manifest, model_path: Callable[[str], Path]) -> tuple[dict[str, Any],
+                                                                         list[ManifestProblem]]:
+    """Build the demo's runner and process one sample picture; figures and problems."""
+    from kiosk.runtime.headless import sanity_problems
+    from kiosk.runtime.tasks import result_json
+
+    file = f"{m.folder.name}/{MANIFEST_NAME}"
+    kind = task_kind(m.task)
+    if kind is None:
+        return {}, []
+    fix = "check the model and [params]; `kiosk packs validate --json` shows details"
+    try:
+        t0 = time.perf_counter()
+        runner = kind.build(m, model_path)
+        t1 = time.perf_counter()
+        image = sample_image(m.folder)
+        output, _ = runner.process(image)
+        t2 = time.perf_counter()
+        data = result_json(output)
+        json.dumps(data)
+    except ModelLoadError as exc:
+        return {}, [ManifestProblem(file, "smoke run", str(exc), fix)]
+    except Exception as exc:  # a pack's model may fail in any way; it is data, not a crash
+        log.info("smoke run of %s failed", m.id, exc_info=True)
+        text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        return {}, [ManifestProblem(file, "smoke run", f"failed: {type(exc).__name__}: {text}",
+                                    fix)]
+    problems = [ManifestProblem(file, "smoke run", f"output looks wrong: {p}", fix)
+                for p in sanity_problems(m.task, data)]
+    if not _finite(data):
+        problems.append(ManifestProblem(file, "smoke run", "output holds NaN or infinity", fix))
+    figures: dict[str, Any] = {"load_ms": round((t1 - t0) * 1000, 1),
+                               "frame_ms": round((t2 - t1) * 1000, 1),
+                               "picture": f"{image.shape[1]}x{image.shape[0]}"}
+    if isinstance(data, dict):
+        if "boxes" in data:
+            figures["boxes"] = len(data["boxes"])
+        if data.get("top"):
+            figures["best"] = data["top"][0].get("label_en")
+    return figures, problems
+
+
+def builtin_ids(dirs: Sequence[Path] | None = None) -> dict[str, Path]:
+    """Ids of the built-in demos (those that parse), with their folders."""
+    found: dict[str, Path] = {}
+    for root in dirs if dirs is not None else [demos_dir()]:
+        if not root.is_dir():
+            continue
+        for folder in sorted(p for p in root.iterdir() if (p / MANIFEST_NAME).is_file()):
+            manifest, _ = load_manifest(folder)
+            found[manifest.id if manifest else folder.name] = folder
+    return found
+
+
+def validate_folder(
+    folder: Path, *, limits: Limits = Limits(), reserved: dict[str, Path] | None = None,
+    smoke: bool = True, source: str | None = None,
+) -> PackReport:
+    """Check an unpacked pack folder; every problem at once, then a smoke run if clean.
+
+    ``reserved`` maps the built-in demo ids to their folders: a pack may not reuse one.
+    """
+    report = PackReport(source=source or str(folder))
+    report.problems += check_files(folder, limits)
+    manifest, problems = load_manifest(folder)
+    report.problems += problems
+    if manifest is not None:
+        report.pack_id, report.version, report.task = manifest.id, manifest.version, manifest.task
+        report.manifest = manifest
+        owner = (reserved or {}).get(manifest.id)
+        if owner is not None and owner.resolve() != folder.resolve():
+            report.add(f"{folder.name}/{MANIFEST_NAME}", "id",
+                       f"{manifest.id!r} is the id of a built-in demo",
+                       f'choose another id, e.g. id = "{manifest.id}-2"')
+    elif problems and all(p.field for p in problems):
+        manifest = _placeholder_manifest(folder)  # keep checking the model and labels
+    if manifest is None:
+        return report
+    file = f"{folder.name}/{MANIFEST_NAME}"
+    for where, name in _referenced_files(manifest):
+        if not _plain_name(name):
+            report.add(file, where, f"{name!r} is not a plain file name",
+                       "put the file next to demo.toml and give its name only")
+        elif where == "thumbnail" and not (folder / name).is_file():
+            report.add(file, where, f"{name} not found",
+                       "add the picture next to demo.toml or remove the line")
+    kind = task_kind(manifest.task)
+    if kind is None:
+        report.add(file, "task", f"{manifest.task!r} is not supported by this kiosk version",
+                   "update the kiosk or choose a supported task")
+    else:
+        report.problems += kind.check(manifest)
+
+    def model_path(name: str) -> Path:
+        ref = manifest.models[name]
+        local = folder / ref.file
+        # same order as the registry: the pack's own file, else a built-in model by name
+        return local if local.is_file() else models_dir() / ref.file
+
+    loaded: OnnxModel | None = None
+    for name, ref in manifest.models.items():
+        path = model_path(name)
+        where = f"{folder.name}/{ref.file}"
+        if not path.is_file():
+            report.add(where, "", "not found", f"put {ref.file} next to demo.toml")
+            continue
+        actual = sha256_of(path)
+        if actual != ref.sha256:
+            report.add(file, f"models.{name}.sha256",
+                       f"does not match {ref.file} (its sha256 is {actual})",
+                       "copy the original model again, or paste the new sha256 if the model "
+                       "was changed on purpose")
+        try:
+            model = OnnxModel(path)
+        except ModelLoadError as exc:
+            report.add(where, "", str(exc).removeprefix(f"Model file {path.name} "),
+                       "copy the file again (it may be incomplete) or export the model again")
+            continue
+        if name == "main":
+            loaded = model
+    if loaded is not None and kind is not None:
+        report.problems += _fit_problems(manifest, loaded)
+    # the placeholder manifest only serves the checks above; it must not look installable
+    if report.manifest is None:
+        return _dedupe(report)
+    if smoke and not report.problems:
+        figures, problems = smoke_run(manifest, model_path)
+        report.smoke = figures
+        report.problems += problems
+    return _dedupe(report)
+
+
+def _dedupe(report: PackReport) -> PackReport:
+    seen: set[str] = set()
+    unique = []
+    for p in report.problems:
+        if str(p) not in seen:
+            seen.add(str(p))
+            unique.append(p)
+    report.problems = unique
+    return report
+
+
+def _is_zip(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() == ".zip"
+
+
+def validate(
+    path: Path, *, limits: Limits = Limits(), builtin_dirs: Sequence[Path] | None = None,
+    smoke: bool = True,
+) -> PackReport:
+    """Validate a pack folder or ``.zip`` as it is (``kiosk packs validate``)."""
+    reserved = builtin_ids(builtin_dirs)
+    if _is_zip(path):
+        with tempfile.TemporaryDirectory(prefix="kiosk-validate-") as tmp:
+            unpacked = Path(tmp) / _safe_name(path.stem)
+            problems = extract_zip(path, unpacked, limits)
+            if problems:
+                return PackReport(source=str(path), problems=problems)
+            root = pack_root(unpacked)
+            if not (root / MANIFEST_NAME).is_file():
+                return _no_manifest(path)
+            # report.manifest.folder is gone after this block; only the findings matter here
+            return validate_folder(root, limits=limits, reserved=reserved, smoke=smoke,
+                                   source=str(path))
+    if path.is_dir():
+        if not (path / MANIFEST_NAME).is_file():
+            return _no_manifest(path)
+        return validate_folder(path, limits=limits, reserved=reserved, smoke=smoke)
+    if not path.exists():
+        raise PackError(f"{path} does not exist", usage=True)
+    return _no_manifest(path)
+
+
+def _no_manifest(path: Path) -> PackReport:
+    report = PackReport(source=str(path))
+    report.add(path.name, "", "has no demo.toml, so it is not a pack yet",
+               "`kiosk packs import` proposes one for an .onnx model (with labels.txt for a "
+               "classifier); or write demo.toml as in docs/demo-packs.md")
+    return report
+
+
+def _safe_name(name: str) -> str:
+    cleaned = _UNSAFE_NAME_RE.sub("_", name).strip(" .")[:64]
+    return cleaned or "pack"
+
+
+# --------------------------------------------------------------------------- install
+
+
+@dataclass
+class PackInfo:
+    """One demo as ``kiosk packs list`` shows it."""
+
+    id: str
+    version: str | None
+    state: str  # "ready", "error" or "removed" (only a rollback copy is left)
+    reasons: list[str]
+    source: str  # "builtin" or "imported"
+    folder: Path
+    task: str | None = None
+    title_en: str | None = None
+    previous_version: str | None = None  # what `rollback` would bring back
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"id": self.id, "version": self.version, "state": self.state,
+                "reasons": self.reasons, "source": self.source, "task": self.task,
+                "title_en": self.title_en, "folder": str(self.folder),
+                "previous_version": self.previous_version}
+
+
+_THREAD_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def _locked(lock_file: Path) -> Iterator[None]:
+    """One pack operation at a time, across threads and processes."""
+    with _THREAD_LOCK:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        with lock_file.open("a+b") as fh:
+            try:
+                import fcntl
+            except ImportError:  # Windows
+                import msvcrt
+
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+                try:
+                    yield
+                finally:
+                    fh.seek(0)
+                    msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+                return
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+class PackInstaller:
+    """Installs, removes and rolls back packs in ``<data_dir>/packs``."""
+
+    def __init__(
+        self, data_dir: Path, *, limits: Limits = Limits(),
+        builtin_dirs: Sequence[Path] | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.packs = data_dir / "packs"
+        self.staging = self.packs / STAGING
+        self.previous = self.packs / PREVIOUS
+        self.limits = limits
+        self.builtin_dirs = list(builtin_dirs) if builtin_dirs is not None else [demos_dir()]
+
+    # -- queries
+
+    def reserved(self) -> dict[str, Path]:
+        """Built-in demo ids (a pack may not take one)."""
+        return builtin_ids(self.builtin_dirs)
+
+    def installed(self) -> dict[str, Path]:
+        """Imported packs by id (folders under ``packs/`` with a ``demo.toml``)."""
+        found: dict[str, Path] = {}
+        if not self.packs.is_dir():
+            return found
+        for folder in sorted(p for p in self.packs.iterdir() if not p.name.startswith(".")):
+            if not (folder / MANIFEST_NAME).is_file():
+                continue
+            manifest, _ = load_manifest(folder)
+            found.setdefault(manifest.id if manifest else folder.name, folder)
+        return found
+
+    def list(self) -> list[PackInfo]:
+        """Built-in demos and imported packs, with state and reasons (static checks)."""
+        from kiosk.runtime.demos import discover
+
+        builtin = {p.resolve() for p in self.builtin_dirs}
+        infos: list[PackInfo] = []
+        for entry in discover([*self.builtin_dirs, self.packs]):
+            m = entry.manifest
+            src = "builtin" if entry.folder.parent.resolve() in builtin else "imported"
+            prev = self._previous_version(entry.id) if src == "imported" else None
+            infos.append(PackInfo(
+                id=entry.id, version=m.version if m else None, state=entry.state.value,
+                reasons=list(entry.problems), source=src, folder=entry.folder,
+                task=m.task if m else None, title_en=m.title.en if m else None,
+                previous_version=prev))
+        shown = {i.id for i in infos}
+        if self.previous.is_dir():
+            for folder in sorted(self.previous.iterdir()):
+                if folder.name in shown or not (folder / MANIFEST_NAME).is_file():
+                    continue
+                m, _ = load_manifest(folder)
+                infos.append(PackInfo(
+                    id=folder.name, version=m.version if m else None, state="removed",
+                    reasons=[f"removed; `kiosk packs rollback {folder.name}` brings it back"],
+                    source="imported", folder=folder, task=m.task if m else None,
+                    title_en=m.title.en if m else None,
+                    previous_version=m.version if m else None))
+        return infos
+
+    def _previous_version(self, pack_id: str) -> str | None:
+        folder = self.previous / pack_id
+        if not (folder / MANIFEST_NAME).is_file():
+            return None
+        m, _ = load_manifest(folder)
+        return m.version if m else "?"
+
+    # -- changes
+
+    def install(
+        self, source: Path, *, title_de: str | None = None, title_en: str | None = None,
+    ) -> InstallResult:
+        """Validate and install a pack folder, a ``.zip`` or a bare model (zero-config).
+
+        Nothing installed changes unless the new pack is valid and its smoke run passed.
+        Raises :class:`PackError` only for a source that does not exist.
+        """
+        if not source.exists():
+            raise PackError(f"{source} does not exist", usage=True)
+        with _locked(self.packs / ".lock"):
+            self._clean_staging()
+            self.staging.mkdir(parents=True, exist_ok=True)
+            stage = Path(tempfile.mkdtemp(prefix="install-", dir=self.staging))
+            try:
+                return self._install(source, stage, title_de, title_en)
+            finally:
+                shutil.rmtree(stage, ignore_errors=True)
+
+    def _install(
+        self, source: Path, stage: Path, title_de: str | None, title_en: str | None,
+    ) -> InstallResult:
+        label = str(source)
+        if _is_zip(source):
+            unpacked = stage / "unpacked" / _safe_name(source.stem)
+            problems = extract_zip(source, unpacked, self.limits)
+            if problems:
+                return InstallResult(PackReport(label, problems=problems))
+            root = pack_root(unpacked)
+        elif source.is_dir():
+            problems = check_files(source, self.limits)
+            if problems:
+                return InstallResult(PackReport(label, problems=problems))
+            root = source
+        elif source.suffix.lower() == ".onnx":
+            if source.is_symlink():
+                return InstallResult(PackReport(label, problems=[ManifestProblem(
+                    source.name, "", "is a symbolic link", "copy the real model file")]))
+            root = source
+        else:
+            report = PackReport(label)
+            report.add(source.name, "", "is not a pack",
+                       "give a pack folder, a .zip of one, or an .onnx model")
+            return InstallResult(report)
+
+        proposal: Proposal | None = None
+        if root.is_dir() and (root / MANIFEST_NAME).is_file():
+            pack = stage / "pack" / _safe_name(root.name)
+            pack.parent.mkdir(parents=True)
+            # links were refused above; copying them as links keeps validation honest
+            shutil.copytree(root, pack, symlinks=True)
+        else:
+            from kiosk.runtime.pack_import import propose, write_pack
+
+            proposal = propose(root, title_de, title_en, reserved_ids=set(self.reserved()))
+            if not proposal.ok:
+                return InstallResult(PackReport(label, problems=proposal.problems),
+                                     proposal=proposal)
+            pack = write_pack(proposal, stage / "pack" / proposal.pack_id)
+        report = validate_folder(pack, limits=self.limits, reserved=self.reserved(),
+                                 source=label)
+        if not report.ok or report.pack_id is None:
+            return InstallResult(report, proposal=proposal)
+        target, replaced = self._commit(pack, report.pack_id, stage)
+        log.info("installed pack %s %s from %s", report.pack_id, report.version, source)
+        report.manifest = load_manifest(target)[0]
+        return InstallResult(report, installed=target, replaced_version=replaced,
+                             proposal=proposal)
+
+    def _commit(self, pack: Path, pack_id: str, stage: Path) -> tuple[Path, str | None]:
+        """Move the validated ``pack`` into place; the current version becomes the previous."""
+        target = self.packs / pack_id
+        current = self.installed().get(pack_id)
+        replaced: str | None = None
+        trash = stage / "trash"
+        trash.mkdir(exist_ok=True)
+        prev = self.previous / pack_id
+        moved: Path | None = None
+        if current is not None:
+            replaced = self._version(current)
+            self.previous.mkdir(parents=True, exist_ok=True)
+            if prev.exists():
+                prev.replace(trash / "older")
+            current.replace(prev)
+            moved = current
+        if target.exists():  # a stray folder without demo.toml under the pack's name
+            target.replace(trash / "stray")
+        try:
+            pack.replace(target)
+        except OSError:
+            if moved is not None:  # put the old version back: nothing installed is damaged
+                prev.replace(moved)
+            raise
+        return target, replaced
+
+    def remove(self, pack_id: str) -> str:
+        """Uninstall an imported pack; it stays in ``.previous`` for ``rollback``."""
+        with _locked(self.packs / ".lock"):
+            if pack_id in self.reserved():
+                raise PackError(f"{pack_id} is a built-in demo and cannot be removed "
+                                "(hide it in the staff panel instead)")
+            current = self.installed().get(pack_id)
+            if current is None:
+                known = ", ".join(sorted(self.installed())) or "none"
+                raise PackError(f"no imported pack {pack_id!r} (imported packs: {known})",
+                                usage=True)
+            version = self._version(current)
+            self.previous.mkdir(parents=True, exist_ok=True)
+            self.staging.mkdir(parents=True, exist_ok=True)
+            prev = self.previous / pack_id
+            with tempfile.TemporaryDirectory(dir=self.staging) as trash:
+                if prev.exists():
+                    prev.replace(Path(trash) / "older")
+                current.replace(prev)
+            log.info("removed pack %s %s", pack_id, version)
+            return (f"removed {pack_id} {version} (`kiosk packs rollback {pack_id}` brings it "
+                    "back)")
+
+    def rollback(self, pack_id: str) -> str:
+        """Swap the installed version of ``pack_id`` with the previous one."""
+        with _locked(self.packs / ".lock"):
+            prev = self.previous / pack_id
+            if not (prev / MANIFEST_NAME).is_file():
+                raise PackError(f"there is no earlier version of {pack_id!r} to go back to")
+            current = self.installed().get(pack_id)
+            target = self.packs / pack_id
+            back = self._version(prev)
+            if current is None:
+                prev.replace(target)
+                log.info("restored pack %s %s", pack_id, back)
+                return f"restored {pack_id} {back}"
+            now = self._version(current)
+            self.staging.mkdir(parents=True, exist_ok=True)
+            swap = Path(tempfile.mkdtemp(prefix="swap-", dir=self.staging)) / pack_id
+            current.replace(swap)
+            try:
+                prev.replace(target)
+            except OSError:
+                swap.replace(current)
+                raise
+            swap.replace(prev)
+            shutil.rmtree(swap.parent, ignore_errors=True)
+            log.info("rolled back pack %s from %s to %s", pack_id, now, back)
+            return f"rolled back {pack_id} from {now} to {back} ({now} kept as previous)"
+
+    @staticmethod
+    def _version(folder: Path) -> str:
+        m, _ = load_manifest(folder)
+        return m.version if m else "?"
+
+    def _clean_staging(self) -> None:
+        """Leftovers of an interrupted install (we hold the lock, so none is in use)."""
+        if self.staging.is_dir():
+            for leftover in self.staging.iterdir():
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- inbox
+
+
+_IGNORED_SUFFIXES = (".txt", ".md", ".part", ".crdownload", ".tmp", ".partial")
+
+
+@dataclass
+class InboxWatcher:
+    """Installs what staff drop into ``<data_dir>/inbox`` (folders, zips, .onnx models).
+
+    Call :meth:`poll` every few seconds (from an executor: installs block). An item is taken
+    only when it looked the same on two polls in a row, so a copy still in progress is left
+    alone. Afterwards it moves to ``inbox/done`` or ``inbox/failed``, with a ``.txt`` beside it
+    saying what happened and, for failures, every reason and fix.
+    """
+
+    data_dir: Path
+    installer: PackInstaller | None = None
+    on_installed: Callable[[InstallResult], None] | None = None
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    _seen: dict[str, tuple[int, int, int]] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        if self.installer is None:
+            self.installer = PackInstaller(self.data_dir)
+        self.inbox = self.data_dir / "inbox"
+        self.done = self.inbox / "done"
+        self.failed = self.inbox / "failed"
+
+    def _signature(self, path: Path) -> tuple[int, int, int]:
+        """(entries, bytes, newest mtime) — changes while a copy is still running."""
+        if not path.is_dir() or path.is_symlink():
+            st = path.lstat()
+            return 1, st.st_size, st.st_mtime_ns
+        count = size = newest = 0
+        for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+            for name in [*dirnames, *filenames]:
+                count += 1
+                if count > 10_000:  # bounded: validation will refuse such a folder anyway
+                    return count, size, newest
+                try:
+                    st = (Path(dirpath) / name).lstat()
+                except OSError:
+                    continue
+                size += st.st_size
+                newest = max(newest, st.st_mtime_ns)
+        return count, size, newest
+
+    def candidates(self) -> list[Path]:
+        """Items in the inbox that could be packs."""
+        if not self.inbox.is_dir():
+            return []
+        found = []
+        for item in sorted(self.inbox.iterdir()):
+            if item.name.startswith(".") or item in (self.done, self.failed):
+                continue
+            if item.is_file() and item.suffix.lower() in _IGNORED_SUFFIXES:
+                continue
+            found.append(item)
+        return found
+
+    def poll(self) -> list[InstallResult]:
+        """Install every item that stopped changing since the last poll."""
+        for folder in (self.inbox, self.done, self.failed):
+            folder.mkdir(parents=True, exist_ok=True)
+        results: list[InstallResult] = []
+        current: dict[str, tuple[int, int, int]] = {}
+        for item in self.candidates():
+            try:
+                sig = self._signature(item)
+            except OSError:
+                continue  # vanished between listing and looking
+            if self._seen.get(item.name) != sig:
+                current[item.name] = sig  # new or still growing: look again next poll
+                continue
+            results.append(self._take(item))
+        self._seen = current
+        return results
+
+    def _take(self, item: Path) -> InstallResult:
+        assert self.installer is not None
+        try:
+            result = self.installer.install(item)
+        except Exception as exc:  # one bad item must not stop the watcher or the kiosk
+            log.exception("inbox: installing %s failed", item.name)
+            report = PackReport(str(item))
+            report.add(item.name, "", f"could not be installed ({type(exc).__name__}: {exc})",
+                       "see the kiosk log; try `kiosk packs validate` on it")
+            result = InstallResult(report)
+        stamp = self.now().strftime("%Y-%m-%d %H:%M:%S UTC")
+        if result.ok:
+            lines = [f"{stamp}: {result.summary()}"]
+            if result.proposal:
+                lines += ["", "Proposed demo.toml:", "", result.proposal.manifest]
+            dest = self._move(item, self.done)
+            log.info("inbox: %s", result.summary())
+        else:
+            lines = [f"{stamp}: {item.name} was NOT installed. Fix these problems and copy it "
+                     "into the inbox again:", ""]
+            lines += [f"- {p}" for p in result.report.problems]
+            dest = self._move(item, self.failed)
+            log.warning("inbox: %s: %s", item.name,
+                        "; ".join(str(p) for p in result.report.problems))
+        with contextlib.suppress(OSError):
+            dest.with_name(dest.name + ".txt").write_text("\n".join(lines) + "\n",
+                                                          encoding="utf-8")
+        if result.ok and self.on_installed is not None:
+            self.on_installed(result)
+        return result
+
+    def _move(self, item: Path, folder: Path) -> Path:
+        dest = folder / item.name
+        if dest.exists() or dest.with_name(dest.name + ".txt").exists():
+            stamp = self.now().strftime("%Y%m%d-%H%M%S")
+            n = 1
+            while True:
+                dest = folder / f"{item.stem}-{stamp}{'-' + str(n) if n > 1 else ''}{item.suffix}"
+                if not dest.exists():
+                    break
+                n += 1
+        try:
+            item.replace(dest)
+        except OSError:
+            shutil.move(str(item), str(dest))
+        return dest
