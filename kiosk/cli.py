@@ -89,6 +89,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     mv.add_argument("--out", required=True, metavar="FILE.mp4")
     mv.add_argument("--seconds", type=float, default=20.0)
     mv.add_argument("--fps", type=float, default=30.0)
+    mv.add_argument("--images", metavar="PATH",
+                    help="a picture or a folder of pictures to animate (default: the samples)")
     handlers: dict[str, Handler] = {}
     for name in PLUGINS:
         handlers.update(importlib.import_module(name).register(sub, _common))
@@ -131,10 +133,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
     if command == "make-sample-video":
         from kiosk.runtime.sample_video import write_sample_video
+        from kiosk.runtime.sources import SourceError
 
         try:
-            frames = write_sample_video(Path(args.out), args.seconds, args.fps)
-        except OSError as exc:
+            frames = write_sample_video(Path(args.out), args.seconds, args.fps,
+                                        Path(args.images) if args.images else None)
+        except (OSError, SourceError) as exc:
             return _fail(str(exc), EXIT_FAILED)
         print(f"wrote {args.out} ({frames} frames)")
         return EXIT_OK

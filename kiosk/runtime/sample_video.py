@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.runtime.sources import open_sample_source
+from kiosk.runtime.sources import ImageFolderSource, image_files, open_sample_source
 
 
-def write_sample_video(out: Path, seconds: float, fps: float = 30.0) -> int:
-    """Write ``seconds`` of video at ``fps``; returns the frame count."""
+def write_sample_video(
+    out: Path, seconds: float, fps: float = 30.0, images: Path | None = None,
+) -> int:
+    """Write ``seconds`` of video at ``fps`` (the sample photos, or ``images``: a picture or a
+    folder of them, slowly panned); returns the frame count."""
     import cv2
 
-    source = open_sample_source()
+    if images is None:
+        source = open_sample_source()
+    else:
+        paths = image_files(images) if images.is_dir() else [images]
+        source = ImageFolderSource(paths, seconds_per_image=8.0, fps=fps, animate=True)
     source.fps = fps
     out.parent.mkdir(parents=True, exist_ok=True)
     fourcc = cv2.VideoWriter.fourcc(*("MJPG" if out.suffix.lower() == ".avi" else "mp4v"))
