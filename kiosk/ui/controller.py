@@ -30,6 +30,7 @@ from kiosk.ui.panels import DemoServices, make_panel
 log = logging.getLogger(__name__)
 
 FAILURES_BEFORE_GIVING_UP = 3  # consecutive frames whose processing raised
+FAILED_OPENS_BEFORE_DISABLING = 3  # a demo that fails this often is taken off the home screen
 
 
 @dataclass
@@ -75,6 +76,9 @@ class KioskController(QObject):
         self._generation = 0
         self._stopping: asyncio.Future[Any] | None = None
         self._failures = 0
+        self._failed_opens: dict[str, int] = {}
+        self.disabled: set[str] = set()
+        self.failed_return_ms = 4000  # how long the friendly failure screen stays up
         self._keep_samples = keep_samples
         self.open_task: asyncio.Future[None] | None = None
         self.timer = QTimer(self)
@@ -114,8 +118,22 @@ class KioskController(QObject):
         return [
             TileInfo(e.id, e.manifest.title, e.manifest.subtitle, e.thumbnail_path())
             for e in self.entries
-            if e.state is DemoState.READY and e.manifest is not None
+            if e.state is DemoState.READY and e.manifest is not None and e.id not in self.disabled
         ]
+
+    def set_entries(self, entries: list[DemoEntry]) -> None:
+        """New demo list (a pack was imported or removed): the home screen follows at once."""
+        self.entries = entries
+        self.window.home.set_demos(self.tiles())
+
+    def set_enabled(self, demo_id: str, enabled: bool) -> None:
+        """Staff switch a demo on or off (also clears an automatic disable)."""
+        if enabled:
+            self.disabled.discard(demo_id)
+            self._failed_opens.pop(demo_id, None)
+        else:
+            self.disabled.add(demo_id)
+        self.window.home.set_demos(self.tiles())
 
     def _emit(self, events: list[SessionEvent]) -> None:
         for event in events:
@@ -201,7 +219,7 @@ class KioskController(QObject):
         except Exception as exc:  # every failure here is a friendly screen, never a traceback
             log.error("demo %s cannot start: %s", entry.id, exc)
             if generation == self._generation:
-                self.window.demo.set_status("failed")
+                self._demo_failed(entry.id, "load_failed")
             return
         if generation != self._generation:
             return
@@ -273,7 +291,28 @@ class KioskController(QObject):
             log.error("demo %s failed %d times in a row (%s); closing it",
                       self.session.demo_id, self._failures, kind)
             self._stop_pipeline()
-            self.window.demo.set_status("failed")
+            if self.session.demo_id is not None:
+                self._demo_failed(self.session.demo_id, f"processing_{kind}")
+
+    def _demo_failed(self, demo_id: str, code: str) -> None:
+        """Friendly screen, an error event, back home shortly; repeated failures disable it."""
+        self.window.demo.set_status("failed")
+        sid = self.session.session_id or "-"
+        self._emit([SessionEvent("error", sid, demo_id, {"code": code})])
+        count = self._failed_opens[demo_id] = self._failed_opens.get(demo_id, 0) + 1
+        if count >= FAILED_OPENS_BEFORE_DISABLING and demo_id not in self.disabled:
+            log.error("demo %s disabled after %d failures; staff can enable it again",
+                      demo_id, count)
+            self.disabled.add(demo_id)
+            self.window.home.set_demos(self.tiles())
+        generation = self._generation
+
+        def back() -> None:
+            # only if the visitor is still looking at this failed demo
+            if generation == self._generation and self.session.demo_id == demo_id:
+                self.back_home()
+
+        QTimer.singleShot(self.failed_return_ms, back)
 
     def shutdown(self) -> None:
         """Stop threads before the application quits (blocking is fine then)."""
