@@ -56,6 +56,11 @@ class RunnerCache:
         self._runners: dict[str, TaskRunner] = {}
         self._lock = Lock()
 
+    def forget(self, demo_id: str) -> None:
+        """Drop a demo's loaded models (its pack was updated or removed)."""
+        with self._lock:
+            self._runners.pop(demo_id, None)
+
     def __call__(self, entry: DemoEntry) -> TaskRunner:
         with self._lock:
             runner = self._runners.get(entry.id)
@@ -63,6 +68,37 @@ class RunnerCache:
                 runner = load_runner(entry)
                 self._runners[entry.id] = runner
             return runner
+
+
+class InboxPoller:
+    """Imports packs dropped into ``<data dir>/inbox`` while the kiosk runs (off the GUI thread)."""
+
+    def __init__(self, state: Path, runners: RunnerCache, refresh: Callable[[], None]) -> None:
+        from kiosk.runtime.packs import InboxWatcher
+
+        self._watcher = InboxWatcher(state)
+        self._runners = runners
+        self._refresh = refresh
+        self._busy = False
+
+    async def poll(self) -> None:
+        """One look into the inbox; the home screen follows when something was installed."""
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            results = await asyncio.get_running_loop().run_in_executor(None, self._watcher.poll)
+        except Exception:  # the inbox must never take the kiosk down
+            log.exception("checking the pack inbox failed")
+            return
+        finally:
+            self._busy = False
+        done = [r for r in results if r.ok]
+        for r in done:
+            if r.report.pack_id:
+                self._runners.forget(r.report.pack_id)
+        if done:
+            self._refresh()
 
 
 def source_chooser(camera: str | None, mirror: bool) -> Callable[[], object]:
@@ -114,8 +150,9 @@ def run_kiosk(
     apply_theme(app)
     entries = discover(demo_dirs(state))
     window = KioskWindow(settings.lang)
+    runners = RunnerCache()
     controller = KioskController(
-        window, entries, RunnerCache(), source_chooser(settings.camera, settings.mirror),  # type: ignore[arg-type]
+        window, entries, runners, source_chooser(settings.camera, settings.mirror),  # type: ignore[arg-type]
         idle_timeout=settings.idle_timeout, idle_warning=settings.idle_warning,
         lang=settings.lang,
     )
@@ -127,6 +164,11 @@ def run_kiosk(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     controller.start()
+    inbox = InboxPoller(state, runners, lambda: controller.set_entries(discover(demo_dirs(state))))
+    inbox_timer = QTimer(app)
+    inbox_timer.setInterval(3000)
+    inbox_timer.timeout.connect(lambda: asyncio.ensure_future(inbox.poll()))
+    inbox_timer.start()
     if exit_when_ready:
         def ready() -> None:
             ms = (time.perf_counter() - started) * 1000

@@ -27,7 +27,7 @@ COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "make-sample-
 # Command groups that live in their own modules. Each module has
 # ``register(sub, common) -> dict[command name, handler(args) -> exit code]``
 # and imports anything heavy inside its handlers, so `kiosk --help` stays fast.
-PLUGINS: tuple[str, ...] = ()
+PLUGINS: tuple[str, ...] = ("kiosk.cli_packs",)
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -246,8 +246,33 @@ def propose(
         texts=TEXTS[f"{prop.task}.subtitle"],
         how={k: v.format(model=stem, count=count or ("viele" if k == "de" else "many"))
              for k, v in TEXTS[f"{prop.task}.how"].items()},
-        source=model_file.name, ultralytics=meta.ultralytics)
+        source=model_file.name, ultralytics=meta.ultralytics,
+        about=_about(model.metadata(), model_file.name, prop.task, count))
     return prop
+
+
+def _about(
+    meta: Mapping[str, str], file: str, task: str, count: int,
+) -> dict[str, str] | None:
+    """A visitor model card from Ultralytics metadata (``None`` unless it names a licence:
+    a card must never guess where a model comes from or under which terms)."""
+    description = meta.get("description", "").strip()
+    licence = meta.get("license", "").strip()
+    if not description or not licence:
+        return None
+    author = meta.get("author", "").strip() or "unknown author"
+    version = meta.get("version", "").strip()
+    what = "Arten von Dingen" if task == "detection" else "Klassen"
+    what_en = "kinds of things" if task == "detection" else "classes"
+    return {
+        "model": description[:200],
+        "source": f"{author} {version} ONNX export ({file})".replace("  ", " "),
+        "licence": licence[:200],
+        "limits_de": f"Kennt nur die {count} {what}, die es gelernt hat. Kleine, verdeckte "
+                     "oder ungewöhnliche Dinge übersieht oder verwechselt es oft.",
+        "limits_en": f"Knows only the {count} {what_en} it learned. It often misses or mixes "
+                     "up small, hidden or unusual things.",
+    }
 
 
 def _label_count(prop: Proposal, folder: Path) -> int:
@@ -407,7 +432,7 @@ def _toml_value(value: Any) -> str:
 def render_manifest(
     *, pack_id: str, task: str, title_de: str, title_en: str, model_file: str, sha256: str,
     params: Mapping[str, Any], texts: Mapping[str, str], how: Mapping[str, str], source: str,
-    ultralytics: bool,
+    ultralytics: bool, about: Mapping[str, str] | None = None,
 ) -> str:
     """The proposed ``demo.toml`` text, commented for staff who edit it later."""
     origin = "its Ultralytics metadata" if ultralytics else "its input/output shapes and labels"
@@ -439,6 +464,19 @@ def render_manifest(
         "[params]",
         *(f"{k} = {_toml_value(v)}" for k, v in params.items()),
     ]
+    if about:
+        lines += [
+            "",
+            "# The model card visitors can open; taken from the model's metadata.",
+            "[about]",
+            f"model = {_toml_value(about['model'])}",
+            f"source = {_toml_value(about['source'])}",
+            f"licence = {_toml_value(about['licence'])}",
+            "",
+            "[about.limits]",
+            f"de = {_toml_value(about['limits_de'])}",
+            f"en = {_toml_value(about['limits_en'])}",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -512,6 +512,12 @@ def smoke_run(m: Manifest, model_path: Callable[[str], Path]) -> tuple[dict[str,
                 for p in sanity_problems(m.task, data)]
     if not _finite(data):
         problems.append(ManifestProblem(file, "smoke run", "output holds NaN or infinity", fix))
+    boxes = data.get("boxes") if isinstance(data, dict) else None
+    if isinstance(boxes, list) and any(not 0.0 <= b.get("score", 0.0) <= 1.0 for b in boxes):
+        # scores beyond 0..1 mean the output is read in the wrong layout (or is raw logits)
+        problems.append(ManifestProblem(
+            file, "smoke run", "box scores lie outside 0..1",
+            "check params.output_format (yolov8, yolov5 or end2end) and params.output"))
     figures: dict[str, Any] = {"load_ms": round((t1 - t0) * 1000, 1),
                                "frame_ms": round((t2 - t1) * 1000, 1),
                                "picture": f"{image.shape[1]}x{image.shape[0]}"}

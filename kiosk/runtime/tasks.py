@@ -115,6 +115,7 @@ TASK_KINDS: dict[str, TaskKind] = {
 # Task types implemented in modules of their own, imported on first use; each module
 # defines ``KIND: TaskKind``.
 TASK_MODULES: dict[str, str] = {
+    "detection": "kiosk.runtime.task_detection",
     "drawing": "kiosk.runtime.task_drawing",
     "faces": "kiosk.runtime.task_faces",
     "few-shot": "kiosk.runtime.task_few_shot",

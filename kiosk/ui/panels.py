@@ -124,6 +124,7 @@ PANELS: dict[str, Callable[[Lang], ResultPanel]] = {
 }
 # Panels in modules of their own ("module:Class"), imported when first needed.
 PANEL_MODULES: dict[str, str] = {
+    "detection": "kiosk.ui.panel_detection:DetectionPanel",
     "drawing": "kiosk.ui.panel_drawing:DrawingPanel",
     "faces": "kiosk.ui.panel_faces:FacesPanel",
     "few-shot": "kiosk.ui.panel_teach:TeachPanel",

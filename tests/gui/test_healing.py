@@ -29,7 +29,7 @@ def test_failed_demo_returns_home_and_is_disabled_after_repeats(make_kiosk, qtbo
     k = make_kiosk(entries=broken_copy(tmp_path))
     k.controller.failed_return_ms = 0
     k.controller.activity()
-    for attempt in range(3):
+    for _ in range(3):
         assert DEMO in [t.info.demo_id for t in k.window.home.tiles]
         k.controller.open_demo(DEMO)
         qtbot.waitUntil(lambda: k.window.current_screen() is Screen.HOME, timeout=30_000)
