@@ -24,6 +24,12 @@ SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 TASKS = ("classification", "detection", "faces", "ocr", "drawing", "few-shot")
 
 
+def is_plain_name(value: object) -> bool:
+    """A file name inside the demo folder: no folders, no "..", nothing hidden."""
+    return (isinstance(value, str) and bool(value) and "/" not in value and "\\" not in value
+            and not value.startswith(".") and ":" not in value)
+
+
 @dataclass(frozen=True)
 class ManifestProblem:
     """One thing wrong with a manifest: where it is and how to fix it."""
@@ -214,9 +220,10 @@ def parse_manifest(
             f"use one of: {', '.join(TASKS)}"))
         task = ""
     thumbnail = data.get("thumbnail")
-    if thumbnail is not None and not isinstance(thumbnail, str):
+    if thumbnail is not None and not is_plain_name(thumbnail):
         problems.append(ManifestProblem(
-            file, "thumbnail", "must be a file name", 'e.g. thumbnail = "thumbnail.png"'))
+            file, "thumbnail", "must be a plain file name inside the demo folder",
+            'e.g. thumbnail = "thumbnail.png"'))
         thumbnail = None
     order = data.get("order", 100)
     if not isinstance(order, int) or isinstance(order, bool):

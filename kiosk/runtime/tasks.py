@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.core.manifest import Manifest, ManifestProblem
+from kiosk.core.manifest import Manifest, ManifestProblem, is_plain_name
 from kiosk.core.tasks import classification as cls
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
 from kiosk.runtime.pipeline import TaskRunner
@@ -65,7 +65,11 @@ def _check_classification(m: Manifest) -> list[ManifestProblem]:
     file = f"{m.folder.name}/demo.toml"
     params, problems = cls.read_params(m.params, file)
     for key, name in (("labels_en", params.labels_en), ("labels_de", params.labels_de)):
-        if name is not None and not (m.folder / name).is_file():
+        if name is not None and not is_plain_name(name):
+            problems.append(ManifestProblem(
+                file, f"params.{key}", f"{name!r} is not a plain file name",
+                "put the labels file next to demo.toml and give its name only"))
+        elif name is not None and not (m.folder / name).is_file():
             problems.append(ManifestProblem(
                 file, f"params.{key}", f"file {name} not found in the demo folder",
                 "add the labels file (one label per line) or fix the name"))

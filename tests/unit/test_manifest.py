@@ -81,3 +81,19 @@ def test_dropping_any_required_key_is_reported(key: str) -> None:
     manifest, _problems = parse_manifest(data, "p/demo.toml", GOOD)
     optional = {"version", "thumbnail", "order", "needs_camera", "params", "about"}
     assert (manifest is None) == (key not in optional)
+
+
+def test_files_named_in_the_manifest_stay_inside_the_demo_folder() -> None:
+    data = good_data()
+    data["thumbnail"] = "../../secret.png"
+    data["params"]["labels_de"] = "../labels.txt"
+    manifest, problems = parse_manifest(data, "x/demo.toml", GOOD)
+    assert [p.field for p in problems] == ["thumbnail"]
+    from kiosk.runtime.tasks import task_kind
+
+    data["thumbnail"] = "thumbnail.jpg"
+    manifest, _ = parse_manifest(data, "x/demo.toml", GOOD)
+    assert manifest is not None
+    kind = task_kind("classification")
+    assert kind is not None
+    assert [p.field for p in kind.check(manifest)] == ["params.labels_de"]
