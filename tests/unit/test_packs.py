@@ -569,7 +569,7 @@ def test_referenced_files_must_stay_in_the_pack(tmp_path: Path) -> None:
     folder = classifier_pack(tmp_path, "sneaky", edit=lambda t: t.replace(
         'thumbnail = "thumbnail.jpg"', 'thumbnail = "../../secret.jpg"'))
     problems = [str(p) for p in validate(folder).problems]
-    assert any("thumbnail: '../../secret.jpg' is not a plain file name" in p for p in problems)
+    assert any("thumbnail" in p and "plain file name" in p for p in problems), problems
 
 
 def test_symlink_in_a_folder_pack(tmp_path: Path, installer: PackInstaller) -> None:
