@@ -71,10 +71,19 @@ SAMPLES = {
     "05-sign.jpg": make_sign,
 }
 
+def _teach_thumbnail() -> np.ndarray:
+    """Two different things side by side: what a visitor teaches the AI to tell apart."""
+    left = cover(np.asarray(data.coffee()), 316, 400)
+    right = cover(np.asarray(data.chelsea()), 316, 400)
+    gap = np.full((400, 8, 3), (11, 16, 32), np.uint8)
+    return np.hstack([left, gap, right])
+
+
 THUMBNAILS = {
     "image-classification": data.chelsea,
     "face-privacy": _privacy_thumbnail,
     "ai-reads": make_sign,
+    "teach-ai": _teach_thumbnail,
 }
 
 
