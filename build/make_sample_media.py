@@ -79,11 +79,26 @@ def _teach_thumbnail() -> np.ndarray:
     return np.hstack([left, gap, right])
 
 
+def _digit_thumbnail() -> np.ndarray:
+    """A finger-drawn 7 and 3 on the dark board, as the draw demo shows them."""
+    img = np.zeros((400, 640, 3), np.uint8)
+    img[:] = (11, 16, 32)
+    cv2.rectangle(img, (40, 30), (600, 370), (5, 7, 15), -1)
+    ink = (244, 246, 251)
+    seven = np.array([[130, 90], [290, 90], [200, 320]], np.int32)
+    cv2.polylines(img, [seven], False, ink, 26, cv2.LINE_AA)
+    three = [(370, 110), (420, 80), (480, 95), (495, 150), (440, 195), (500, 240),
+             (490, 300), (430, 325), (370, 300)]
+    cv2.polylines(img, [np.array(three, np.int32)], False, ink, 26, cv2.LINE_AA)
+    return img  # colours above are RGB
+
+
 THUMBNAILS = {
     "image-classification": data.chelsea,
     "face-privacy": _privacy_thumbnail,
     "ai-reads": make_sign,
     "teach-ai": _teach_thumbnail,
+    "draw-digit": _digit_thumbnail,
 }
 
 

@@ -17,8 +17,6 @@ from pathlib import Path
 
 STARTED = time.perf_counter()
 
-from kiosk import __version__  # noqa: E402 - STARTED must be taken first
-
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -32,6 +30,17 @@ PLUGINS: tuple[str, ...] = ("kiosk.cli_packs",)
 Handler = Callable[[argparse.Namespace], int]
 
 
+class _Version(argparse.Action):
+    """``--version``: version and git commit, looked up only when asked (git takes ~50 ms)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        from kiosk.version import version_string
+
+        print(f"{parser.prog} {version_string()}")
+        parser.exit()
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", metavar="DIR",
                    help="keep all state (settings, logs, database, packs) under DIR")
@@ -42,7 +51,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     """The argument parser with every sub-command, and the plugin commands' handlers."""
     parser = argparse.ArgumentParser(
         prog="kiosk", description="Showroom Kiosk: live AI demos for visitors, offline.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="show the version and the git commit, then exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the kiosk (the default command)")
