@@ -16,6 +16,7 @@ from kiosk.core.i18n import Lang
 from kiosk.core.paths import data_dir, demos_dir
 from kiosk.core.settings import Settings, load_settings
 from kiosk.runtime.demos import DemoEntry, discover, load_runner
+from kiosk.runtime.event_store import EventStore
 from kiosk.runtime.pipeline import TaskRunner
 from kiosk.runtime.sources import CameraSource, SourceError, open_sample_source, open_source
 
@@ -149,12 +150,13 @@ def run_kiosk(
     app.setApplicationName("Showroom Kiosk")
     apply_theme(app)
     entries = discover(demo_dirs(state))
+    store = open_event_store(state, settings)
     window = KioskWindow(settings.lang)
     runners = RunnerCache()
     controller = KioskController(
         window, entries, runners, source_chooser(settings.camera, settings.mirror),  # type: ignore[arg-type]
         idle_timeout=settings.idle_timeout, idle_warning=settings.idle_warning,
-        lang=settings.lang,
+        lang=settings.lang, event_sink=store.session_sink(),
     )
     if windowed:
         window.resize(1600, 900)
@@ -175,10 +177,30 @@ def run_kiosk(
             print(f"KIOSK_READY {ms:.0f}", flush=True)  # noqa: T201 - read by the benchmark
             app.quit()
         QTimer.singleShot(0, ready)
-    app.aboutToQuit.connect(controller.shutdown)
+    def stop() -> None:
+        controller.shutdown()
+        store.record("app_stop", payload={"reason": "quit"})
+        store.close()
+
+    app.aboutToQuit.connect(stop)
     with loop:
         loop.run_forever()
     return 0
+
+
+def open_event_store(state: Path, settings: Settings) -> EventStore:
+    """The visitor interaction log, started, with this run's ``app_start`` recorded.
+
+    It never blocks or fails the start: a broken database buffers events in memory and
+    reports the problem to staff (see ``kiosk.runtime.event_store``).
+    """
+    from kiosk import __version__
+    from kiosk.runtime.event_store import open_store
+
+    retention = float(getattr(settings, "log_retention_days", 365))
+    store = open_store(state, kiosk_id=settings.kiosk_id, retention_days=retention)
+    store.record("app_start", payload={"version": __version__})
+    return store
 
 
 def _override(settings: Settings, camera: str | None, lang: Lang | None) -> Settings:

@@ -25,7 +25,7 @@ COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "make-sample-
 # Command groups that live in their own modules. Each module has
 # ``register(sub, common) -> dict[command name, handler(args) -> exit code]``
 # and imports anything heavy inside its handlers, so `kiosk --help` stays fast.
-PLUGINS: tuple[str, ...] = ("kiosk.cli_packs",)
+PLUGINS: tuple[str, ...] = ("kiosk.cli_packs", "kiosk.cli_log")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -260,7 +260,9 @@ def _human(record: dict) -> str:
 def _self_test(args: argparse.Namespace) -> int:
     from kiosk.runtime.headless import self_test
 
-    checks = self_test(_entries(args.data_dir))
+    from kiosk.core.paths import data_dir as resolve
+
+    checks = self_test(_entries(args.data_dir), resolve(args.data_dir))
     ok = all(c.ok for c in checks)
     if args.json:
         print(json.dumps({"ok": ok, "checks": [c.to_json() for c in checks]}, ensure_ascii=False))

@@ -155,6 +155,8 @@ STRINGS: dict[str, Text] = {
     "draw.all": Text("Wie sicher ist sie bei jeder Ziffer?", "How sure is it of each digit?"),
     "draw.clear": Text("Löschen", "Clear"),
     "draw.canvas": Text("Hier zeichnen", "Draw here"),
+    "feedback.question": Text("Wie hat dir „{demo}“ gefallen?", "How did you like “{demo}”?"),
+    "feedback.thanks": Text("Danke für deine Bewertung!", "Thank you for your rating!"),
 }
 
 

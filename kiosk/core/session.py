@@ -27,7 +27,7 @@ class SessionEvent:
     """Something that happened in a visitor session (input for the interaction log)."""
 
     type: str
-    session_id: str
+    session_id: str | None
     demo_id: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
 
@@ -101,10 +101,15 @@ class VisitorSession:
         """End the session (visitor pressed "done", or idle) and return to attract."""
         if self.screen is Screen.ATTRACT or self.session_id is None:
             return []
+        if reason != "idle":
+            self._last_touch = now  # pressing "done" is the visitor's last touch
         events = self._close_demo(now)
         duration_ms = round((now - self._started) * 1000)
+        # active: first to last touch, without the idle wait before an automatic reset
+        active_ms = round((max(self._last_touch, self._started) - self._started) * 1000)
         events.append(SessionEvent(
-            "session_end", self.session_id, None, {"reason": reason, "duration_ms": duration_ms}))
+            "session_end", self.session_id, None,
+            {"reason": reason, "duration_ms": duration_ms, "active_ms": active_ms}))
         self.screen = Screen.ATTRACT
         self.session_id = None
         return events

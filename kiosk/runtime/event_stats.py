@@ -62,50 +62,55 @@ _ALL: Final = -(2**62)  # "since the beginning" as a bound SQLite compares cheap
 def query_stats(
     conn: sqlite3.Connection, since_ms: int | None = None, tz: tzinfo | None = None,
 ) -> LogStats:
-    """The statistics of events with ts ≥ ``since_ms``; hours and days in ``tz`` (None: local)."""
+    """The statistics of events with ts ≥ ``since_ms``; hours and days in ``tz`` (None: local).
+
+    Each query reads one type's range of the (type, demo_id, ts, value) index, mostly
+    without touching the table, and per-demo figures come out of it already grouped.
+    """
     lo = _ALL if since_ms is None else since_ms
     b = StatsBuilder(tz=tz, since_ms=since_ms)
+    counted: dict[str, int] = {}
 
-    def rows(sql: str, type_: str) -> list[tuple[Any, ...]]:
-        return conn.execute(sql, (type_, lo)).fetchall()
+    def rows(columns: str, type_: str, group: bool = False) -> list[tuple[Any, ...]]:
+        sql = f"SELECT {columns} FROM events WHERE type = ? AND ts >= ?"
+        return conn.execute(sql + (" GROUP BY 1" if group else ""), (type_, lo)).fetchall()
 
-    where = "FROM events WHERE type = ? AND ts >= ?"
-    counts = {t: rows(f"SELECT count(*) {where}", t)[0][0] for t in sorted(EVENT_TYPES)}
-    b.events = sum(counts.values())
-    b.app_starts = counts["app_start"]
-    b.crashes = counts["crash"]
-    b.first_ms = conn.execute("SELECT min(ts) FROM events WHERE ts >= ?", (lo,)).fetchone()[0]
-    b.last_ms = conn.execute("SELECT max(ts) FROM events WHERE ts >= ?", (lo,)).fetchone()[0]
-    for bucket, n in rows(f"SELECT ts / {QUARTER_MS}, count(*) {where} GROUP BY 1",
-                          "session_start"):
+    for bucket, n in rows(f"ts / {QUARTER_MS}, count(*)", "session_start", group=True):
         b.session_starts[int(bucket)] += n
-    for kiosk, n in rows(f"SELECT kiosk_id, count(*) {where} GROUP BY 1", "session_start"):
+    counted["session_start"] = sum(b.session_starts.values())
+    for kiosk, n in rows("kiosk_id, count(*)", "session_start", group=True):
         b.kiosks[kiosk] += n
-    for duration, reason in rows(
-            "SELECT coalesce(json_extract(payload, '$.active_ms'), "
-            f"json_extract(payload, '$.duration_ms')), json_extract(payload, '$.reason') "
-            f"{where}", "session_end"):
-        b.session_lengths.append(int(duration))
-        b.end_reasons[reason] += 1
-    for demo, n in rows(f"SELECT demo_id, count(*) {where} GROUP BY 1", "demo_open"):
-        if demo:
-            b.opens[demo] += n
-    for demo, dwell in rows(f"SELECT demo_id, json_extract(payload, '$.dwell_ms') {where}",
-                            "demo_close"):
+    b.session_lengths = [int(v) for v, in rows("value", "session_end")]
+    counted["session_end"] = len(b.session_lengths)
+    for reason, n in rows("json_extract(payload, '$.reason'), count(*)", "session_end",
+                          group=True):
+        b.end_reasons[reason] += n
+    for type_, counter in (("demo_open", b.opens), ("interaction", b.interactions)):
+        for demo, n in rows("demo_id, count(*)", type_, group=True):
+            counted[type_] = counted.get(type_, 0) + n
+            if demo:
+                counter[demo] += n
+    closes = rows("demo_id, value", "demo_close")
+    counted["demo_close"] = len(closes)
+    for demo, dwell in closes:
         if demo:
             b.dwell[demo].append(int(dwell))
-    for demo, n in rows(f"SELECT demo_id, count(*) {where} GROUP BY 1", "interaction"):
-        if demo:
-            b.interactions[demo] += n
-    for demo, rating in rows(f"SELECT demo_id, json_extract(payload, '$.rating') {where}",
-                             "feedback"):
+    ratings = rows("demo_id, value", "feedback")
+    counted["feedback"] = len(ratings)
+    for demo, rating in ratings:
         b.ratings[demo].append(int(rating))
-    for code, n in rows(f"SELECT json_extract(payload, '$.code'), count(*) {where} GROUP BY 1",
-                        "error"):
-        b.errors[str(code)] += n
-    for lang, n in rows(f"SELECT json_extract(payload, '$.lang'), count(*) {where} GROUP BY 1",
-                        "language_change"):
-        b.languages[str(lang)] += n
+    for type_, key, counter in (("error", "code", b.errors),
+                                ("language_change", "lang", b.languages)):
+        for value, n in rows(f"json_extract(payload, '$.{key}'), count(*)", type_, group=True):
+            counted[type_] = counted.get(type_, 0) + n
+            counter[str(value)] += n
+    for type_ in sorted(EVENT_TYPES - set(counted)):  # app_start, app_stop, crash, new ones
+        counted[type_] = rows("count(*)", type_)[0][0]
+    b.events = sum(counted.values())
+    b.app_starts = counted["app_start"]
+    b.crashes = counted["crash"]
+    b.first_ms = conn.execute("SELECT min(ts) FROM events WHERE ts >= ?", (lo,)).fetchone()[0]
+    b.last_ms = conn.execute("SELECT max(ts) FROM events WHERE ts >= ?", (lo,)).fetchone()[0]
     return b.build()
 
 
@@ -121,6 +126,40 @@ def stats_of(path: Path, since_ms: int | None = None, tz: tzinfo | None = None) 
         return query_stats(conn, since_ms, tz)
     finally:
         conn.close()
+
+
+def since_days(days: int | None, now: float | None = None) -> int | None:
+    """The start of "the last ``days`` days" in epoch ms (None: everything)."""
+    if days is None:
+        return None
+    return int(((time.time() if now is None else now) - days * 86400) * 1000)
+
+
+def stats_loader(db: Path) -> Callable[[int | None], LogStats]:
+    """The dashboard's ``load_stats``: figures of the last ``days`` days (blocking)."""
+
+    def load(days: int | None) -> LogStats:
+        return stats_of(db, since_days(days))
+
+    return load
+
+
+def csv_exporter(
+    db: Path, kiosk_id: str, before: Callable[[], object] | None = None,
+) -> Callable[[Path, int | None], Path]:
+    """The dashboard's ``export_csv``: the last ``days`` days into a new file in a folder.
+
+    ``before`` runs first, e.g. ``store.flush`` so the export holds the latest visitors.
+    """
+
+    def export(folder: Path, days: int | None) -> Path:
+        if before is not None:
+            before()
+        out = folder / export_file_name(kiosk_id, "csv")
+        export_path(db, out, "csv", since_days(days))
+        return out
+
+    return export
 
 
 # -- export -------------------------------------------------------------------------------------

@@ -139,9 +139,14 @@ def sanity_problems(task: str, output: Any) -> list[str]:
     return problems
 
 
-def self_test(entries: list[DemoEntry]) -> list[Check]:
-    """Load every demo and run it on the bundled sample media."""
+def self_test(entries: list[DemoEntry], state: Path | None = None) -> list[Check]:
+    """Load every demo and run it on the bundled sample media; check the interaction log."""
     checks: list[Check] = []
+    if state is not None:
+        from kiosk.runtime.event_store import check_event_log, db_path
+
+        problems = check_event_log(db_path(state))
+        checks.append(Check("interaction_log", not problems, "; ".join(problems) or "ok"))
     fonts = sorted((assets_dir() / "fonts").glob("*.otf"))
     checks.append(Check("assets.fonts", bool(fonts), f"{len(fonts)} font files"))
     samples = image_files(sample_media_dir()) if sample_media_dir().is_dir() else []

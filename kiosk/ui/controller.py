@@ -89,6 +89,7 @@ class KioskController(QObject):
         window.home.demo_chosen.connect(self.open_demo)
         window.home.done.connect(self.finish)
         window.home.language_changed.connect(self.set_lang)
+        window.home.feedback.rated.connect(self._feedback)
         window.demo.back.connect(self.back_home)
         window.demo.language_changed.connect(self.set_lang)
         window.idle.still_here.connect(self.activity)
@@ -156,6 +157,7 @@ class KioskController(QObject):
         if entry is None or entry.manifest is None:
             log.warning("no demo %s", demo_id)
             return
+        self.window.home.feedback.dismiss()
         self._emit(self.session.open_demo(demo_id, self.clock()))
         m = entry.manifest
         info = DemoInfo(m.id, m.title, m.how_it_works, m.about)
@@ -167,11 +169,21 @@ class KioskController(QObject):
         self.open_task = asyncio.ensure_future(self._start_pipeline(entry, self._generation))
 
     def back_home(self) -> None:
-        """From a demo back to the tiles."""
+        """From a demo back to the tiles; the visitor may rate the demo with one tap."""
         self._stop_pipeline()
+        left = self.session.demo_id
+        info = self.window.demo.info
         self._emit(self.session.close_demo(self.clock()))
         self.window.demo.close_demo()
         self.window.show_screen(Screen.HOME)
+        if left is not None and info is not None and self.window.demo.status != "failed":
+            self.window.home.feedback.ask(left, info.title)
+
+    def _feedback(self, demo_id: str, rating: int) -> None:
+        if self.session.session_id is not None:
+            self.session.touch(self.clock())
+            self._emit([SessionEvent("feedback", self.session.session_id, demo_id,
+                                     {"rating": rating})])
 
     def finish(self) -> None:
         """The visitor pressed "done"."""
@@ -204,6 +216,7 @@ class KioskController(QObject):
         self._stop_pipeline()
         self._emit(self.session.end(self.clock(), reason))
         self.window.demo.close_demo()
+        self.window.home.feedback.dismiss()
         self.window.idle.hide()
         self.lang = self.default_lang
         self.window.set_lang(self.lang)
@@ -297,8 +310,7 @@ class KioskController(QObject):
     def _demo_failed(self, demo_id: str, code: str) -> None:
         """Friendly screen, an error event, back home shortly; repeated failures disable it."""
         self.window.demo.set_status("failed")
-        sid = self.session.session_id or "-"
-        self._emit([SessionEvent("error", sid, demo_id, {"code": code})])
+        self._emit([SessionEvent("error", self.session.session_id, demo_id, {"code": code})])
         count = self._failed_opens[demo_id] = self._failed_opens.get(demo_id, 0) + 1
         if count >= FAILED_OPENS_BEFORE_DISABLING and demo_id not in self.disabled:
             log.error("demo %s disabled after %d failures; staff can enable it again",

@@ -150,6 +150,10 @@ class HomeScreen(QWidget):
         self.grid.setSpacing(28)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addLayout(self.grid, 1)
+        from kiosk.ui.feedback import FeedbackBar
+
+        self.feedback = FeedbackBar(lang, self)
+        outer.addWidget(self.feedback)
         self.empty = QLabel(self)
         self.empty.setObjectName("BodyText")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -185,5 +189,6 @@ class HomeScreen(QWidget):
         self.subtitle.setText(tr("home.subtitle", lang))
         self.done_button.setText(tr("home.done", lang))
         self.empty.setText(tr("home.no_demos", lang))
+        self.feedback.set_lang(lang)
         for tile in self.tiles:
             tile.set_lang(lang)

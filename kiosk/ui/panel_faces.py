@@ -57,7 +57,17 @@ class FacesPanel(ResultPanel):
         """Whether faces are hidden behind a mosaic."""
         return self.switch.isChecked()
 
+    services: Any = None
+
+    def attach(self, runner: Any, services: Any) -> None:
+        self.services = services
+
     def _switched(self, _on: bool) -> None:
+        if self.services is not None and self.isVisible():
+            self.services.interaction("toggle", {})
+        self._restyle()
+
+    def _restyle(self) -> None:
         self.switch.setObjectName("PrimaryButton" if self.pixelate else "")
         self.switch.style().unpolish(self.switch)
         self.switch.style().polish(self.switch)
@@ -95,7 +105,7 @@ class FacesPanel(ResultPanel):
         self.lang = lang
         self.heading.setText(tr("faces.heading", lang))
         self.note.setText(tr("faces.privacy", lang))
-        self._switched(self.pixelate)
+        self._restyle()
 
     def reset(self) -> None:
         self.faces = ()

@@ -194,8 +194,8 @@ class TeachPanel(ResultPanel):
             return
         self.learn()
         if self.services is not None:
-            self.services.interaction("teach_sample", {"class": index + 1,
-                                                       "examples": self._press_count})
+            # the label is the preset name the visitor picked, never anything personal
+            self.services.interaction("teach_sample", {"label": self.rows[index].label.en})
 
     def learn(self) -> None:
         """Average the examples into a model and hand it to the runner (well under 1 ms)."""
@@ -209,6 +209,8 @@ class TeachPanel(ResultPanel):
 
     def forget(self) -> None:
         """Wipe every example and what was learned."""
+        if self.services is not None and self.bank.fit() is not None:
+            self.services.interaction("teach_reset", {})
         self.bank.clear()
         self.recording = None
         self._holding = False

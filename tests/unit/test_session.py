@@ -42,7 +42,7 @@ def test_idle_warning_then_reset() -> None:
     assert s.tick(99.0) == []
     events = s.tick(100.0)
     assert [e.type for e in events] == ["demo_close", "session_end"]
-    assert events[-1].payload == {"reason": "idle", "duration_ms": 100_000}
+    assert events[-1].payload == {"reason": "idle", "duration_ms": 100_000, "active_ms": 10_000}
     assert s.screen is Screen.ATTRACT and s.session_id is None
 
 
