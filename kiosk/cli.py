@@ -258,9 +258,8 @@ def _human(record: dict) -> str:
 
 
 def _self_test(args: argparse.Namespace) -> int:
-    from kiosk.runtime.headless import self_test
-
     from kiosk.core.paths import data_dir as resolve
+    from kiosk.runtime.headless import self_test
 
     checks = self_test(_entries(args.data_dir), resolve(args.data_dir))
     ok = all(c.ok for c in checks)
