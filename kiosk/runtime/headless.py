@@ -145,8 +145,9 @@ def self_test(entries: list[DemoEntry], state: Path | None = None) -> list[Check
     if state is not None:
         from kiosk.runtime.event_store import check_event_log, db_path
 
-        problems = check_event_log(db_path(state))
-        checks.append(Check("interaction_log", not problems, "; ".join(problems) or "ok"))
+        log_problems = check_event_log(db_path(state))
+        checks.append(Check("interaction_log", not log_problems,
+                            "; ".join(log_problems) or "ok"))
     fonts = sorted((assets_dir() / "fonts").glob("*.otf"))
     checks.append(Check("assets.fonts", bool(fonts), f"{len(fonts)} font files"))
     samples = image_files(sample_media_dir()) if sample_media_dir().is_dir() else []
