@@ -127,6 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # IT sees one clear line; the details go to the log with -v
+        logging.getLogger("kiosk").debug("unexpected error", exc_info=True)
+        if getattr(args, "verbose", False):
+            raise
+        return _fail(f"unexpected error: {type(exc).__name__}: {exc} (run with -v for details)",
+                     EXIT_FAILED)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -250,7 +256,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 def _human(record: dict) -> str:
     result = record["result"]
     ms = record["timings_ms"].get("total", 0.0)
-    if isinstance(result, dict) and "top" in result:
+    top = result.get("top") if isinstance(result, dict) else None
+    if top and isinstance(top[0], dict) and "label_en" in top[0]:
         best = ", ".join(f"{g['label_en']} / {g['label_de']} {g['score']:.0%}"
                          for g in result["top"][:3])
         return f"frame {record['frame']}: {best}  ({ms:.1f} ms)"

@@ -160,7 +160,7 @@ class KioskController(QObject):
         self.window.home.feedback.dismiss()
         self._emit(self.session.open_demo(demo_id, self.clock()))
         m = entry.manifest
-        info = DemoInfo(m.id, m.title, m.how_it_works, m.about)
+        info = DemoInfo(m.id, m.title, m.how_it_works, m.about, m.needs_camera)
         self.window.demo.open(info, make_panel(m.task, self.lang))
         self.window.demo.set_no_camera(False)
         self.window.show_screen(Screen.DEMO)

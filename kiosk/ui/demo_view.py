@@ -34,6 +34,7 @@ class DemoInfo:
     title: Text
     how_it_works: Text
     about: About | None = None
+    needs_camera: bool = True
 
 
 class StatusOverlay(QFrame):
@@ -219,6 +220,7 @@ class DemoScreen(QWidget):
         self._set_stage(panel.stage_widget())
         self.about.hide()
         self.about_button.setVisible(info.about is not None)
+        self.privacy.setVisible(info.needs_camera)
         self.frozen = False
         self.video.set_frame(None)
         self.results_shown = 0

@@ -102,7 +102,7 @@ class DigitBars(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.probabilities: tuple[float, ...] = ()
-        self.setMinimumHeight(220)
+        self.setFixedHeight(200)
 
     def set_probabilities(self, probabilities: tuple[float, ...]) -> None:
         """Ten probabilities, or empty for none."""
@@ -153,6 +153,7 @@ class DrawingPanel(ResultPanel):
         self.last_ms: float | None = None
         self._busy = False
         self._dirty = False
+        self._submit_pending = False
         self.canvas = DrawCanvas()
         self.canvas.changed.connect(self._request)
         self.canvas.stroke_done.connect(self._stroke_done)
@@ -163,9 +164,9 @@ class DrawingPanel(ResultPanel):
         self.heading.setObjectName("SectionTitle")
         self.digit = QLabel(self)
         self.digit.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.digit.setStyleSheet("font-family: 'Inter Display'; font-size: 150px; "
+        self.digit.setStyleSheet("font-family: 'Inter Display'; font-size: 120px; "
                                  "font-weight: 900; color: #5EEAD4;")
-        self.digit.setMinimumHeight(170)
+        self.digit.setFixedHeight(140)
         self.all_title = QLabel(self)
         self.all_title.setObjectName("SmallNote")
         self.bars = DigitBars(self)
@@ -192,6 +193,8 @@ class DrawingPanel(ResultPanel):
 
     def clear(self) -> None:
         """Wipe the canvas and the answer."""
+        if self.services is not None and self.canvas.strokes:
+            self.services.interaction("draw_clear", {})
         self.canvas.clear()
 
     def _request(self) -> None:
@@ -219,14 +222,24 @@ class DrawingPanel(ResultPanel):
         self._show()
         if self._dirty:
             self._request()
+        elif self._submit_pending:
+            self._log_submit()
 
     def _stroke_done(self) -> None:
+        # log what the AI read for the finished stroke, once its reading is in
+        self._submit_pending = True
+        if not self._busy and not self._dirty:
+            self._log_submit()
+
+    def _log_submit(self) -> None:
+        self._submit_pending = False
         prediction = getattr(self.result, "prediction", None)
         if self.services is not None and prediction is not None:
             self.services.interaction("draw_submit", {"label": str(prediction.digit)})
 
     def _show(self) -> None:
         prediction = getattr(self.result, "prediction", None)
+        self.hint.setVisible(not self.canvas.strokes)
         if prediction is None or not self.canvas.strokes:
             self.digit.setText("?")
             self.bars.set_probabilities(())

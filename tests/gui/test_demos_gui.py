@@ -83,3 +83,42 @@ def test_teach_two_things_then_predict_then_forget(make_kiosk, qtbot,  # type: i
     k.controller.finish()
     assert panel.runner.learned is None or k.window.demo.panel is not panel  # type: ignore[attr-defined]
     assert panel.bank.count(0) == 0  # type: ignore[attr-defined]
+
+
+def draw(qtbot, canvas, points: list[tuple[float, float]]) -> None:  # type: ignore[no-untyped-def]
+    """Draw one stroke with the 'finger' (points are fractions of the board)."""
+    from PySide6.QtCore import QPoint
+
+    b = canvas.board()
+
+    def at(fx: float, fy: float) -> QPoint:
+        return QPoint(int(b.x() + fx * b.width()), int(b.y() + fy * b.height()))
+
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=at(*points[0]))
+    for fx, fy in points[1:]:
+        qtbot.mouseMove(canvas, at(fx, fy))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=at(*points[-1]))
+
+
+def test_draw_a_digit_without_any_camera(make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    def no_camera() -> SourceChoice:
+        raise AssertionError("the draw demo must not open a camera")
+
+    k = make_kiosk(source=no_camera, lang="en")
+    k.controller.activity()
+    k.controller.open_demo("draw-digit")
+    panel = k.window.demo.panel
+    qtbot.waitUntil(lambda: panel.runner is not None, timeout=30_000)  # type: ignore[attr-defined]
+    assert k.window.demo.stage is panel.canvas  # type: ignore[attr-defined]
+    assert not k.window.demo.video.isVisible()
+    canvas = panel.canvas  # type: ignore[attr-defined]
+    line = [(0.5, 0.12 + i * 0.76 / 12) for i in range(13)]  # a "1": one vertical stroke
+    draw(qtbot, canvas, line)
+    qtbot.waitUntil(lambda: panel.digit.text() == "1", timeout=30_000)  # type: ignore[attr-defined]
+    probs = panel.bars.probabilities  # type: ignore[attr-defined]
+    assert len(probs) == 10 and max(probs) == probs[1]
+    assert [e.payload for e in k.events if e.type == "interaction"][-1] == {
+        "kind": "draw_submit", "label": "1"}
+    qtbot.mouseClick(panel.clear_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: panel.digit.text() == "?", timeout=30_000)  # type: ignore[attr-defined]
+    assert canvas.strokes == []
