@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.core.manifest import MANIFEST_NAME, Manifest, load_manifest
-from kiosk.core.paths import models_dir
+from kiosk.core.paths import demos_dir, models_dir
 from kiosk.runtime.onnx_model import ModelLoadError, check_sha256
 from kiosk.runtime.pipeline import TaskRunner
 from kiosk.runtime.tasks import task_kind
@@ -74,11 +74,13 @@ def check_demo(folder: Path) -> DemoEntry:
             "version of the kiosk — update the kiosk or choose a supported task")
     else:
         entry.problems += [str(p) for p in kind.check(manifest)]
+    builtin = folder.parent.resolve() == demos_dir().resolve()
     for name in manifest.models:
         if not entry.model_path(name).is_file():
-            entry.problems.append(
-                f"{folder.name}: model {manifest.models[name].file} not found — put it next to "
-                f"{MANIFEST_NAME}")
+            file = manifest.models[name].file
+            fix = (f"the built-in models folder lacks {file}: reinstall the complete program "
+                   "folder" if builtin else f"put it next to {MANIFEST_NAME}")
+            entry.problems.append(f"{folder.name}: model {file} not found — {fix}")
     if manifest.thumbnail and entry.thumbnail_path() is None:
         entry.problems.append(
             f"{folder.name}/{MANIFEST_NAME}: thumbnail: {manifest.thumbnail} not found — add the "
