@@ -159,16 +159,9 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _duration(ms: int | None) -> str:
-    if ms is None:
-        return "-"
-    seconds = round(ms / 1000)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    from kiosk.core.events import format_duration
+
+    return format_duration(ms, "en", unknown="-")
 
 
 def _local(ts: str | None) -> str:

@@ -577,3 +577,17 @@ def compute_stats(
         elif e.type == "crash":
             b.crashes += 1
     return b.build()
+
+
+def format_duration(ms: int | None, lang: str = "en", unknown: str = "–") -> str:
+    """``3 min 05 s`` for people (hours as ``h`` / ``Std.``); ``unknown`` for None."""
+    if ms is None:
+        return unknown
+    seconds = round(ms / 1000)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} {'Std.' if lang == 'de' else 'h'} {minutes:02d} min"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.core.paths import assets_dir, sample_media_dir
+from kiosk.core.tasks.base import is_finite_json
 from kiosk.runtime.demos import DemoEntry, DemoState, load_runner
 from kiosk.runtime.sources import (
     FrameSource,
@@ -108,20 +108,10 @@ class Check:
         return {"name": self.name, "ok": self.ok, "detail": self.detail, **self.data}
 
 
-def _finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_finite(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return all(_finite(v) for v in value)
-    return True
-
-
 def sanity_problems(task: str, output: Any) -> list[str]:
     """What is wrong with a task's JSON output (empty when it looks sane)."""
     problems: list[str] = []
-    if not _finite(output):
+    if not is_finite_json(output):
         problems.append("output holds NaN or infinity")
     if task == "classification":
         top = output.get("top", []) if isinstance(output, dict) else []

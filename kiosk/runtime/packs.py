@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import math
 import os
 import re
 import shutil
@@ -53,6 +52,7 @@ from kiosk.core.manifest import (
     parse_manifest,
 )
 from kiosk.core.paths import demos_dir, models_dir, sample_media_dir
+from kiosk.core.tasks.base import is_finite_json
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel, sha256_of
 from kiosk.runtime.pack_import import Proposal, problem_json
 from kiosk.runtime.tasks import task_kind
@@ -455,16 +455,6 @@ def _fit_problems(m: Manifest, model: OnnxModel) -> list[ManifestProblem]:
     return []  # other task kinds: the smoke run is their check
 
 
-def _finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_finite(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return all(_finite(v) for v in value)
-    return True
-
-
 def sample_image(folder: Path | None = None) -> np.ndarray:
     """The picture for the smoke run: the pack's own ``sample.jpg``/``.png`` if it has one,
     else the first bundled sample photo, else a synthetic gradient."""
@@ -510,7 +500,7 @@ def smoke_run(m: Manifest, model_path: Callable[[str], Path]) -> tuple[dict[str,
                                     fix)]
     problems = [ManifestProblem(file, "smoke run", f"output looks wrong: {p}", fix)
                 for p in sanity_problems(m.task, data)]
-    if not _finite(data):
+    if not is_finite_json(data):
         problems.append(ManifestProblem(file, "smoke run", "output holds NaN or infinity", fix))
     boxes = data.get("boxes") if isinstance(data, dict) else None
     if isinstance(boxes, list) and any(not 0.0 <= b.get("score", 0.0) <= 1.0 for b in boxes):

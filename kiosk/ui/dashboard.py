@@ -150,16 +150,9 @@ def number(value: float, lang: Lang, decimals: int = 0) -> str:
 
 def duration(ms: int | None, lang: Lang) -> str:
     """``3 min 05 s`` (the same in both languages), ``–`` when unknown."""
-    if ms is None:
-        return "–"
-    seconds = round(ms / 1000)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if lang == "en" else f"{hours} Std. {minutes:02d} min"
+    from kiosk.core.events import format_duration
+
+    return format_duration(ms, lang)
 
 
 def ask_folder(parent: QWidget) -> ChooseFolder:

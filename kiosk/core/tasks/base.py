@@ -7,6 +7,7 @@ small fakes in unit tests.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Protocol
 
 import numpy as np
@@ -19,3 +20,14 @@ class ModelFn(Protocol):
 
 
 JsonDict = dict[str, Any]
+
+
+def is_finite_json(value: Any) -> bool:
+    """No NaN or infinity anywhere in a JSON-ready result (a sign of a broken model)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(is_finite_json(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(is_finite_json(v) for v in value)
+    return True
