@@ -5,20 +5,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import logging.handlers
+import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from threading import Lock
+from typing import TYPE_CHECKING, Any
 
 from kiosk.core.i18n import Lang
 from kiosk.core.paths import data_dir, demos_dir
-from kiosk.core.settings import Settings, load_settings
+from kiosk.core.settings import Settings, apply_demo_order, load_settings, save_settings
 from kiosk.runtime.demos import DemoEntry, discover, load_runner
 from kiosk.runtime.event_store import EventStore
 from kiosk.runtime.pipeline import TaskRunner
 from kiosk.runtime.sources import CameraSource, SourceError, open_sample_source, open_source
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.runtime.crashlog import RecentErrors
+    from kiosk.ui.controller import KioskController
+    from kiosk.ui.staff.services import StaffServices
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +120,7 @@ def source_chooser(camera: str | None, mirror: bool) -> Callable[[], object]:
     from kiosk.ui.controller import SourceChoice
 
     def choose() -> SourceChoice:
-        if camera is None:
+        if camera is None or camera == "sample":
             return SourceChoice(open_sample_source(), None, no_camera=True, mirror=False)
         try:
             source = open_source(camera)
@@ -129,63 +139,245 @@ def run_kiosk(
     *, windowed: bool, camera: str | None, lang: Lang | None, state_dir: str | None,
     exit_when_ready: bool = False, started: float | None = None,
 ) -> int:
-    """Start the visitor-facing kiosk and block until it quits."""
+    """Start the visitor-facing kiosk and block until it quits; returns the exit code."""
     import qasync
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from kiosk.runtime import crashlog
+    from kiosk.runtime.heartbeat import BEAT_INTERVAL_MS, HeartbeatWriter, heartbeat_path
+    from kiosk.runtime.supervisor import RESTART_EXIT_CODE, is_supervised, kiosk_command
     from kiosk.ui.controller import KioskController
     from kiosk.ui.main_window import KioskWindow
+    from kiosk.ui.staff.integration import install_staff_mode
     from kiosk.ui.theme import apply_theme
 
     started = started if started is not None else time.perf_counter()
     state = data_dir(state_dir)
     setup_logging(state)
-    settings, problems = load_settings(state)
+    crashlog.install(state)
+    recent_errors = crashlog.RecentErrors()
+    logging.getLogger().addHandler(recent_errors)
+    saved, problems = load_settings(state)  # a damaged file is moved aside: defaults + problem
     for problem in problems:
         log.warning("settings: %s", problem)
-    settings = _override(settings, camera, lang)
+    # staff edit the saved values; command-line overrides apply to this run only
+    current = [saved]
+
+    def effective() -> Settings:
+        return _override(current[0], camera, lang)
+
+    settings = effective()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Showroom Kiosk")
     apply_theme(app)
-    entries = discover(demo_dirs(state))
+    entries = apply_demo_order(discover(demo_dirs(state)), settings.demo_order,
+                               key=lambda e: e.id)
     store = open_event_store(state, settings)
+    if crashlog.last_crash(state) and _crashed_last_time(state):
+        store.record("crash", payload={"code": "previous_run"})
     window = KioskWindow(settings.lang)
     runners = RunnerCache()
     controller = KioskController(
-        window, entries, runners, source_chooser(settings.camera, settings.mirror),  # type: ignore[arg-type]
+        window, entries, runners,
+        lambda: source_chooser(effective().camera, effective().mirror)(),  # type: ignore[arg-type,return-value]
         idle_timeout=settings.idle_timeout, idle_warning=settings.idle_warning,
         lang=settings.lang, event_sink=store.session_sink(),
     )
+    for demo_id in settings.disabled_demos:
+        controller.set_enabled(demo_id, False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    exit_code = [0]
+    services = staff_services(state, current, controller, runners, store, recent_errors,
+                              problems, app, exit_code, loop)
+    install_staff_mode(window, services, kiosk_mode=not windowed, data_dir=state,
+                       notices=problems)
     if windowed:
         window.resize(1600, 900)
         window.show()
-    else:
-        window.showFullScreen()
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
     controller.start()
-    inbox = InboxPoller(state, runners, lambda: controller.set_entries(discover(demo_dirs(state))))
+    inbox = InboxPoller(state, runners, lambda: controller.set_entries(
+        apply_demo_order(discover(demo_dirs(state)), current[0].demo_order, key=lambda e: e.id)))
     inbox_timer = QTimer(app)
     inbox_timer.setInterval(3000)
     inbox_timer.timeout.connect(lambda: asyncio.ensure_future(inbox.poll()))
     inbox_timer.start()
+    beats = HeartbeatWriter(heartbeat_path(state))
+    beats.beat()
+    beat_timer = QTimer(app)  # on the GUI thread on purpose: a hung GUI stops the beats
+    beat_timer.setInterval(BEAT_INTERVAL_MS)
+    beat_timer.timeout.connect(beats.beat)
+    beat_timer.start()
     if exit_when_ready:
         def ready() -> None:
             ms = (time.perf_counter() - started) * 1000
             print(f"KIOSK_READY {ms:.0f}", flush=True)  # noqa: T201 - read by the benchmark
-            app.quit()
+            app.exit(0)  # not quit(): a locked-down window refuses to close
         QTimer.singleShot(0, ready)
+
     def stop() -> None:
         controller.shutdown()
-        store.record("app_stop", payload={"reason": "quit"})
+        reason = "restart" if exit_code[0] == RESTART_EXIT_CODE else "quit"
+        store.record("app_stop", payload={"reason": reason})
         store.close()
 
     app.aboutToQuit.connect(stop)
     with loop:
         loop.run_forever()
-    return 0
+    if exit_code[0] == RESTART_EXIT_CODE and not is_supervised():
+        cmd = kiosk_command(sys.argv[1:])
+        os.execv(cmd[0], cmd)
+    return exit_code[0]
+
+
+def _crashed_last_time(state: Path) -> bool:
+    """Whether the newest crash log is from after the previous clean start (best effort)."""
+    folder = state / "logs"
+    try:
+        return any(p.stat().st_mtime > time.time() - 7 * 86400 for p in folder.glob("crash*"))
+    except OSError:
+        return False
+
+
+def staff_services(
+    state: Path, current: list[Settings], controller: KioskController, runners: RunnerCache,
+    store: EventStore, recent_errors: RecentErrors, problems: list[str], app: QApplication,
+    exit_code: list[int], loop: asyncio.AbstractEventLoop,
+) -> StaffServices:
+    """What the staff panel may do, built from the app's own objects."""
+    from kiosk.core.i18n import Text
+    from kiosk.runtime import crashlog
+    from kiosk.runtime.demos import DemoState
+    from kiosk.runtime.event_stats import csv_exporter, stats_loader
+    from kiosk.runtime.event_store import db_path
+    from kiosk.runtime.headless import self_test
+    from kiosk.runtime.packs import PackError, PackInstaller
+    from kiosk.runtime.supervisor import RESTART_EXIT_CODE
+    from kiosk.ui.staff.services import (
+        ActionResult,
+        CameraChoice,
+        DemoRow,
+        HealthSnapshot,
+        StaffServices,
+    )
+
+    started = time.monotonic()
+
+    def ordered(entries: list[DemoEntry]) -> list[DemoEntry]:
+        return apply_demo_order(entries, current[0].demo_order, key=lambda e: e.id)
+
+    def refresh() -> None:
+        controller.set_entries(ordered(discover(demo_dirs(state))))
+
+    def set_settings(new: Settings) -> None:
+        save_settings(state, new)  # raises SettingsError: the panel shows its message
+        old, current[0] = current[0], new
+        controller.session.idle_timeout = new.idle_timeout
+        controller.session.warning = new.idle_warning
+        controller.default_lang = new.lang
+        if old.demo_order != new.demo_order:
+            controller.set_entries(ordered(controller.entries))
+
+    def list_demos() -> list[DemoRow]:
+        off = set(current[0].disabled_demos)
+        return [DemoRow(
+            e.id, e.manifest.title if e.manifest else Text(e.id, e.id),
+            enabled=e.id not in off, ready=e.state is DemoState.READY, reasons=e.problems,
+            auto_disabled=e.id in controller.disabled and e.id not in off,
+        ) for e in controller.entries]
+
+    def set_demo_enabled(demo_id: str, enabled: bool) -> None:
+        off = [d for d in current[0].disabled_demos if d != demo_id]
+        if not enabled:
+            off.append(demo_id)
+        set_settings(replace(current[0], disabled_demos=tuple(off)))
+        controller.set_enabled(demo_id, enabled)
+
+    def set_demo_order(ids: list[str]) -> None:
+        set_settings(replace(current[0], demo_order=tuple(ids)))
+
+    def demo_self_test(demo_id: str) -> ActionResult:
+        entry = next((e for e in controller.entries if e.id == demo_id), None)
+        if entry is None:
+            return ActionResult(False, f"no demo {demo_id}")
+        check = next(c for c in self_test([entry]) if c.name == f"demo.{demo_id}")
+        return ActionResult(check.ok, check.detail)
+
+    def import_pack(path: Path) -> ActionResult:
+        try:
+            result = PackInstaller(state).install(path)
+        except PackError as exc:
+            return ActionResult(False, str(exc))
+        if result.ok and result.report.pack_id:
+            runners.forget(result.report.pack_id)
+            loop.call_soon_threadsafe(refresh)
+        lines = [result.summary(), *(f"• {p}" for p in result.report.problems)]
+        return ActionResult(result.ok, "\n".join(lines))
+
+    def camera_choices() -> list[CameraChoice]:
+        choices = [CameraChoice(str(i), Text(f"Kamera {i}", f"Camera {i}")) for i in range(4)]
+        choices.append(CameraChoice("sample", Text("Beispielbilder", "Sample photos")))
+        media = state / "media"
+        if media.is_dir():
+            choices += [CameraChoice(str(p), Text(p.name, p.name))
+                        for p in sorted(media.iterdir())]
+        return choices
+
+    def open_preview(value: str) -> Any:
+        return open_sample_source() if value == "sample" else open_source(value)
+
+    def health() -> HealthSnapshot:
+        free: int | None = None
+        total: int | None = None
+        try:
+            disk = shutil.disk_usage(state)
+            free, total = disk.free, disk.total
+        except OSError:
+            pass
+        return HealthSnapshot(
+            uptime_s=time.monotonic() - started, fps=controller.fps_by_demo(),
+            errors=recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
+            last_crash=crashlog.last_crash(state), problems=[*problems, *store.problems()])
+
+    def quit_with(code: int) -> None:
+        exit_code[0] = code
+        app.exit(code)
+
+    def on_staff_mode(active: bool) -> None:
+        if active:
+            controller.finish()  # ends the visit and frees the camera
+
+    def stats_widget(lang: Lang, parent: Any) -> Any:
+        from kiosk.ui.dashboard import StatsDashboard
+        from kiosk.ui.staff.folders import choose_folder
+        from kiosk.ui.staff.texts import tr
+
+        db = db_path(state)
+        holder: list[Any] = []
+
+        def folder() -> Path | None:
+            dash_lang = holder[0].lang if holder else lang
+            return choose_folder(parent, dash_lang, tr("folders.csv", dash_lang))
+
+        dash = StatsDashboard(
+            lang, load_stats=stats_loader(db),
+            export_csv=csv_exporter(db, current[0].kiosk_id, before=lambda: store.flush(2.0)),
+            choose_folder=folder, show_lang_switch=False, parent=parent,
+            demo_titles={e.id: e.manifest.title for e in controller.entries if e.manifest})
+        holder.append(dash)
+        dash.start_refresh()
+        return dash
+
+    return StaffServices(
+        list_demos=list_demos, set_demo_enabled=set_demo_enabled, set_demo_order=set_demo_order,
+        self_test=demo_self_test, import_pack=import_pack, camera_choices=camera_choices,
+        get_settings=lambda: current[0], set_settings=set_settings, health=health,
+        restart=lambda: quit_with(RESTART_EXIT_CODE), exit_kiosk=lambda: quit_with(0),
+        log_event=lambda kind, payload: log.info("staff: %s %s", kind, payload),
+        stats_widget=stats_widget, open_preview=open_preview, on_staff_mode=on_staff_mode,
+    )
 
 
 def open_event_store(state: Path, settings: Settings) -> EventStore:

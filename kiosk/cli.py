@@ -25,7 +25,8 @@ COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "make-sample-
 # Command groups that live in their own modules. Each module has
 # ``register(sub, common) -> dict[command name, handler(args) -> exit code]``
 # and imports anything heavy inside its handlers, so `kiosk --help` stays fast.
-PLUGINS: tuple[str, ...] = ("kiosk.cli_packs", "kiosk.cli_log")
+PLUGINS: tuple[str, ...] = (
+    "kiosk.cli_packs", "kiosk.cli_log", "kiosk.cli_supervise", "kiosk.cli_staff")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -79,7 +80,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
     sh = sub.add_parser("screenshot", help="render a screen offscreen into a PNG")
     _common(sh)
-    sh.add_argument("--screen", required=True, metavar="attract|home|demo:ID")
+    sh.add_argument("--screen", required=True, metavar="attract|home|demo:ID|staff:SECTION")
     sh.add_argument("--lang", choices=("de", "en"), default="de")
     sh.add_argument("--out", required=True, metavar="FILE.png")
     sh.add_argument("--size", default="1920x1080", metavar="WxH")

@@ -35,12 +35,19 @@ def take_screenshot(
     from kiosk.ui.theme import apply_theme
 
     width, height = _parse_size(size)
-    if screen not in ("attract", "home") and not screen.startswith("demo:"):
-        raise ValueError(f"--screen {screen!r}: use attract, home or demo:ID")
+    from kiosk.ui.staff.staff_panel import SECTIONS
+
+    staff_section = screen.split(":", 1)[1] if screen.startswith("staff:") else None
+    if staff_section is not None and staff_section not in SECTIONS:
+        raise ValueError(f"--screen {screen!r}: staff sections are {', '.join(SECTIONS)}")
+    if screen not in ("attract", "home") and not screen.startswith("demo:") and \
+            staff_section is None:
+        raise ValueError(f"--screen {screen!r}: use attract, home, demo:ID or staff:SECTION")
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     apply_theme(app)
-    entries = discover(demo_dirs(data_dir(state_dir)))
+    state = data_dir(state_dir)
+    entries = discover(demo_dirs(state))
     demo_id = screen.split(":", 1)[1] if screen.startswith("demo:") else None
     if demo_id is not None and all(e.id != demo_id for e in entries):
         known = ", ".join(e.id for e in entries) or "(none)"
@@ -53,11 +60,28 @@ def take_screenshot(
     window.show()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    store = None
+    if staff_section is not None:
+        from kiosk.app import open_event_store, staff_services
+        from kiosk.core.settings import load_settings
+        from kiosk.runtime.crashlog import RecentErrors
+        from kiosk.ui.staff.integration import install_staff_mode
+
+        settings, problems = load_settings(state)
+        store = open_event_store(state, settings)
+        services = staff_services(state, [settings], controller, RunnerCache(), store,
+                                  RecentErrors(), problems, app, [0], loop)
+        mode = install_staff_mode(window, services, kiosk_mode=False, data_dir=state,
+                                  first_start_prompt=False)
 
     async def shoot() -> None:
         await asyncio.sleep(0.3)  # a few animation frames on the attract screen
         if screen != "attract":
             controller.activity()
+        if staff_section is not None:
+            mode.open_panel()
+            mode.panel.show_section(staff_section)
+            await asyncio.sleep(1.5 if staff_section == "stats" else 0.3)
         if demo_id is not None:
             controller.open_demo(demo_id)
             deadline = time.monotonic() + timeout
@@ -71,6 +95,8 @@ def take_screenshot(
         if not window.grab().save(str(out)):
             raise RuntimeError(f"cannot write {out}")
         controller.shutdown()
+        if store is not None:
+            store.close()
 
     with loop:
         loop.run_until_complete(shoot())

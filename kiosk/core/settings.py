@@ -1,84 +1,366 @@
 """Kiosk settings: a typed model stored as ``settings.toml`` in the data dir.
 
-A missing file means defaults. A broken file never stops the kiosk: it starts with
-defaults, and :func:`load_settings` reports what was wrong so staff can be told.
+Each field documents itself (``metadata["doc"]``); the same text becomes the comment above
+the key when the file is written, so IT can read the file without a manual.
+
+A missing file means defaults. A broken file never stops the kiosk: a file that is not
+TOML at all is moved aside as ``settings.toml.broken-<time>`` and the kiosk starts with
+defaults; a wrong value falls back to its default. :func:`load_settings` reports every
+problem as a sentence for staff, so the staff panel can tell them what happened.
+
+Settings are changed only by the staff panel and the command line, both through
+:func:`save_settings`, which validates and writes atomically (a power cut leaves the old
+file or the new one, never half of each).
 """
 
 from __future__ import annotations
 
+import math
+import os
+import re
+import tempfile
+import time
 import tomllib
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kiosk.core.i18n import DEFAULT_LANG, Lang, parse_lang
 
+T = TypeVar("T")
+
 SETTINGS_NAME = "settings.toml"
 SCHEMA_VERSION = 1
+BROKEN_SUFFIX = ".broken-"
+
+# Ids end up in exported statistics and in file names: keep them plain.
+KIOSK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+MAX_TEXT = 4096
+MAX_DEMO_ID = 64
+
+
+class SettingsError(Exception):
+    """Settings that cannot be saved: invalid values or an unwritable data dir.
+
+    The message is one or more full sentences for staff; ``problems`` lists them.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"doc": text}
 
 
 @dataclass(frozen=True)
 class Settings:
     """Everything staff can configure."""
 
-    schema_version: int = SCHEMA_VERSION
-    lang: Lang = DEFAULT_LANG
-    idle_timeout: float = 90.0  # seconds without a touch before the kiosk resets
-    idle_warning: float = 15.0  # the last seconds of it show "Are you still there?"
-    camera: str = "0"  # camera index, video file or image folder
-    mirror: bool = True  # mirror live camera pictures, as people expect from a mirror
-    kiosk_id: str = "kiosk-1"
+    schema_version: int = field(default=SCHEMA_VERSION, metadata=_doc(
+        "Version of this file's layout; the kiosk writes it, do not change it."))
+    lang: Lang = field(default=DEFAULT_LANG, metadata=_doc(
+        'Language visitors see first and after every reset: "de" or "en".'))
+    idle_timeout: float = field(default=90.0, metadata=_doc(
+        "Seconds without a touch before the kiosk resets for the next visitors (20-3600)."))
+    idle_warning: float = field(default=15.0, metadata=_doc(
+        'The last seconds of idle_timeout that show "Are you still there?" (3-120).'))
+    camera: str = field(default="0", metadata=_doc(
+        'Picture source: a camera index ("0"), a video file or an image folder; '
+        '"sample" for the bundled sample photos.'))
+    mirror: bool = field(default=True, metadata=_doc(
+        "Mirror the live camera picture, as people expect from a mirror (true/false)."))
+    kiosk_id: str = field(default="kiosk-1", metadata=_doc(
+        "Name of this kiosk in the statistics: letters, digits, '.', '_' and '-', "
+        "at most 40 characters."))
+    demo_order: tuple[str, ...] = field(default=(), metadata=_doc(
+        "Demo ids in the order of the home screen; demos not listed follow in their "
+        "usual order."))
+    disabled_demos: tuple[str, ...] = field(default=(), metadata=_doc(
+        "Demo ids that staff switched off; visitors do not see them."))
+    staff_timeout: float = field(default=120.0, metadata=_doc(
+        "Seconds without a touch before the staff panel closes itself (30-3600)."))
+    cursor_hide_seconds: float = field(default=5.0, metadata=_doc(
+        "In kiosk mode, hide the mouse pointer after this many seconds without mouse "
+        "movement; 0 never hides it (0-600)."))
 
 
-def _check(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    problems: list[str] = []
-    known = {f.name for f in fields(Settings)}
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in known:
-            problems.append(f"{SETTINGS_NAME}: unknown setting {key!r} was ignored")
-            continue
-        values[key] = value
-    out: dict[str, Any] = {}
-    if "lang" in values:
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Settings))
+NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "idle_timeout": (20.0, 3600.0),
+    "idle_warning": (3.0, 120.0),
+    "staff_timeout": (30.0, 3600.0),
+    "cursor_hide_seconds": (0.0, 600.0),
+}
+
+
+def field_doc(name: str) -> str:
+    """The explanation of setting ``name`` (raises ``KeyError`` for an unknown one)."""
+    for f in fields(Settings):
+        if f.name == name:
+            return str(f.metadata["doc"])
+    raise KeyError(name)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
+    """``value`` converted for field ``name``, or a problem sentence."""
+    if name == "schema_version":
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return SCHEMA_VERSION, None
+        return None, "schema_version must be a whole number (1 or more)"
+    if name == "lang":
         try:
-            out["lang"] = parse_lang(str(values["lang"]))
+            return parse_lang(str(value)), None
         except ValueError as exc:
-            problems.append(f"{SETTINGS_NAME}: lang: {exc}")
-    for key, low, high in (("idle_timeout", 20.0, 3600.0), ("idle_warning", 3.0, 120.0)):
-        if key in values:
-            v = values[key]
-            if isinstance(v, int | float) and not isinstance(v, bool) and low <= v <= high:
-                out[key] = float(v)
-            else:
-                problems.append(f"{SETTINGS_NAME}: {key} must be a number from {low} to {high}")
-    for key in ("camera", "kiosk_id"):
-        if key in values:
-            if isinstance(values[key], str) and values[key].strip():
-                out[key] = values[key].strip()
-            else:
-                problems.append(f"{SETTINGS_NAME}: {key} must be non-empty text")
-    if "mirror" in values:
-        if isinstance(values["mirror"], bool):
-            out["mirror"] = values["mirror"]
-        else:
-            problems.append(f"{SETTINGS_NAME}: mirror must be true or false")
-    return out, problems
+            return None, f"lang: {exc}"
+    if name in NUMBER_RANGES:
+        low, high = NUMBER_RANGES[name]
+        if (isinstance(value, int | float) and not isinstance(value, bool)
+                and math.isfinite(value) and low <= value <= high):
+            return float(value), None
+        return None, f"{name} must be a number from {low:g} to {high:g}"
+    if name == "camera":
+        if isinstance(value, str) and value.strip() and len(value) <= MAX_TEXT \
+                and not _has_control(value):
+            return value.strip(), None
+        return None, "camera must be a camera index, a file or folder path, or \"sample\""
+    if name == "kiosk_id":
+        if isinstance(value, str) and KIOSK_ID_RE.match(value.strip()):
+            return value.strip(), None
+        return None, ("kiosk_id must be 1 to 40 letters, digits, '.', '_' or '-', starting "
+                      "with a letter or digit")
+    if name == "mirror":
+        if isinstance(value, bool):
+            return value, None
+        return None, "mirror must be true or false"
+    if name in ("demo_order", "disabled_demos"):
+        if isinstance(value, list | tuple) and all(
+                isinstance(v, str) and v.strip() and len(v) <= MAX_DEMO_ID
+                and not _has_control(v) for v in value):
+            # Keep the first of duplicates: the order staff set is what counts.
+            return tuple(dict.fromkeys(v.strip() for v in value)), None
+        return None, f"{name} must be a list of demo ids, e.g. [\"image-classification\"]"
+    return None, f"unknown setting {name!r}"
 
 
-def load_settings(folder: Path) -> tuple[Settings, list[str]]:
-    """Settings from ``folder/settings.toml`` (defaults where absent or broken) and problems."""
-    path = folder / SETTINGS_NAME
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Settings(), []
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return Settings(), [f"{SETTINGS_NAME} cannot be read ({exc}); using defaults"]
-    values, problems = _check(data)
-    settings = replace(Settings(), **values)
+def _cross_check(settings: Settings) -> list[str]:
     if settings.idle_warning >= settings.idle_timeout:
-        problems.append(f"{SETTINGS_NAME}: idle_warning must be shorter than idle_timeout")
+        return ["idle_warning must be shorter than idle_timeout"]
+    return []
+
+
+def check_settings(settings: Settings) -> list[str]:
+    """Every problem of ``settings`` as a sentence (empty when it can be saved)."""
+    problems = []
+    for name in FIELD_NAMES:
+        _, problem = _check_value(name, getattr(settings, name))
+        if problem:
+            problems.append(problem)
+    return problems + _cross_check(settings)
+
+
+def settings_from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
+    """Settings from parsed TOML: defaults for missing or invalid keys, and the problems."""
+    problems: list[str] = []
+    version = data.get("schema_version", SCHEMA_VERSION)
+    newer = isinstance(version, int) and not isinstance(version, bool) \
+        and version > SCHEMA_VERSION
+    if newer:
+        problems.append(
+            f"{SETTINGS_NAME} was written by a newer version of the kiosk (schema "
+            f"{version}, this version knows {SCHEMA_VERSION}); settings it does not know "
+            "are ignored")
+    values: dict[str, Any] = {}
+    for key, raw in data.items():
+        if key not in FIELD_NAMES:
+            if not newer:
+                problems.append(f"{SETTINGS_NAME}: unknown setting {key!r} was ignored")
+            continue
+        value, problem = _check_value(key, raw)
+        if problem:
+            problems.append(f"{SETTINGS_NAME}: {problem}; using the default")
+        else:
+            values[key] = value
+    settings = replace(Settings(), **values)
+    for problem in _cross_check(settings):
+        problems.append(f"{SETTINGS_NAME}: {problem}; using the defaults for both")
         settings = replace(settings, idle_warning=Settings.idle_warning,
                            idle_timeout=max(settings.idle_timeout, Settings.idle_timeout))
     return settings, problems
+
+
+def update_settings(settings: Settings, changes: Mapping[str, Any]) -> Settings:
+    """``settings`` with ``changes`` applied; raises :class:`SettingsError` naming each problem."""
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    for key, raw in changes.items():
+        if key == "schema_version" or key not in FIELD_NAMES:
+            problems.append(f"{key!r} is not a setting you can change (settings: "
+                            f"{', '.join(n for n in FIELD_NAMES if n != 'schema_version')})")
+            continue
+        value, problem = _check_value(key, raw)
+        if problem:
+            problems.append(problem)
+        else:
+            values[key] = value
+    if problems:
+        raise SettingsError(problems)
+    new = replace(settings, **values)
+    cross = _cross_check(new)
+    if cross:
+        raise SettingsError(cross)
+    return new
+
+
+def apply_demo_order(items: Sequence[T], order: Sequence[str],
+                     key: Callable[[T], str]) -> list[T]:
+    """``items`` in the order of ``demo_order``; those not listed follow in their own order."""
+    rank = {demo_id: i for i, demo_id in enumerate(order)}
+    indexed = list(enumerate(items))
+    indexed.sort(key=lambda pair: (rank.get(key(pair[1]), len(rank)), pair[0]))
+    return [item for _, item in indexed]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _move_aside(path: Path, clock: Callable[[], float]) -> Path | None:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(clock()))
+    target = path.with_name(f"{path.name}{BROKEN_SUFFIX}{stamp}")
+    n = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}{BROKEN_SUFFIX}{stamp}-{n}")
+        n += 1
+    try:
+        path.rename(target)
+    except OSError:
+        return None
+    return target
+
+
+def load_settings(
+    folder: Path, *, clock: Callable[[], float] = time.time,
+) -> tuple[Settings, list[str]]:
+    """Settings from ``folder/settings.toml`` (defaults where absent or broken) and problems.
+
+    A file that cannot be parsed is renamed to ``settings.toml.broken-<local time>`` so the
+    next save does not destroy what staff or IT may want to look at.
+    """
+    path = folder / SETTINGS_NAME
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Settings(), []
+    except OSError as exc:
+        return Settings(), [f"{SETTINGS_NAME} cannot be read ({exc.strerror or exc}); "
+                            "using defaults"]
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        kept = _move_aside(path, clock)
+        where = (f"the damaged file was kept as {kept.name}" if kept
+                 else "the damaged file could not be moved aside")
+        return Settings(), [f"{SETTINGS_NAME} is damaged ({exc}); using defaults — {where}"]
+    return settings_from_dict(data)
+
+
+# --------------------------------------------------------------------------- writing
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
+            "\r": "\\r"}
+
+
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string (quotes, backslashes and control characters escaped)."""
+    out = []
+    for c in text:
+        if c in _ESCAPES:
+            out.append(_ESCAPES[c])
+        elif ord(c) < 32 or ord(c) == 127:
+            out.append(f"\\u{ord(c):04X}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def settings_to_toml(settings: Settings) -> str:
+    """The file text for ``settings``, each key with its explanation as a comment."""
+    lines = ["# Showroom Kiosk settings. Change them in the staff panel or with",
+             "# `kiosk settings set KEY=VALUE`; the kiosk checks every value on start."]
+    for f in fields(Settings):
+        lines.append("")
+        lines.append(f"# {f.metadata['doc']}")
+        lines.append(f"{f.name} = {_toml_value(getattr(settings, f.name))}")
+    return "\n".join(lines) + "\n"
+
+
+def save_settings(folder: Path, settings: Settings) -> Path:
+    """Validate ``settings`` and write ``folder/settings.toml`` atomically; return its path.
+
+    Raises :class:`SettingsError` for invalid values or when the data dir is not writable.
+    """
+    problems = check_settings(settings)
+    if problems:
+        raise SettingsError(problems)
+    settings = replace(settings, schema_version=SCHEMA_VERSION)
+    path = folder / SETTINGS_NAME
+    text = settings_to_toml(settings)
+    tmp: str | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".settings.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).replace(path)
+        tmp = None
+        _fsync_dir(folder)
+    except OSError as exc:
+        raise SettingsError([f"settings cannot be saved to {path} "
+                             f"({exc.strerror or exc})"]) from exc
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the rename itself durable on POSIX; Windows cannot open folders, and NTFS
+    # journals the rename anyway.
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+

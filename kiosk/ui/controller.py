@@ -77,6 +77,7 @@ class KioskController(QObject):
         self._stopping: asyncio.Future[Any] | None = None
         self._failures = 0
         self._failed_opens: dict[str, int] = {}
+        self._fps: dict[str, float] = {}
         self.disabled: set[str] = set()
         self.failed_return_ms = 4000  # how long the friendly failure screen stays up
         self._keep_samples = keep_samples
@@ -291,6 +292,13 @@ class KioskController(QObject):
         if result is not None and self.pipeline is not None:
             self._failures = 0
             self.window.demo.show_result(result)
+            fps = self.window.demo.inference_fps()
+            if fps is not None and self.session.demo_id is not None:
+                self._fps[self.session.demo_id] = round(fps, 1)
+
+    def fps_by_demo(self) -> dict[str, float]:
+        """The last measured results per second of each demo opened since the start."""
+        return dict(self._fps)
 
     def _on_status(self, status: str) -> None:
         if self.pipeline is None:

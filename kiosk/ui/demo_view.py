@@ -284,11 +284,17 @@ class DemoScreen(QWidget):
         self._update_stats()
         self.video.update()
 
-    def _update_stats(self) -> None:
-        if len(self._result_times) < 2 or not self._model_ms:
-            return
+    def inference_fps(self) -> float | None:
+        """Results per second over the last few results (None before there are two)."""
+        if len(self._result_times) < 2:
+            return None
         span = self._result_times[-1] - self._result_times[0]
-        fps = (len(self._result_times) - 1) / span if span > 0 else 0.0
+        return (len(self._result_times) - 1) / span if span > 0 else None
+
+    def _update_stats(self) -> None:
+        fps = self.inference_fps()
+        if fps is None or not self._model_ms:
+            return
         ms = sorted(self._model_ms)[len(self._model_ms) // 2]
         self.stats.setText(tr("demo.stats", self.lang).format(fps=f"{fps:.0f}", ms=f"{ms:.0f}"))
 

@@ -1,0 +1,263 @@
+"""The supervisor: runs the kiosk as a child process and restarts it when it dies or hangs.
+
+``kiosk supervise -- <kiosk args>`` (see :mod:`kiosk.cli_supervise`) runs :class:`Supervisor`.
+It starts the child, then watches two things:
+
+- the exit status: 0 means staff pressed "exit kiosk" — the supervisor stops too;
+  :data:`RESTART_EXIT_CODE` means staff pressed "restart" — restarted at once; anything
+  else (an error status, a signal such as SIGKILL or SIGSEGV) is a crash;
+- the heartbeat file (:mod:`kiosk.runtime.heartbeat`): when its sequence number stops
+  changing for ``hang_timeout`` seconds (``startup_grace`` before the first beat), the child
+  hangs. It gets SIGUSR1 first, so faulthandler dumps every thread's stack into the crash
+  log (:mod:`kiosk.runtime.crashlog`), then SIGKILL.
+
+Crashes and hangs are restarted after a back-off that doubles up to ``backoff_max`` and
+returns to ``backoff_initial`` once a child ran ``healthy_after`` seconds, so a kiosk that
+crashes once a week restarts within a second, and one that crashes on start does not
+spin the CPU. Every start and end is appended to ``<data dir>/logs/restarts.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.runtime.heartbeat import ENV_HEARTBEAT, HEARTBEAT_NAME, read_heartbeat
+
+log = logging.getLogger(__name__)
+
+RESTART_EXIT_CODE = 75  # EX_TEMPFAIL: "run me again", used by the staff panel's restart
+ENV_SUPERVISED = "KIOSK_SUPERVISED"
+RESTART_LOG = "restarts.jsonl"
+
+
+def is_supervised() -> bool:
+    """True inside a child of :class:`Supervisor` (exit with :data:`RESTART_EXIT_CODE`)."""
+    return os.environ.get(ENV_SUPERVISED) == "1"
+
+
+def kiosk_command(args: Sequence[str]) -> list[str]:
+    """The command line that runs ``kiosk <args>`` with this interpreter or bundle."""
+    if getattr(sys, "frozen", False):  # a PyInstaller bundle: the executable is the kiosk
+        return [sys.executable, *args]
+    return [sys.executable, "-m", "kiosk", *args]
+
+
+@dataclass(frozen=True)
+class SupervisorConfig:
+    """What to run and how patiently to watch it (seconds)."""
+
+    command: Sequence[str]
+    data_dir: Path
+    heartbeat_file: Path | None = None  # default: <data_dir>/run/heartbeat.json
+    hang_timeout: float = 30.0
+    startup_grace: float = 120.0  # a cold start loads models; be patient before the 1st beat
+    poll_interval: float = 0.5
+    backoff_initial: float = 1.0
+    backoff_max: float = 300.0
+    healthy_after: float = 600.0
+    kill_grace: float = 5.0  # after SIGTERM when stopping, before SIGKILL
+    dump_grace: float = 2.0  # after SIGUSR1 on a hang, before SIGKILL
+    max_starts: int | None = None  # None: forever (tests bound it)
+    env: Mapping[str, str] = field(default_factory=dict)  # extra environment for the child
+
+    @property
+    def heartbeat(self) -> Path:
+        """The heartbeat file the child writes."""
+        return self.heartbeat_file or self.data_dir / "run" / HEARTBEAT_NAME
+
+    @property
+    def restart_log(self) -> Path:
+        """Where starts, crashes and restarts are recorded."""
+        return self.data_dir / "logs" / RESTART_LOG
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one child run ended."""
+
+    kind: str  # "exit" | "crash" | "hang" | "restart" | "stopped" | "start_failed"
+    returncode: int | None
+    uptime: float
+    detail: str = ""
+
+
+def _describe(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit status {returncode}"
+
+
+class Supervisor:
+    """Runs the child until it exits with 0 or :meth:`stop` is called.
+
+    ``clock`` is monotonic (uptime, hang detection); ``sleep`` waits between restarts and is
+    given small slices so :meth:`stop` is honoured quickly. Tests inject both.
+    """
+
+    def __init__(
+        self, config: SupervisorConfig, *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.sleep = sleep
+        self.wall = wall
+        self.records: list[dict[str, Any]] = []
+        self.child: subprocess.Popen[bytes] | None = None
+        # A plain flag, not a threading.Event: it is set from a signal handler, which
+        # must never take a lock the interrupted code may hold.
+        self._stop = False
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to stop the child and return (safe from a signal handler)."""
+        self._stop = True
+
+    # -- records -------------------------------------------------------------------------------
+    def _record(self, event: str, **data: Any) -> None:
+        record = {"time": datetime.fromtimestamp(self.wall(), UTC).isoformat(
+            timespec="seconds"), "event": event, **data}
+        self.records.append(record)
+        path = self.config.restart_log
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record) + "\n")
+        except OSError as exc:
+            log.warning("cannot record to %s (%s)", path, exc.strerror or exc)
+
+    # -- main loop -----------------------------------------------------------------------------
+    def run(self) -> int:
+        """Supervise until a clean exit (0), :meth:`stop` (0) or ``max_starts`` (1)."""
+        cfg = self.config
+        backoff = cfg.backoff_initial
+        starts = 0
+        while not self._stop:
+            starts += 1
+            outcome = self._run_once(starts)
+            if outcome.kind in ("stopped", "exit"):
+                self._record(outcome.kind, returncode=outcome.returncode,
+                             uptime_s=round(outcome.uptime, 1))
+                log.info("kiosk %s; supervisor stops", "exited normally"
+                         if outcome.kind == "exit" else "stopped")
+                return 0
+            if outcome.kind == "restart":
+                delay, backoff = 0.0, cfg.backoff_initial
+            else:
+                if outcome.uptime >= cfg.healthy_after:
+                    backoff = cfg.backoff_initial
+                delay, backoff = backoff, min(backoff * 2.0, cfg.backoff_max)
+            self._record(outcome.kind, returncode=outcome.returncode,
+                         uptime_s=round(outcome.uptime, 1), detail=outcome.detail,
+                         restart_in_s=delay, starts=starts)
+            if outcome.kind == "restart":
+                log.info("restart requested by staff")
+            else:
+                log.error("kiosk %s after %.0f s (%s); restarting in %.0f s", outcome.kind,
+                          outcome.uptime, outcome.detail, delay)
+            if cfg.max_starts is not None and starts >= cfg.max_starts:
+                log.error("gave up after %d starts", starts)
+                return 1
+            if self._wait(delay):
+                break
+        self._record("stopped", returncode=None)
+        return 0
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleep ``seconds`` in slices; True when :meth:`stop` was called meanwhile."""
+        end = self.clock() + seconds
+        while not self._stop:
+            left = end - self.clock()
+            if left <= 0:
+                return False
+            self.sleep(min(left, self.config.poll_interval))
+        return True
+
+    def _run_once(self, starts: int) -> Outcome:
+        cfg = self.config
+        cfg.heartbeat.unlink(missing_ok=True)  # a stale beat must not count for the new child
+        env = {**os.environ, **cfg.env, ENV_HEARTBEAT: str(cfg.heartbeat), ENV_SUPERVISED: "1"}
+        started = self.clock()
+        try:
+            child = subprocess.Popen(list(cfg.command), env=env)
+        except OSError as exc:
+            return Outcome("start_failed", None, 0.0, f"cannot start: {exc.strerror or exc}")
+        self.child = child
+        self._record("start", pid=child.pid, starts=starts)
+        log.info("kiosk started (pid %d)", child.pid)
+        try:
+            return self._watch(child, started)
+        finally:
+            self.child = None
+
+    def _watch(self, child: subprocess.Popen[bytes], started: float) -> Outcome:
+        cfg = self.config
+        last_seq: int | None = None
+        last_change: float | None = None
+        while True:
+            try:
+                rc = child.wait(timeout=cfg.poll_interval)
+            except subprocess.TimeoutExpired:
+                pass
+            else:
+                uptime = self.clock() - started
+                if rc == 0:
+                    return Outcome("exit", 0, uptime, "exit status 0")
+                if rc == RESTART_EXIT_CODE:
+                    return Outcome("restart", rc, uptime, "restart requested")
+                return Outcome("crash", rc, uptime, _describe(rc))
+            now = self.clock()
+            if self._stop:
+                self._terminate(child)
+                return Outcome("stopped", child.returncode, now - started)
+            beat = read_heartbeat(cfg.heartbeat)
+            if beat is not None and beat.seq != last_seq:
+                last_seq, last_change = beat.seq, now
+            if last_change is None:
+                silent, limit = now - started, cfg.startup_grace
+            else:
+                silent, limit = now - last_change, cfg.hang_timeout
+            if silent > limit:
+                detail = (f"no heartbeat for {silent:.0f} s" if last_change is not None
+                          else f"no first heartbeat within {silent:.0f} s")
+                self._kill_hung(child)
+                return Outcome("hang", child.returncode, self.clock() - started, detail)
+
+    def _kill_hung(self, child: subprocess.Popen[bytes]) -> None:
+        usr1 = getattr(signal, "SIGUSR1", None)
+        if usr1 is not None:
+            # faulthandler in the child dumps every thread's stack: the crash log then
+            # shows where it hung.
+            try:
+                child.send_signal(usr1)
+                child.wait(timeout=self.config.dump_grace)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+
+    def _terminate(self, child: subprocess.Popen[bytes]) -> None:
+        if child.poll() is not None:
+            return
+        child.terminate()
+        try:
+            child.wait(timeout=self.config.kill_grace)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()

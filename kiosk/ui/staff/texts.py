@@ -1,0 +1,193 @@
+"""Every text of staff mode, in German and English.
+
+Kept here rather than in :data:`kiosk.core.i18n.STRINGS` so staff mode is self-contained;
+``tests/gui/test_staff.py`` checks both languages are filled in and placeholders match.
+"""
+
+from __future__ import annotations
+
+from kiosk.core.i18n import Lang, Text
+
+TEXTS: dict[str, Text] = {
+    # PIN pad
+    "pin.title": Text("Personalbereich", "Staff access"),
+    "pin.enter": Text("PIN eingeben", "Enter the PIN"),
+    "pin.new": Text("Neue PIN festlegen (4–8 Ziffern)", "Choose a new PIN (4–8 digits)"),
+    "pin.new.first": Text(
+        "Noch keine PIN festgelegt. Wähle eine PIN mit 4–8 Ziffern für das Personal.",
+        "No PIN yet. Choose a PIN with 4–8 digits for the staff."),
+    "pin.confirm": Text("PIN zur Bestätigung wiederholen", "Repeat the PIN to confirm"),
+    "pin.mismatch": Text("Die PINs stimmen nicht überein. Bitte neu beginnen.",
+                         "The PINs do not match. Please start again."),
+    "pin.wrong": Text("Falsche PIN. Noch {n} Versuch(e) bis zur Sperre.",
+                      "Wrong PIN. {n} more try/tries before the pad locks."),
+    "pin.wrong.locked": Text("Falsche PIN.", "Wrong PIN."),
+    "pin.locked": Text("Zu viele falsche Versuche. Gesperrt für {time}.",
+                       "Too many wrong tries. Locked for {time}."),
+    "pin.checking": Text("Prüfe …", "Checking …"),
+    "pin.set": Text("PIN gespeichert.", "PIN saved."),
+    "pin.set_failed": Text("PIN nicht gespeichert: {error}", "PIN not saved: {error}"),
+    "pin.broken": Text(
+        "Die PIN-Datei ist beschädigt. Die IT setzt mit „kiosk set-pin“ eine neue PIN.",
+        "The PIN file is damaged. IT can set a new PIN with `kiosk set-pin`."),
+    "pin.ok": Text("OK", "OK"),
+    "pin.cancel": Text("Abbrechen", "Cancel"),
+    "pin.later": Text("Später", "Later"),
+    "pin.delete": Text("Löschen", "Delete"),
+    # Panel frame
+    "panel.title": Text("Personalbereich", "Staff mode"),
+    "panel.kiosk": Text("Kiosk {id}", "Kiosk {id}"),
+    "panel.back": Text("Zurück zum Kiosk", "Back to the kiosk"),
+    "panel.restart": Text("App neu starten", "Restart app"),
+    "panel.restart.confirm": Text("Nochmal tippen: neu starten", "Tap again to restart"),
+    "panel.exit": Text("Kiosk beenden", "Exit kiosk"),
+    "panel.exit.confirm": Text("Nochmal tippen: beenden", "Tap again to exit"),
+    "panel.timeout": Text("Schließt sich nach {time} ohne Berührung.",
+                          "Closes itself after {time} without a touch."),
+    "section.demos": Text("Demos", "Demos"),
+    "section.import": Text("Demo importieren", "Import a demo"),
+    "section.camera": Text("Kamera", "Camera"),
+    "section.settings": Text("Einstellungen", "Settings"),
+    "section.stats": Text("Statistik", "Statistics"),
+    "section.health": Text("Zustand", "Health"),
+    "section.demos.sub": Text(
+        "Ein- und ausschalten, Reihenfolge auf der Startseite, Selbsttest.",
+        "Switch on and off, order on the home screen, self-test."),
+    "section.import.sub": Text(
+        "Einen Demo-Ordner, eine .zip-Datei oder ein .onnx-Modell vom USB-Stick übernehmen.",
+        "Take a demo folder, a .zip file or an .onnx model from a USB stick."),
+    "section.camera.sub": Text("Bildquelle und Spiegelung für alle Live-Demos.",
+                               "Picture source and mirroring for all live demos."),
+    "section.settings.sub": Text("Änderungen gelten sofort und werden gespeichert.",
+                                 "Changes apply at once and are saved."),
+    "section.stats.sub": Text("Wie Besucher den Kiosk nutzen.", "How visitors use the kiosk."),
+    "section.health.sub": Text("Laufzeit, Bildrate, Fehler, Speicherplatz, letzter Absturz.",
+                               "Uptime, frame rate, errors, disk space, last crash."),
+    # Demos
+    "demos.on": Text("An", "On"),
+    "demos.off": Text("Aus", "Off"),
+    "demos.test": Text("Testen", "Test"),
+    "demos.testing": Text("Test läuft …", "Testing …"),
+    "demos.test.ok": Text("Test bestanden: {detail}", "Test passed: {detail}"),
+    "demos.test.failed": Text("Test fehlgeschlagen: {detail}", "Test failed: {detail}"),
+    "demos.up": Text("Nach oben", "Move up"),
+    "demos.down": Text("Nach unten", "Move down"),
+    "demos.broken": Text("Defekt – für Besucher unsichtbar", "Broken – hidden from visitors"),
+    "demos.auto_off": Text("Automatisch ausgeschaltet (wiederholte Fehler)",
+                           "Switched off automatically (repeated failures)"),
+    "demos.hidden": Text("Ausgeschaltet – für Besucher unsichtbar",
+                         "Switched off – hidden from visitors"),
+    "demos.visible": Text("Sichtbar für Besucher", "Visible to visitors"),
+    "demos.none": Text("Keine Demos gefunden.", "No demos found."),
+    "demos.failed": Text("Nicht geändert: {error}", "Not changed: {error}"),
+    # Import
+    "import.places": Text("Orte", "Places"),
+    "import.refresh": Text("Aktualisieren", "Refresh"),
+    "import.home": Text("Persönlicher Ordner", "Home folder"),
+    "import.no_media": Text(
+        "Kein USB-Stick gefunden. Stick einstecken und „Aktualisieren“ tippen.",
+        "No USB stick found. Plug one in and tap Refresh."),
+    "import.up": Text("Ordner höher", "Up one folder"),
+    "import.this": Text("Ordner „{name}“ importieren", "Import folder “{name}”"),
+    "import.file": Text("Importieren", "Import"),
+    "import.empty": Text("Dieser Ordner enthält keine Unterordner, .zip- oder .onnx-Dateien.",
+                         "This folder holds no sub-folders, .zip or .onnx files."),
+    "import.unreadable": Text("Ordner nicht lesbar: {error}", "Folder cannot be read: {error}"),
+    "import.running": Text("Importiere {name} … (prüft und testet das Modell)",
+                           "Importing {name} … (checks and tests the model)"),
+    "import.ok": Text("Importiert: {message}", "Imported: {message}"),
+    "import.failed": Text("Nicht importiert: {message}", "Not imported: {message}"),
+    "import.pick": Text("Ort wählen, dann Ordner antippen.", "Pick a place, then tap folders."),
+    "folders.title": Text("Ordner wählen", "Choose a folder"),
+    "folders.csv": Text("Wohin soll die CSV-Datei?", "Where should the CSV file go?"),
+    "folders.choose": Text("„{name}“ wählen", "Choose “{name}”"),
+    "folders.empty": Text("Keine Unterordner. Du kannst diesen Ordner wählen.",
+                          "No sub-folders. You can choose this folder."),
+    # Camera
+    "camera.source": Text("Bildquelle", "Picture source"),
+    "camera.mirror": Text("Bild spiegeln", "Mirror the picture"),
+    "camera.preview": Text("Vorschau", "Preview"),
+    "camera.preview.none": Text("Keine Vorschau verfügbar.", "No preview available."),
+    "camera.preview.opening": Text("Öffne {source} …", "Opening {source} …"),
+    "camera.preview.failed": Text("Nicht verfügbar: {error}", "Not available: {error}"),
+    "camera.preview.live": Text("Live: {source}", "Live: {source}"),
+    "camera.saved": Text("Gespeichert. Gilt ab der nächsten Demo.",
+                         "Saved. Applies from the next demo on."),
+    # Settings
+    "settings.idle": Text("Zurücksetzen nach", "Reset after"),
+    "settings.idle.sub": Text("ohne Berührung startet der Kiosk für die Nächsten neu",
+                              "without a touch the kiosk restarts for the next visitors"),
+    "settings.lang": Text("Startsprache", "Starting language"),
+    "settings.lang.sub": Text("nach jedem Zurücksetzen", "after every reset"),
+    "settings.staff": Text("Personalbereich schließt nach", "Staff mode closes after"),
+    "settings.staff.sub": Text("ohne Berührung", "without a touch"),
+    "settings.cursor": Text("Mauszeiger ausblenden nach", "Hide the mouse pointer after"),
+    "settings.cursor.sub": Text("im Kiosk-Modus, ohne Mausbewegung",
+                                "in kiosk mode, without mouse movement"),
+    "settings.kiosk_id": Text("Name dieses Kiosks", "Name of this kiosk"),
+    "settings.kiosk_id.sub": Text("erscheint in der Statistik", "appears in the statistics"),
+    "settings.change": Text("Ändern", "Change"),
+    "settings.pin": Text("Personal-PIN", "Staff PIN"),
+    "settings.pin.sub": Text("nur als Hash gespeichert", "stored only as a hash"),
+    "settings.pin.change": Text("PIN ändern", "Change PIN"),
+    "settings.saved": Text("Gespeichert.", "Saved."),
+    "settings.failed": Text("Nicht gespeichert: {error}", "Not saved: {error}"),
+    "settings.never": Text("nie", "never"),
+    "keyboard.ok": Text("Übernehmen", "Apply"),
+    "keyboard.cancel": Text("Abbrechen", "Cancel"),
+    # Statistics
+    "stats.none": Text("Die Besucherstatistik ist in dieser Version nicht verfügbar.",
+                       "Visitor statistics are not available in this version."),
+    # Health
+    "health.uptime": Text("Laufzeit", "Uptime"),
+    "health.disk": Text("Freier Speicher", "Free disk space"),
+    "health.disk.sub": Text("von {total}", "of {total}"),
+    "health.errors": Text("Fehler seit Start", "Errors since start"),
+    "health.fps": Text("Bildrate je Demo", "Frame rate per demo"),
+    "health.fps.value": Text("{demo}: {fps} Bilder/s", "{demo}: {fps} frames/s"),
+    "health.fps.none": Text("Noch keine Demo gelaufen.", "No demo has run yet."),
+    "health.problems": Text("Hinweise", "Notices"),
+    "health.problems.none": Text("Keine.", "None."),
+    "health.crash": Text("Letzter Absturz", "Last crash"),
+    "health.crash.none": Text("Kein Absturz aufgezeichnet.", "No crash recorded."),
+    "health.unknown": Text("unbekannt", "unknown"),
+    "health.failed": Text("Zustand nicht verfügbar: {error}", "Health unavailable: {error}"),
+    # Units
+    "unit.s": Text("{n} s", "{n} s"),
+    "unit.min": Text("{n} min", "{n} min"),
+    "unit.h": Text("{h} Std. {m} min", "{h} h {m} min"),
+    "unit.d": Text("{d} T. {h} Std.", "{d} d {h} h"),
+}
+
+
+def tr(key: str, lang: Lang, **values: object) -> str:
+    """Staff text ``key`` in ``lang`` with ``values`` filled in."""
+    text = TEXTS[key]
+    return (text.format(**values) if values else text).get(lang)
+
+
+def duration(seconds: float, lang: Lang) -> str:
+    """``45 s``, ``2 min``, ``3 h 05 min`` / ``3 Std. 05 min``, ``2 d 4 h``."""
+    s = round(seconds)
+    if s < 60:
+        return tr("unit.s", lang, n=s)
+    if s < 3600:
+        minutes, rest = divmod(s, 60)
+        shown = f"{minutes}" if not rest else f"{minutes}:{rest:02d}"
+        return tr("unit.min", lang, n=shown)
+    if s < 86400:
+        hours, rest = divmod(s, 3600)
+        return tr("unit.h", lang, h=hours, m=f"{rest // 60:02d}")
+    days, rest = divmod(s, 86400)
+    return tr("unit.d", lang, d=days, h=rest // 3600)
+
+
+def size(n_bytes: int, lang: Lang) -> str:
+    """``12.3 GB`` / ``12,3 GB``."""
+    value = float(n_bytes)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            break
+        value /= 1000
+    text = f"{value:.0f} {unit}" if unit in ("B", "KB") else f"{value:.1f} {unit}"
+    return text.replace(".", ",") if lang == "de" else text
