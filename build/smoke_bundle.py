@@ -236,7 +236,12 @@ class Smoke:
         out = self.run("screenshot", "--help", cli=True)
         match = re.search(r"--screen ((?:[\w:-]+\|)+[\w:-]+)", out.stdout)
         names = match.group(1).split("|") if match else ["home"]
-        return [n for n in names if not n.startswith("demo:")]
+        from kiosk.ui.staff.staff_panel import SECTIONS  # staff:SECTION → every section
+
+        out_names = [n for n in names if not n.startswith(("demo:", "staff:"))]
+        if any(n.startswith("staff:") for n in names):
+            out_names += [f"staff:{s}" for s in SECTIONS]
+        return out_names
 
     def screenshots(self, data: str, screens: list[str]) -> None:
         self.shots.mkdir(parents=True, exist_ok=True)

@@ -85,9 +85,15 @@ def take_screenshot(
         if demo_id is not None:
             controller.open_demo(demo_id)
             deadline = time.monotonic() + timeout
+            entry = next(e for e in entries if e.id == demo_id)
+            camera_demo = entry.manifest is None or entry.manifest.needs_camera
             while time.monotonic() < deadline:
-                if window.demo.results_shown >= results or window.demo.status == "failed":
+                if window.demo.status == "failed":
                     break
+                if camera_demo and window.demo.results_shown >= results:
+                    break
+                if not camera_demo and window.demo.status is None:
+                    break  # a camera-less demo is ready once its model is loaded
                 await asyncio.sleep(0.05)
             window.demo.panel.settle()
         await asyncio.sleep(0.1)
