@@ -85,9 +85,8 @@ class InboxPoller:
     """Imports packs dropped into ``<data dir>/inbox`` while the kiosk runs (off the GUI thread)."""
 
     def __init__(self, state: Path, runners: RunnerCache, refresh: Callable[[], None]) -> None:
-        from kiosk.runtime.packs import InboxWatcher
-
-        self._watcher = InboxWatcher(state)
+        self._state = state
+        self._watcher: Any = None  # made on the first poll: keeps the pack code off start-up
         self._runners = runners
         self._refresh = refresh
         self._busy = False
@@ -98,6 +97,10 @@ class InboxPoller:
             return
         self._busy = True
         try:
+            if self._watcher is None:
+                from kiosk.runtime.packs import InboxWatcher
+
+                self._watcher = InboxWatcher(self._state)
             results = await asyncio.get_running_loop().run_in_executor(None, self._watcher.poll)
         except Exception:  # the inbox must never take the kiosk down
             log.exception("checking the pack inbox failed")
