@@ -40,9 +40,23 @@ class TeachRunner:
         x = preprocess(rgb, self.params.prep)
         return np.asarray(self.model.run([self.params.output], x)[0][0])
 
+    def prepare(self, rgb: np.ndarray) -> np.ndarray:
+        """The model input for a frame (the pipeline runs this on the capture thread)."""
+        return preprocess(rgb, self.params.prep)
+
+    def process_prepared(
+        self, rgb: np.ndarray, x: np.ndarray,
+    ) -> tuple[TeachResult, dict[str, float]]:
+        """Embedding and prediction for an input :meth:`prepare` made."""
+        result, timings = self._finish(x, time.perf_counter())
+        del timings["preprocess"]
+        return result, timings
+
     def process(self, rgb: np.ndarray) -> tuple[TeachResult, dict[str, float]]:
         t0 = time.perf_counter()
-        x = preprocess(rgb, self.params.prep)
+        return self._finish(self.prepare(rgb), t0)
+
+    def _finish(self, x: np.ndarray, t0: float) -> tuple[TeachResult, dict[str, float]]:
         t1 = time.perf_counter()
         emb = np.asarray(self.model.run([self.params.output], x)[0][0])
         t2 = time.perf_counter()

@@ -50,15 +50,27 @@ class ClassificationRunner:
         self.labels_de = labels_de
         self._outputs = [params.output] if params.output else [model.output_names[0]]
 
-    def process(self, rgb: np.ndarray) -> tuple[cls.ClassificationResult, dict[str, float]]:
-        t0 = time.perf_counter()
-        x = cls.preprocess(rgb, self.params)
+    def prepare(self, rgb: np.ndarray) -> np.ndarray:
+        """The model input for a frame (the pipeline runs this on the capture thread)."""
+        return cls.preprocess(rgb, self.params)
+
+    def process_prepared(
+        self, rgb: np.ndarray, x: np.ndarray,
+    ) -> tuple[cls.ClassificationResult, dict[str, float]]:
+        """Model and post-processing for an input :meth:`prepare` made."""
         t1 = time.perf_counter()
         scores = self.model.run(self._outputs, x)[0]
         t2 = time.perf_counter()
         result = cls.top_k(scores, self.params, self.labels_en, self.labels_de)
         t3 = time.perf_counter()
-        return result, {"preprocess": _ms(t0, t1), "model": _ms(t1, t2), "postprocess": _ms(t2, t3)}
+        return result, {"model": _ms(t1, t2), "postprocess": _ms(t2, t3)}
+
+    def process(self, rgb: np.ndarray) -> tuple[cls.ClassificationResult, dict[str, float]]:
+        t0 = time.perf_counter()
+        x = self.prepare(rgb)
+        t1 = time.perf_counter()
+        result, timings = self.process_prepared(rgb, x)
+        return result, {"preprocess": _ms(t0, t1), **timings}
 
 
 def _check_classification(m: Manifest) -> list[ManifestProblem]:

@@ -155,3 +155,32 @@ def test_errors_in_processing_are_counted_not_fatal() -> None:
     assert three.wait(WAIT)
     pipe.stop()
     assert pipe.stats.errors >= 3 and isinstance(errors[0], ValueError)
+
+
+def test_split_runners_preprocess_on_the_capture_thread() -> None:
+    prepared_on: list[str] = []
+
+    class Split:
+        def prepare(self, rgb: np.ndarray) -> int:
+            prepared_on.append(threading.current_thread().name)
+            return int(rgb[0, 0, 0])
+
+        def process_prepared(self, rgb: np.ndarray, x: int) -> tuple[Any, dict[str, float]]:
+            return {"n": x}, {"model": 1.0}
+
+        def process(self, rgb: np.ndarray) -> tuple[Any, dict[str, float]]:
+            raise AssertionError("the prepared path must be used")
+
+    got: list[Result] = []
+    done = threading.Event()
+
+    def on_result(result: Result) -> None:
+        got.append(result)
+        done.set()
+
+    pipe = Pipeline(CountingSource(), Split(), on_result=on_result)
+    pipe.start()
+    assert done.wait(WAIT)
+    pipe.stop()
+    assert set(prepared_on) == {"kiosk-capture"}
+    assert set(got[0].timings) == {"preprocess", "model"}
