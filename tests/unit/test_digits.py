@@ -32,6 +32,7 @@ from kiosk.core.tasks.digits import (
     normalise_drawing,
     strokes_to_image,
 )
+from kiosk.runtime.onnx_model import OnnxModel
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 MODEL = MODELS / "digits_cnn.onnx"
@@ -44,16 +45,8 @@ Stroke = list[Point]
 
 
 def session_fn(path: Path) -> ModelFn:
-    """Wrap an onnxruntime session as the plain callable the task code expects."""
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    name = sess.get_inputs()[0].name
-
-    def run(x: np.ndarray) -> list[np.ndarray]:
-        return list(sess.run(None, {name: x}))
-
-    return run
+    """The model as the app loads it: a callable onnxruntime session on one thread."""
+    return OnnxModel(path)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
-import onnxruntime as ort
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,6 +24,7 @@ from kiosk.core.tasks.faces import (
     pixelate,
     pyramid_scales,
 )
+from kiosk.runtime.onnx_model import OnnxModel
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 NETS = ("pnet", "rnet", "onet")
@@ -33,16 +33,8 @@ LFW_GAP = 40
 
 
 def session_fn(path: Path) -> ModelFn:
-    """Wrap an onnxruntime session as the plain callable the task code expects."""
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    name = sess.get_inputs()[0].name
-
-    def run(x: np.ndarray) -> list[np.ndarray]:
-        return list(sess.run(None, {name: x}))
-
-    return run
+    """The model as the app loads it: a callable onnxruntime session on one thread."""
+    return OnnxModel(path)
 
 
 @pytest.fixture(scope="module")
