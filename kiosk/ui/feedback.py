@@ -68,6 +68,7 @@ class FeedbackBar(QFrame):
         layout.setSpacing(14)
         self.question = QLabel(self)
         self.question.setObjectName("BodyText")
+        self.question.setStyleSheet("font-size: 28px; font-weight: 700;")
         self.question.setWordWrap(True)
         layout.addWidget(self.question, 1)
         self.faces = [SmileyButton(n, self) for n in range(1, 6)]

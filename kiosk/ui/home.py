@@ -52,7 +52,7 @@ class DemoTile(QAbstractButton):
         self.setObjectName(f"tile-{info.demo_id}")
         self.setAccessibleName(info.title.get(lang))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(QSize(360, 340))
+        self.setMinimumSize(QSize(340, 280))
         self.setMaximumSize(QSize(620, 560))
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
