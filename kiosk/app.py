@@ -7,6 +7,7 @@ import logging
 import logging.handlers
 import os
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from kiosk.ui.staff.services import StaffServices
 
 log = logging.getLogger(__name__)
+
+SIGTERM_EXIT_CODE = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 
 
 def setup_logging(folder: Path | None, verbose: bool = False) -> None:
@@ -220,9 +223,18 @@ def run_kiosk(
             app.exit(0)  # not quit(): a locked-down window refuses to close
         QTimer.singleShot(0, ready)
 
+    def terminate(*_: object) -> None:
+        # systemd / the supervisor stop us: leave through the normal path so the
+        # interaction log is flushed (Python's default would end the process at once)
+        exit_code[0] = SIGTERM_EXIT_CODE
+        app.exit(SIGTERM_EXIT_CODE)
+
+    signal.signal(signal.SIGTERM, terminate)
+
     def stop() -> None:
         controller.shutdown()
-        reason = "restart" if exit_code[0] == RESTART_EXIT_CODE else "quit"
+        reason = {RESTART_EXIT_CODE: "restart", SIGTERM_EXIT_CODE: "signal"}.get(
+            exit_code[0], "quit")
         store.record("app_stop", payload={"reason": reason})
         store.close()
 

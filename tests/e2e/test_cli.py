@@ -125,3 +125,27 @@ def test_version(data_dir: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "kiosk", "--version"], capture_output=True,
                          text=True, env=env, check=False, timeout=30)
     assert out.returncode == 0 and out.stdout.startswith("kiosk ")
+
+
+def test_sigterm_stops_cleanly_and_logs_it(data_dir: Path) -> None:
+    import signal
+    import sqlite3
+    import time
+
+    from kiosk.runtime.event_store import db_path
+    from kiosk.runtime.heartbeat import heartbeat_path
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "--windowed", "--data-dir",
+                             str(data_dir)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not heartbeat_path(data_dir).exists() and time.monotonic() < deadline:
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=0.05)  # the kiosk must still be running while it starts
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 143
+    conn = sqlite3.connect(db_path(data_dir))
+    rows = conn.execute("SELECT type, payload FROM events ORDER BY uuid").fetchall()
+    conn.close()
+    assert rows[-1][0] == "app_stop" and json.loads(rows[-1][1]) == {"reason": "signal"}
