@@ -12,6 +12,7 @@ from typing import Any
 from kiosk.core.paths import assets_dir, sample_media_dir
 from kiosk.core.tasks.base import is_finite_json
 from kiosk.runtime.demos import DemoEntry, DemoState, load_runner
+from kiosk.runtime.native_check import linear_algebra_problems
 from kiosk.runtime.sources import (
     FrameSource,
     ImageFolderSource,
@@ -138,6 +139,9 @@ def self_test(entries: list[DemoEntry], state: Path | None = None) -> list[Check
         log_problems = check_event_log(db_path(state))
         checks.append(Check("interaction_log", not log_problems,
                             "; ".join(log_problems) or "ok"))
+    algebra = linear_algebra_problems()
+    checks.append(Check("native.linear_algebra", not algebra,
+                        "; ".join(algebra) or "OpenCV's solvers agree with NumPy's"))
     fonts = sorted((assets_dir() / "fonts").glob("*.otf"))
     checks.append(Check("assets.fonts", bool(fonts), f"{len(fonts)} font files"))
     samples = image_files(sample_media_dir()) if sample_media_dir().is_dir() else []

@@ -139,7 +139,8 @@ def test_unhandled_exception_is_written_to_a_crash_file(tmp_path: Path) -> None:
         raise RuntimeError("boom-4711")
     """, tmp_path)
     assert out.returncode == 1
-    files = sorted(crashlog.crash_dir(tmp_path).glob("crash-*.log"))
+    # Oldest first, as the kiosk orders them: both may share one millisecond.
+    files = sorted(crashlog.crash_dir(tmp_path).glob("crash-*.log"), key=crashlog._key)
     assert len(files) == 2
     text = crashlog.last_crash(tmp_path)
     assert text is not None and "Unhandled exception" in text and "boom-4711" in text
