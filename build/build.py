@@ -39,10 +39,11 @@ BUILD_INFO = WORK / "build_info.json"
 # Modules imported by name at run time (not by an import statement of the kiosk), which the
 # bundle must contain besides every third-party module the kiosk's code imports; and packages
 # it must not contain.
-BY_NAME = {"pyqtgraph": ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets")}
+BY_NAME: dict[str, tuple[str, ...]] = {}
 FORBIDDEN_PACKAGES = ("torch", "matplotlib", "scipy", "sklearn", "skimage", "PIL", "tkinter",
                       "pytest", "hypothesis", "onnx", "PyQt5", "PyQt6", "PySide6.QtWebEngineCore",
-                      "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtNetwork", "tests")
+                      "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtNetwork", "PySide6.QtOpenGL",
+                      "pyqtgraph", "tests")
 
 
 def write_build_info() -> dict[str, str]:

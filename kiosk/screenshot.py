@@ -80,6 +80,7 @@ def take_screenshot(
             controller.activity()
         if staff_section is not None:
             mode.open_panel()
+            mode.panel.set_lang(lang)  # the screenshot's language, not the staff setting's
             mode.panel.show_section(staff_section)
             await asyncio.sleep(1.5 if staff_section == "stats" else 0.3)
         if demo_id is not None:

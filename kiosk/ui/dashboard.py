@@ -2,7 +2,7 @@
 
 Four key figures (visits, typical visit length, rating, most popular demo) and five charts
 (visits per day, visits by time of day, demo popularity, time spent in a demo, ratings),
-drawn with pyqtgraph in the kiosk's dark theme, plus a period choice and a CSV export.
+painted with QPainter in the kiosk's dark theme, plus a period choice and a CSV export.
 
 The widget never touches the database (``kiosk.ui`` must not import sqlite3). It is given:
 
@@ -20,13 +20,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
-import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
@@ -225,8 +233,162 @@ class KpiCard(QFrame):
         self.sub.setText(sub)
 
 
+def nice_step(top: float, ticks: int = 4) -> float:
+    """A round step (1, 2 or 5 times a power of ten) giving about ``ticks`` steps up to top."""
+    if top <= 0:
+        return 1.0
+    raw = top / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return float(max(step, 1))  # counts: never a step below one visit
+
+
+class BarPlot(QWidget):
+    """Bars, category names and numbers painted in the kiosk's theme (no plotting library).
+
+    Vertical bars have their category under each bar (every ``tick_every``-th one, counted
+    from the last, so today always has its label) and either a number on each bar or, with
+    many bars, a value axis with grid lines. Horizontal bars have the names on the left and
+    the numbers behind the bars. Nothing to show: the ``empty`` note in the middle.
+    """
+
+    NAME_WIDTH = 205  # the names column of horizontal bars
+    GAP = 8
+
+    def __init__(self, horizontal: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.horizontal = horizontal
+        self.labels: list[str] = []
+        self.values: list[float] = []
+        self.colors: list[QColor] = []
+        self.tick_every = 1
+        self.value_labels = True
+        self.value_text: Callable[[float], str] = lambda v: f"{v:,.0f}"
+        self.empty = ""
+        self.tick_font = theme.body_font(16)
+        self.strong_font = theme.body_font(17, QFont.Weight.DemiBold)
+        self.note_font = theme.body_font(20)
+        self.setMinimumHeight(160)
+
+    @property
+    def top(self) -> float:
+        return max(self.values, default=0.0)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        area = QRectF(self.rect())
+        if self.horizontal:
+            self._paint_horizontal(painter, area)
+        else:
+            self._paint_vertical(painter, area)
+        if self.top <= 0 and self.empty:
+            painter.setFont(self.note_font)
+            painter.setPen(theme.MUTED)
+            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, self.empty)
+        painter.end()
+
+    def _bar(self, painter: QPainter, rect: QRectF, color: QColor) -> None:
+        if rect.width() <= 0 or rect.height() <= 0:
+            return
+        radius = min(4.0, rect.width() / 2, rect.height() / 2)
+        path = QPainterPath()
+        path.addRoundedRect(rect, radius, radius)
+        painter.fillPath(path, color)
+
+    def _paint_vertical(self, painter: QPainter, area: QRectF) -> None:
+        ticks_fm = QFontMetricsF(self.tick_font)
+        strong_fm = QFontMetricsF(self.strong_font)
+        n = len(self.values)
+        if self.value_labels or self.top <= 0:  # numbers on the bars, or no bars: no axis
+            scale = self.top * 1.3 if self.top > 0 else 1.0  # room for the number on top
+            step = 0.0
+            left = 4.0
+        else:
+            step = nice_step(self.top)
+            scale = step * max(1, math.ceil(self.top / step * 1.05))
+            widest = max(ticks_fm.horizontalAdvance(self.value_text(scale)), 12.0)
+            left = widest + self.GAP + 4
+        # With an axis, room above for half of the top number, which is centred on its line.
+        above = ticks_fm.height() / 2 + 2 if step else 4.0
+        plot = QRectF(left, area.top() + above, area.width() - left - 4,
+                      area.height() - ticks_fm.height() - self.GAP - above)
+        painter.setFont(self.tick_font)
+        if step:
+            value = 0.0
+            while value <= scale + 1e-9:
+                y = plot.bottom() - value / scale * plot.height()
+                painter.setPen(QPen(GRID, 1))
+                painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+                painter.setPen(theme.MUTED)
+                painter.drawText(QRectF(0, y - ticks_fm.height() / 2, left - self.GAP,
+                                        ticks_fm.height()),
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                                 self.value_text(value))
+                value += step
+        painter.setPen(QPen(GRID, 1))
+        painter.drawLine(plot.bottomLeft(), plot.bottomRight())
+        if n == 0:
+            return
+        slot = plot.width() / n
+        label_width = slot * self.tick_every
+        for i, (label, value) in enumerate(zip(self.labels, self.values, strict=True)):
+            center = plot.left() + (i + 0.5) * slot
+            height = value / scale * plot.height() if scale > 0 else 0.0
+            bar = QRectF(center - slot * 0.36, plot.bottom() - height, slot * 0.72, height)
+            self._bar(painter, bar, self._color(i))
+            if self.value_labels and value > 0:
+                painter.setFont(self.strong_font)
+                painter.setPen(theme.TEXT)
+                painter.drawText(QRectF(center - slot / 2 - 20, bar.top() - strong_fm.height() - 2,
+                                        slot + 40, strong_fm.height()),
+                                 Qt.AlignmentFlag.AlignCenter, self.value_text(value))
+            if (n - 1 - i) % self.tick_every == 0:
+                painter.setFont(self.tick_font)
+                painter.setPen(theme.MUTED)
+                text = ticks_fm.elidedText(label, Qt.TextElideMode.ElideRight, label_width)
+                width = ticks_fm.horizontalAdvance(text) + 2
+                box = QRectF(center - width / 2, plot.bottom() + self.GAP / 2, width,
+                             ticks_fm.height())
+                # The first and last labels stay inside the card.
+                box.moveLeft(min(max(box.left(), 0.0), area.right() - box.width()))
+                painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_horizontal(self, painter: QPainter, area: QRectF) -> None:
+        strong_fm = QFontMetricsF(self.strong_font)
+        n = len(self.values)
+        if n == 0:
+            return
+        numbers = max(strong_fm.horizontalAdvance(self.value_text(v)) for v in self.values)
+        plot = QRectF(self.NAME_WIDTH, area.top() + 2,
+                      area.width() - self.NAME_WIDTH - numbers - self.GAP - 4,
+                      area.height() - 4)
+        scale = self.top if self.top > 0 else 1.0
+        slot = plot.height() / n
+        painter.setFont(self.strong_font)
+        for i, (label, value) in enumerate(zip(self.labels, self.values, strict=True)):
+            middle = plot.top() + (i + 0.5) * slot  # the first category on top
+            length = value / scale * plot.width()
+            bar = QRectF(plot.left(), middle - slot * 0.31, length, slot * 0.62)
+            self._bar(painter, bar, self._color(i))
+            painter.setPen(theme.TEXT)
+            name = strong_fm.elidedText(label, Qt.TextElideMode.ElideRight,
+                                        self.NAME_WIDTH - 2 * self.GAP)
+            painter.drawText(QRectF(0, middle - slot / 2, self.NAME_WIDTH - self.GAP, slot),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
+            if self.value_labels and value > 0:
+                painter.drawText(QRectF(bar.right() + self.GAP, middle - slot / 2,
+                                        numbers + self.GAP, slot),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                                 self.value_text(value))
+
+    def _color(self, i: int) -> QColor:
+        return self.colors[i] if i < len(self.colors) else theme.TEAL
+
+
 class BarChart(QFrame):
-    """A titled bar chart card (vertical or horizontal bars) on pyqtgraph."""
+    """A titled bar chart card (vertical or horizontal bars)."""
 
     def __init__(self, horizontal: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -243,32 +405,18 @@ class BarChart(QFrame):
         head.addWidget(self.title, 1)
         head.addWidget(self.legend)
         layout.addLayout(head)
-        self.view = pg.PlotWidget(background=theme.CARD)
-        self.view.setFrameShape(QFrame.Shape.NoFrame)
-        self.view.setAntialiasing(True)
-        self.view.setMinimumHeight(160)
+        self.view = BarPlot(horizontal, self)
         layout.addWidget(self.view, 1)
-        plot = self.view.getPlotItem()
-        plot.hideButtons()
-        plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=False, y=False)  # a touch screen: no accidental panning
-        plot.getViewBox().setDefaultPadding(0.02)
-        tick_font = theme.body_font(16)
-        for name in ("left", "bottom"):
-            axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen(GRID))
-            axis.setTextPen(pg.mkPen(theme.MUTED))
-            axis.setStyle(tickFont=tick_font, tickLength=0, tickTextOffset=8)
-            axis.setZValue(-1)  # grid lines behind the bars, not across them
-        plot.showGrid(x=horizontal, y=not horizontal, alpha=0.18)
-        if horizontal:
-            names = plot.getAxis("left")
-            names.setWidth(205)  # fixed: pyqtgraph only widens an axis after a first paint
-            names.setTextPen(pg.mkPen(theme.TEXT))
-            names.setStyle(tickFont=theme.body_font(17, QFont.Weight.DemiBold))
-        self.labels: list[str] = []
-        self.values: list[float] = []
-        self._items: list[pg.GraphicsObject] = []
+
+    @property
+    def labels(self) -> list[str]:
+        """The categories as drawn, in order."""
+        return self.view.labels
+
+    @property
+    def values(self) -> list[float]:
+        """The bar values as drawn, in order."""
+        return self.view.values
 
     def set_bars(
         self, labels: Sequence[str], values: Sequence[float], *,
@@ -277,65 +425,15 @@ class BarChart(QFrame):
         empty: str = "",
     ) -> None:
         """Replace the bars; ``labels`` name the categories in order."""
-        plot = self.view.getPlotItem()
-        for item in self._items:
-            plot.removeItem(item)
-        self._items = []
-        self.labels, self.values = list(labels), [float(v) for v in values]
-        n = len(self.values)
-        brushes = [pg.mkBrush(colors[i] if isinstance(colors, Sequence) else colors)
-                   for i in range(n)]
-        positions = list(range(n))
-        if self.horizontal:
-            positions = positions[::-1]  # the first category on top
-            bars = pg.BarGraphItem(x0=0, y=positions, height=0.62, width=self.values,
-                                   brushes=brushes, pen=pg.mkPen(None))
-        else:
-            bars = pg.BarGraphItem(x=positions, height=self.values, width=0.72,
-                                   brushes=brushes, pen=pg.mkPen(None))
-        plot.addItem(bars)
-        self._items.append(bars)
-        top = max(self.values, default=0.0)
-        if value_labels and top > 0:
-            fmt = value_text or (lambda v: f"{v:,.0f}")
-            for pos, value in zip(positions, self.values, strict=True):
-                if value <= 0:
-                    continue
-                text = pg.TextItem(fmt(value), color=theme.TEXT,
-                                   anchor=(0, 0.5) if self.horizontal else (0.5, 1.05))
-                text.setFont(theme.body_font(17, QFont.Weight.DemiBold))
-                if self.horizontal:
-                    text.setPos(value, pos)
-                else:
-                    text.setPos(pos, value)
-                plot.addItem(text)
-                self._items.append(text)
-        if top == 0 and empty:
-            note = pg.TextItem(empty, color=theme.MUTED, anchor=(0.5, 0.5))
-            note.setFont(theme.body_font(20))
-            note.setPos((n - 1) / 2 if n else 0, 0.5)
-            plot.addItem(note)
-            self._items.append(note)
-        # Counted from the end, so the latest category (today) always has its label.
-        ticks = [(pos, label) for i, (pos, label) in enumerate(zip(positions, self.labels,
-                                                                    strict=True))
-                 if (n - 1 - i) % tick_every == 0]
-        category, value_axis = ("left", "bottom") if self.horizontal else ("bottom", "left")
-        plot.getAxis(category).setTicks([ticks])
-        plot.getAxis(value_axis).setTicks(None)
-        # Numbers printed on the bars make the value axis and its grid noise.
-        plot.showAxis(value_axis, not value_labels)
-        plot.showAxis(category, True)
-        plot.showGrid(x=self.horizontal and not value_labels,
-                      y=not self.horizontal and not value_labels, alpha=0.18)
-        headroom = top * 1.3 if top > 0 else 1.0  # room for the number above the bar
-        if self.horizontal:
-            plot.setXRange(0, headroom, padding=0)
-            plot.setYRange(-0.6, max(n, 1) - 0.4, padding=0)
-        else:
-            # Thin bars: a little room on the right so the last date label is not cut off.
-            plot.setXRange(-0.6, max(n, 1) - 0.4 + (1.2 if tick_every > 1 else 0), padding=0)
-            plot.setYRange(0, headroom, padding=0)
+        view = self.view
+        view.labels, view.values = list(labels), [float(v) for v in values]
+        view.colors = ([QColor(c) for c in colors] if isinstance(colors, Sequence)
+                       else [QColor(colors)] * len(view.values))
+        view.tick_every = max(1, tick_every)
+        view.value_labels = value_labels
+        view.value_text = value_text or (lambda v: f"{v:,.0f}")
+        view.empty = empty
+        view.update()
 
 
 class StatsDashboard(QWidget):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 from kiosk.core.events import LogStats, compute_stats
@@ -22,7 +23,15 @@ from kiosk.runtime.event_store import (
     db_path,
     insert_events,
 )
-from kiosk.ui.dashboard import PROBLEM_TEXTS, StatsDashboard, notice_for
+from kiosk.ui import theme
+from kiosk.ui.dashboard import (
+    PROBLEM_TEXTS,
+    ROSE,
+    BarChart,
+    StatsDashboard,
+    nice_step,
+    notice_for,
+)
 from kiosk.ui.theme import apply_theme
 from tests.unit.test_events import FP, IC, TZ, hand_made_events
 
@@ -231,3 +240,28 @@ def test_long_periods_are_drawn_per_calendar_week(qtbot, seeded: Path) -> None: 
     assert dash.chart_days.title.text() == "Besuche pro Kalenderwoche"
     dash.set_lang("en")
     assert dash.series()["days"][0][-1] == "wk 19"
+
+
+def test_bars_are_painted_where_and_how_big_they_should_be(qtbot) -> None:  # type: ignore[no-untyped-def]
+    chart = BarChart()
+    qtbot.addWidget(chart)
+    chart.resize(400, 300)
+    chart.set_bars(["a", "b", "c"], [0, 10, 5], colors=[theme.VIOLET, theme.TEAL, ROSE])
+    chart.show()
+    image = chart.view.grab().toImage()
+    w, h = image.width(), image.height()
+
+    def color_at(x: float, y: float) -> QColor:
+        return image.pixelColor(int(x), int(y))
+
+    column = [color_at(w * 0.5, y) for y in range(h)]
+    tall = sum(c == theme.TEAL for c in column)
+    short = sum(color_at(w * 5 / 6, y) == ROSE for y in range(h))
+    assert tall > h * 0.4 and abs(short / tall - 0.5) < 0.05  # heights in proportion
+    assert not any(color_at(w / 6, y) == theme.VIOLET for y in range(h))  # a zero: no bar
+
+
+@pytest.mark.parametrize(("top", "step"), [(0, 1), (3, 1), (9, 5), (40, 10), (130, 50),
+                                           (1234, 500)])
+def test_value_axis_steps_are_round(top: float, step: float) -> None:
+    assert nice_step(top) == step
