@@ -83,3 +83,13 @@ def test_missing_model(tmp_path: Path) -> None:
     entry = check_demo(demo)
     assert entry.state is DemoState.ERROR
     assert any("gone.onnx not found" in p for p in entry.problems)
+
+
+def test_a_single_demo_self_test_skips_the_program_checks() -> None:
+    from kiosk.core.paths import demos_dir
+    from kiosk.runtime.demos import discover
+    from kiosk.runtime.headless import self_test
+
+    entries = [e for e in discover([demos_dir()]) if e.id == "draw-digit"]
+    names = [c.name for c in self_test(entries, platform=False)]
+    assert names == ["assets.sample_media", "demo.draw-digit"]
