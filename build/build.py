@@ -36,10 +36,7 @@ NAME = "showroom-kiosk"
 CONTENTS = "_internal"
 BUILD_INFO = WORK / "build_info.json"
 
-# Modules imported by name at run time (not by an import statement of the kiosk), which the
-# bundle must contain besides every third-party module the kiosk's code imports; and packages
-# it must not contain.
-BY_NAME: dict[str, tuple[str, ...]] = {}
+# Packages the bundle must not contain.
 FORBIDDEN_PACKAGES = ("torch", "matplotlib", "scipy", "sklearn", "skimage", "PIL", "tkinter",
                       "pytest", "hypothesis", "onnx", "PyQt5", "PyQt6", "PySide6.QtWebEngineCore",
                       "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtNetwork", "PySide6.QtOpenGL",
@@ -109,9 +106,6 @@ def kiosk_imports() -> tuple[set[str], set[str]]:
                 imported.add(node.module)
     third = {m for m in imported
              if m.split(".")[0] not in sys.stdlib_module_names and m.split(".")[0] != "kiosk"}
-    for module, extra in BY_NAME.items():
-        if module in third:
-            third.update(extra)
     return own, third
 
 

@@ -233,6 +233,11 @@ class KpiCard(QFrame):
         self.sub.setText(sub)
 
 
+def count_text(value: float) -> str:
+    """A count as a chart prints it when the caller gives no localised format."""
+    return f"{value:,.0f}"
+
+
 def nice_step(top: float, ticks: int = 4) -> float:
     """A round step (1, 2 or 5 times a power of ten) giving about ``ticks`` steps up to top."""
     if top <= 0:
@@ -263,7 +268,7 @@ class BarPlot(QWidget):
         self.colors: list[QColor] = []
         self.tick_every = 1
         self.value_labels = True
-        self.value_text: Callable[[float], str] = lambda v: f"{v:,.0f}"
+        self.value_text: Callable[[float], str] = count_text
         self.empty = ""
         self.tick_font = theme.body_font(16)
         self.strong_font = theme.body_font(17, QFont.Weight.DemiBold)
@@ -431,7 +436,7 @@ class BarChart(QFrame):
                        else [QColor(colors)] * len(view.values))
         view.tick_every = max(1, tick_every)
         view.value_labels = value_labels
-        view.value_text = value_text or (lambda v: f"{v:,.0f}")
+        view.value_text = value_text or count_text
         view.empty = empty
         view.update()
 
