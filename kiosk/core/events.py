@@ -48,6 +48,8 @@ URGENT_TYPES: Final = frozenset({"session_end", "app_stop", "crash"})
 INTERACTION_KINDS: Final = frozenset({
     "capture", "predict", "teach_sample", "teach_reset", "draw_submit", "draw_clear",
     "toggle", "slider", "info_open", "retry",
+    # inside the demos: the explanations visitors open, and how often the AI was unsure
+    "explain_on", "explain_off", "model_view_open", "unsure_shown", "model_card_open",
 })
 
 END_REASONS: Final = frozenset({"idle", "done"})

@@ -90,6 +90,16 @@ STRINGS: dict[str, Text] = {
         "Die KI ist sich unsicher – halte etwas Deutliches in die Kamera.",
         "The AI is unsure – hold up something clear to the camera.",
     ),
+    "unsure.title": Text("Ich bin mir nicht sicher", "I'm not sure"),
+    "explain.button": Text("Wo schaut die KI hin?", "Where is the AI looking?"),
+    "explain.on": Text(
+        "Rot: hier sieht die KI „{label}“. Grau: bekommt sie gar nicht zu sehen.",
+        "Red: where the AI sees “{label}”. Grey: it never gets to see that part.",
+    ),
+    "explain.unavailable": Text(
+        "Bei diesem Modell kann die KI nicht zeigen, wohin sie schaut.",
+        "This model cannot show where it is looking.",
+    ),
     "faces.heading": Text("Was die KI erkennt", "What the AI detects"),
     "faces.none": Text("Kein Gesicht im Bild", "No face in the picture"),
     "faces.one": Text("1 Gesicht erkannt", "1 face detected"),

@@ -18,6 +18,7 @@ import numpy as np
 
 from kiosk.core.manifest import Manifest, ManifestProblem, is_plain_name
 from kiosk.core.tasks import classification as cls
+from kiosk.core.tasks.explain import Explanation, class_activation_map
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
 from kiosk.runtime.pipeline import TaskRunner
 
@@ -38,17 +39,30 @@ def _read_text(path: Path, what: str) -> str:
 
 
 class ClassificationRunner:
-    """Preprocess → model → top-k with labels in both languages."""
+    """Preprocess → model → top-k with labels in both languages.
+
+    With :attr:`explain` on (the visitor's "where is the AI looking?" toggle, set from
+    any thread) each result also carries a class activation map of its top class, when
+    the model has a feature-map output and a linear head (see :func:`heat_map_support`).
+    """
 
     def __init__(
         self, model: OnnxModel, params: cls.ClassificationParams,
         labels_en: list[str], labels_de: list[str] | None,
+        features: str | None = None, head: np.ndarray | None = None,
     ) -> None:
         self.model = model
         self.params = params
         self.labels_en = labels_en
         self.labels_de = labels_de
         self._outputs = [params.output] if params.output else [model.output_names[0]]
+        self.features = features
+        self.head = head
+        self.explain = False
+        #: why there is no live heat map (for staff), or None when there is one
+        self.explain_unavailable: str | None = (
+            None if features is not None and head is not None else
+            f"{model.path.name} has no feature-map output with a linear classifier head")
 
     def prepare(self, rgb: np.ndarray) -> np.ndarray:
         """The model input for a frame (the pipeline runs this on the capture thread)."""
@@ -58,12 +72,21 @@ class ClassificationRunner:
         self, rgb: np.ndarray, x: np.ndarray,
     ) -> tuple[cls.ClassificationResult, dict[str, float]]:
         """Model and post-processing for an input :meth:`prepare` made."""
+        features = self.features if self.explain and self.head is not None else None
+        explain = features is not None
         t1 = time.perf_counter()
-        scores = self.model.run(self._outputs, x)[0]
+        outs = self.model.run([*self._outputs, features] if features else self._outputs, x)
+        scores = outs[0]
         t2 = time.perf_counter()
         result = cls.top_k(scores, self.params, self.labels_en, self.labels_de)
         t3 = time.perf_counter()
-        return result, {"model": _ms(t1, t2), "postprocess": _ms(t2, t3)}
+        timings = {"model": _ms(t1, t2), "postprocess": _ms(t2, t3)}
+        if explain and result.top and self.head is not None:
+            grid = class_activation_map(outs[1][0], self.head[result.top[0].index])
+            heat = Explanation(grid, cls.input_box(rgb.shape, self.params), "cam")
+            result = cls.ClassificationResult(result.top, result.unsure, heat)
+            timings["explain"] = _ms(t3, time.perf_counter())
+        return result, timings
 
     def process(self, rgb: np.ndarray) -> tuple[cls.ClassificationResult, dict[str, float]]:
         t0 = time.perf_counter()
@@ -111,7 +134,26 @@ def _build_classification(m: Manifest, model_path: ModelPath) -> TaskRunner:
             raise ModelLoadError(
                 f"{name} has {len(labels)} labels but the model has {classes} classes: "
                 "give exactly one label per class, in the model's order.")
-    return ClassificationRunner(model, params, labels_en, labels_de)
+    features, head = heat_map_support(model, out_name)
+    return ClassificationRunner(model, params, labels_en, labels_de, features, head)
+
+
+def heat_map_support(model: OnnxModel, scores_output: str) -> tuple[str | None, np.ndarray | None]:
+    """The feature-map output and the head's ``[classes, channels]`` weights, if the model
+    allows a class activation map: an output shaped ``[N, C, h, w]`` and a linear
+    (Gemm/MatMul) layer producing ``scores_output`` from C pooled features."""
+    from kiosk.runtime.onnx_weights import classifier_weights
+
+    maps = [o for o in model.session.get_outputs() if len(o.shape) == 4 and o.name != scores_output]
+    if not maps:
+        return None, None
+    head = classifier_weights(model.path, scores_output)
+    if head is None:
+        return None, None
+    for out in maps:
+        if out.shape[1] == head.shape[1]:
+            return out.name, head
+    return None, None
 
 
 @dataclass(frozen=True)

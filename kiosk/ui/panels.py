@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,11 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from kiosk.core.i18n import Lang, tr
 from kiosk.core.tasks.classification import ClassificationResult, ScoreSmoother
+from kiosk.core.tasks.explain import Explanation
+from kiosk.ui.explain_view import ExplainToggle, UnsureBanner, paint_heat_map
 from kiosk.ui.widgets import ConfidenceBars
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,54 +67,102 @@ class ResultPanel(QWidget):
 
 
 class ClassificationPanel(ResultPanel):
-    """Top-5 guesses with animated confidence bars, in the visitor's language."""
-
-    UNSURE = 0.15  # below this top-1 score the model is guessing; say so honestly
+    """Top-5 guesses with animated confidence bars, in the visitor's language; says
+    "I'm not sure" when the model's calibrated rule says so; on request a heat map of
+    where the model found its evidence."""
 
     def __init__(self, lang: Lang, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lang = lang
         self._smoother = ScoreSmoother()
         self._last: ClassificationResult | None = None
+        self.heat: Explanation | None = None
+        self.unsure = False
+        self.runner: Any = None
+        self.services: DemoServices | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(14)
         self.heading = QLabel(self)
         self.heading.setObjectName("SectionTitle")
+        self.unsure_banner = UnsureBanner(self)
         self.bars = ConfidenceBars(5, self)
         self.hint = QLabel(self)
         self.hint.setObjectName("SmallNote")
         self.hint.setWordWrap(True)
+        self.explain = ExplainToggle(lang, self._explain_toggled, self)
+        self.explain.hide()  # shown once a runner that can explain is attached
         layout.addWidget(self.heading)
+        layout.addWidget(self.unsure_banner)
         layout.addWidget(self.bars)
         layout.addWidget(self.hint)
+        layout.addWidget(self.explain)
         self.set_lang(lang)
+
+    def attach(self, runner: Any, services: DemoServices) -> None:
+        self.runner = runner
+        self.services = services
+        reason = getattr(runner, "explain_unavailable", "no heat map for this task")
+        if reason:
+            log.info("no live heat map in this demo: %s", reason)
+        self.explain.setVisible(not reason)
+        if not reason:
+            runner.explain = self.explain.isChecked()
+
+    def _explain_toggled(self, on: bool) -> None:
+        if self.runner is not None and hasattr(self.runner, "explain"):
+            self.runner.explain = on
+        if not on:
+            self.heat = None
+        if self.services is not None and self.isVisible():
+            self.services.interaction("explain_on" if on else "explain_off", {})
+        self.explain.set_lang(self.lang)
+        self._show()
 
     def set_result(self, output: Any) -> None:
         if not isinstance(output, ClassificationResult):
             return
         self._last = self._smoother.update(output)
+        self.heat = output.explanation if self.explain.isChecked() else None
+        if output.unsure and not self.unsure and self.services is not None:
+            self.services.interaction("unsure_shown", {})
+        self.unsure = output.unsure
         self._show()
 
     def _show(self) -> None:
+        self.unsure_banner.show_unsure(self._last is not None and self.unsure, self.lang)
         if self._last is None:
             self.bars.clear()
             self.hint.setText("")
             return
         items = [(g.label_de if self.lang == "de" else g.label_en, g.score) for g in self._last.top]
         self.bars.set_values(items)
-        unsure = not self._last.top or self._last.top[0].score < self.UNSURE
-        self.hint.setText(tr("classification.unsure", self.lang) if unsure else "")
+        if self.unsure:
+            self.hint.setText(tr("classification.unsure", self.lang))
+        elif self.heat is not None and self._last.top:
+            best = self._last.top[0]
+            self.hint.setText(tr("explain.on", self.lang).format(
+                label=best.label_de if self.lang == "de" else best.label_en))
+        else:
+            self.hint.setText("")
 
     def set_lang(self, lang: Lang) -> None:
         self.lang = lang
         self.heading.setText(tr("classification.top", lang))
+        self.explain.set_lang(lang)
         self._show()
 
     def reset(self) -> None:
         self._smoother.reset()
         self._last = None
+        self.heat = None
+        self.unsure = False
+        self.explain.setChecked(False)
         self._show()
+
+    def overlay(self, painter: QPainter, rect: QRectF, scale: float) -> None:
+        if self.heat is not None:
+            paint_heat_map(painter, rect, scale, self.heat)
 
     def settle(self) -> None:
         self.bars.settle()

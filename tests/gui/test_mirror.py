@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from kiosk.ui import theme
@@ -83,3 +84,38 @@ def test_text_boxes_follow_the_mirrored_picture(make_kiosk, qtbot,  # type: igno
     assert xs.size > 100
     inside = (xs >= boxes[:, 0].min() - 10) & (xs <= boxes[:, 0].max() + 10)
     assert inside.mean() > 0.9
+
+
+def test_heat_map_follows_the_mirrored_picture(make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The heat map of an object on the left of the camera picture is painted on the
+    right of the mirrored display, where the visitor sees the object."""
+    from skimage import data
+
+    picture = np.full((480, 640, 3), 90, np.uint8)
+    cup = cv2.resize(data.coffee()[20:340, 80:520], (190, 138), interpolation=cv2.INTER_AREA)
+    picture[60:198, 120:310] = cup
+    src = SwitchableSource(picture)
+    k = make_kiosk(source=lambda: SourceChoice(src, None, False, True), lang="en")  # type: ignore[arg-type]
+    k.controller.activity()
+    k.controller.open_demo("image-classification")
+    panel = k.window.demo.panel
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+    assert panel.explain.isVisible()  # type: ignore[attr-defined]
+    qtbot.mouseClick(panel.explain, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: panel.heat is not None, timeout=30_000)  # type: ignore[attr-defined]
+    x, y = panel.heat.peak()  # type: ignore[attr-defined]
+    assert 120 <= x <= 310 and 60 <= y <= 198  # in the camera's own pixels
+    assert "explain_on" in [e.payload.get("kind") for e in k.events]
+    # the hottest painted pixel is on the cup as the visitor sees it (mirrored)
+    video = k.window.demo.video
+    shot = video.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    w, h = shot.width(), shot.height()
+    arr = np.frombuffer(shot.constBits(), np.uint8, shot.bytesPerLine() * h)
+    arr = arr.reshape(h, shot.bytesPerLine())[:, : w * 3].reshape(h, w, 3).astype(int)
+    plain = np.full((h, w, 3), 90)
+    redness = (arr[..., 0] - arr[..., 2]) * (np.abs(arr - plain).sum(axis=2) > 60)
+    _, xs = np.unravel_index(int(np.argmax(redness)), redness.shape)
+    rect = video.image_rect()
+    dpr = w / video.width()
+    sx = 640 - (xs / dpr - rect.x()) * 640 / rect.width()
+    assert 100 <= sx <= 330, sx
