@@ -157,3 +157,33 @@ def test_explain_input_is_what_the_model_gets() -> None:
     _, _, x1, _ = input_box(frame.shape, p)
     frame[:, int(x1) + 1:] = 255  # right of the crop: never seen
     assert preprocess(frame, p).max() == pytest.approx((0 - 0.406) / 0.225, abs=1e-4)
+
+
+def test_teach_demo_heat_map_and_unsure() -> None:
+    """Teach: the heat map against the chosen class lands on the object; something never
+    taught (a wall, another photo) is "not sure"; the taught things stay sure."""
+    from kiosk.runtime.task_few_shot import TeachRunner
+
+    teach = load_runner(check_demo(ROOT / "demos" / "teach-ai"))
+    assert isinstance(teach, TeachRunner) and teach.explain_unavailable is None
+    things = objects()
+    teach.learn_from_images({"cup": [things["coffee"]], "cat": [things["chelsea"]]})
+    teach.explain = True
+    hits = 0
+    for corner in range(4):
+        frame, (x0, y0, x1, y1) = composite(things["coffee"], corner, 90)
+        result, _ = teach.process(frame)
+        assert result.explanation is not None and result.explanation.kind == "similarity"
+        x, y = result.explanation.peak()
+        hits += x0 <= x <= x1 and y0 <= y <= y1
+    assert hits >= 3
+    for picture in (data.chelsea(), data.coffee()):
+        result, _ = teach.process(picture)
+        assert not result.unsure and result.to_json()["unsure"] is False
+    for stranger in (np.full((480, 640, 3), 128, np.uint8), data.rocket()):
+        result, _ = teach.process(stranger)
+        assert result.unsure
+    teach.forget()
+    result, _ = teach.process(data.coffee())
+    assert result.to_json() == {"predicted": None, "scores": {}, "trained": False,
+                                "unsure": True}

@@ -74,18 +74,18 @@ def class_activation_map(features: np.ndarray, weights: np.ndarray) -> np.ndarra
     return normalised(cam.reshape(h, w))
 
 
-def similarity_map(features: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """How much each cell of a ``C×h×w`` feature map looks like ``target`` (an embedding).
+def similarity_map(features: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """How strongly each cell of a ``C×h×w`` feature map points along ``direction``.
 
     The same idea as a CAM, for a class that exists only as the mean of a visitor's
-    examples: the cells whose features point the way of that mean light up.
+    examples: with ``direction`` = that class's mean minus the mean of all taught classes
+    (what sets it apart, like a linear classifier's row), the cells that make the picture
+    look like that class light up.
     """
     f = np.asarray(features, dtype=np.float32)
     c, h, w = f.shape[-3:]
-    t = np.asarray(target, dtype=np.float32).reshape(c)
-    t = t - t.mean()  # what sets this class apart, not what every picture has
-    cells = f.reshape(c, h * w)
-    return normalised((t @ cells).reshape(h, w))
+    t = np.asarray(direction, dtype=np.float32).reshape(1, c)
+    return normalised((t @ f.reshape(c, h * w)).reshape(h, w))
 
 
 def occlusion_map(
