@@ -187,3 +187,39 @@ def test_teach_demo_heat_map_and_unsure() -> None:
     result, _ = teach.process(data.coffee())
     assert result.to_json() == {"predicted": None, "scores": {}, "trained": False,
                                 "unsure": True}
+
+
+def test_draw_digit_says_not_sure_for_scribbles_and_noise() -> None:
+    """Real held-out digits stay correct and sure; scribbles and noise are 'not sure'."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    from kiosk.core.tasks.digits import strokes_to_image
+    from kiosk.runtime.task_drawing import DrawingRunner
+
+    draw = load_runner(check_demo(ROOT / "demos" / "draw-digit"))
+    assert isinstance(draw, DrawingRunner) and draw.nearest is not None
+    d = load_digits()
+    _, x_test, _, y_test = train_test_split(d.images, d.target, test_size=0.2,
+                                            stratify=d.target, random_state=0)
+    good = 0
+    for img, label in zip(x_test, y_test, strict=True):
+        big = cv2.resize(img / 16.0, (64, 64), interpolation=cv2.INTER_CUBIC)
+        shape = cv2.copyMakeBorder(((big >= 0.5) * 255).astype(np.uint8), 20, 20, 20, 20,
+                                   cv2.BORDER_CONSTANT, value=0)
+        result = draw.read(shape)
+        good += result.prediction is not None and result.prediction.digit == label \
+            and not result.unsure
+    assert good / len(y_test) >= 0.97
+    rng = np.random.default_rng(7)  # not the seed the threshold was chosen on
+    unsure = 0
+    for _ in range(100):
+        strokes = [[(float(rng.uniform(20, 380)), float(rng.uniform(20, 380)))
+                    for _ in range(int(rng.integers(2, 8)))]
+                   for _ in range(int(rng.integers(1, 5)))]
+        unsure += draw.read(strokes_to_image(strokes, 400, 400, 30)).unsure
+    assert unsure >= 85
+    noise = (rng.random((200, 200)) < 0.3).astype(np.uint8) * 255
+    assert draw.read(noise).unsure
+    blank = draw.read(np.zeros((200, 200), np.uint8)).to_json()
+    assert blank["empty"] is True and blank["unsure"] is False
