@@ -92,6 +92,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
                     "(default: the bundled sample photos)")
     sh.add_argument("--explain", action="store_true",
                     help="demo screens: switch the demo's explanation (heat map) on")
+    sh.add_argument("--model-view", action="store_true",
+                    help="demo screens: open \"what the AI gets to see\"")
 
     be = sub.add_parser("bench", help="measure a demo's live pipeline (JSON figures)")
     _common(be)
@@ -178,7 +180,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         try:
             take_screenshot(args.screen, parse_lang(args.lang), Path(args.out), args.size,
-                            args.source, args.data_dir, explain=args.explain)
+                            args.source, args.data_dir, explain=args.explain,
+                            view=args.model_view)
         except ValueError as exc:
             return _fail(str(exc))
         except RuntimeError as exc:

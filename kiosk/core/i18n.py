@@ -96,6 +96,30 @@ STRINGS: dict[str, Text] = {
         "Rot: hier sieht die KI „{label}“. Grau: bekommt sie gar nicht zu sehen.",
         "Red: where the AI sees “{label}”. Grey: it never gets to see that part.",
     ),
+    "modelview.button": Text("Was die KI bekommt", "What the AI gets"),
+    "modelview.title": Text("So sieht es die KI", "What the AI gets to see"),
+    "modelview.crop": Text(
+        "Die KI bekommt nur dieses kleine Quadrat aus der Bildmitte: 224 × 224 Punkte. "
+        "Was am Rand ist, sieht sie nicht.",
+        "The AI only gets this small square from the middle of the picture: 224 × 224 dots. "
+        "It never sees what is at the edges.",
+    ),
+    "modelview.drawing": Text(
+        "Die KI bekommt deine Zeichnung als 8 × 8 Kästchen – mehr nicht. "
+        "Jedes Kästchen sagt nur, wie viel Farbe darin ist.",
+        "The AI gets your drawing as 8 × 8 squares – nothing more. "
+        "Each square only says how much ink is in it.",
+    ),
+    "modelview.ocr": Text(
+        "Erst sucht eine KI die Textzeilen. Eine zweite liest jede Zeile als schmalen "
+        "Streifen, Buchstabe für Buchstabe.",
+        "One AI first finds the lines of text. A second one reads each line as a thin "
+        "strip, letter by letter.",
+    ),
+    "modelview.none": Text(
+        "Gerade gibt es nichts zu zeigen – halte etwas in die Kamera.",
+        "Nothing to show right now – hold something up to the camera.",
+    ),
     "explain.unavailable": Text(
         "Bei diesem Modell kann die KI nicht zeigen, wohin sie schaut.",
         "This model cannot show where it is looking.",

@@ -238,7 +238,7 @@ class KioskController(QObject):
         if generation != self._generation:
             return
         assert entry.manifest is not None
-        self.window.demo.panel.attach(runner, self.services)
+        self.window.demo.attach(runner, self.services)
         if not entry.manifest.needs_camera:
             self.window.demo.set_status(None)
             return

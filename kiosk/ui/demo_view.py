@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -21,9 +22,13 @@ from PySide6.QtWidgets import (
 
 from kiosk.core.i18n import Lang, Text, tr
 from kiosk.core.manifest import About
+from kiosk.runtime.model_view import model_view
 from kiosk.runtime.pipeline import Result
-from kiosk.ui.panels import ResultPanel
+from kiosk.ui.explain_view import ModelViewOverlay
+from kiosk.ui.panels import DemoServices, ResultPanel
 from kiosk.ui.widgets import LanguageSwitch, VideoView
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,10 @@ class DemoScreen(QWidget):
         self.overlay = StatusOverlay(self.video_box)
         self.overlay.hide()
         self.about = AboutOverlay(self.video_box)
+        self.model_view = ModelViewOverlay(self.video_box)
+        self.runner: Any = None
+        self.services: DemoServices | None = None
+        self.last_output: Any = None
         body.addWidget(self.video_box, 3)
 
         side = QVBoxLayout()
@@ -195,9 +204,17 @@ class DemoScreen(QWidget):
         self.how_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         how_layout.addWidget(self.how_title)
         how_layout.addWidget(self.how_text)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(12)
         self.about_button = QPushButton(how_card)
         self.about_button.clicked.connect(self.show_about)
-        how_layout.addWidget(self.about_button, 0, Qt.AlignmentFlag.AlignLeft)
+        buttons.addWidget(self.about_button)
+        # "What the AI gets to see": one touch away in every demo
+        self.view_button = QPushButton(how_card)
+        self.view_button.clicked.connect(self.show_model_view)
+        buttons.addWidget(self.view_button)
+        buttons.addStretch(1)
+        how_layout.addLayout(buttons)
         side.addWidget(how_card, 0)
         self.privacy = QLabel(self)
         self.privacy.setObjectName("SmallNote")
@@ -219,6 +236,10 @@ class DemoScreen(QWidget):
         panel.set_lang(self.lang)
         self._set_stage(panel.stage_widget())
         self.about.hide()
+        self.model_view.hide()
+        self.runner = None
+        self.services = None
+        self.last_output = None
         self.about_button.setVisible(info.about is not None)
         self.privacy.setVisible(info.needs_camera)
         self.frozen = False
@@ -242,8 +263,39 @@ class DemoScreen(QWidget):
             stage.show()
         self.video.setVisible(stage is None)
 
+    def attach(self, runner: Any, services: DemoServices) -> None:
+        """The demo's runner is loaded: the panel and the model's-eye view may use it."""
+        self.runner = runner
+        self.services = services
+        self.panel.attach(runner, services)
+
+    def show_model_view(self) -> None:
+        """Show the model's actual input for the picture on screen (made off the GUI thread)."""
+        if self.services is None:
+            return
+        self.services.interaction("model_view_open", {})
+        output = getattr(self.panel, "result", None) or self.last_output
+        future = self.services.submit(model_view, self.runner, self.current_frame(), output)
+        future.add_done_callback(self._model_view_ready)
+
+    def _model_view_ready(self, future: Any) -> None:
+        if self.info is None:
+            return  # the visitor left meanwhile
+        try:
+            view = future.result()
+        except Exception:  # an odd frame shows the plain caption, never an error
+            log.exception("model's-eye view failed")
+            view = None
+        if view is None:
+            self.model_view.show_view(None, "modelview.none", False, self.lang)
+        else:
+            self.model_view.show_view(view.image, view.caption, view.pixelated, self.lang)
+        self._place_overlays()
+
     def close_demo(self) -> None:
         """Drop the picture and results (nothing of the visitor stays on screen)."""
+        self.model_view.hide()
+        self.last_output = None
         self.panel.reset()
         self.video.set_frame(None)
         self.frozen = False
@@ -251,6 +303,8 @@ class DemoScreen(QWidget):
 
     def show_about(self) -> None:
         """Open the model card over the picture."""
+        if self.services is not None:
+            self.services.interaction("model_card_open", {})
         if self.info is not None and self.info.about is not None:
             self.about.show_about(self.info.about, self.lang)
             self._place_overlays()
@@ -277,6 +331,7 @@ class DemoScreen(QWidget):
         if self.status == "loading":
             self.set_status(None)
         self.panel.set_result(result.output)
+        self.last_output = result.output
         self.results_shown += 1
         self._result_times.append(time.perf_counter())
         if "model" in result.timings:
@@ -322,6 +377,9 @@ class DemoScreen(QWidget):
         self.back_button.setText("←  " + tr("demo.back", lang))
         self.how_title.setText(tr("demo.how", lang))
         self.about_button.setText(tr("about.button", lang))
+        self.view_button.setText(tr("modelview.button", lang))
+        if self.model_view.isVisible():
+            self.model_view.set_lang(lang)
         if self.about.isVisible() and self.info is not None and self.info.about is not None:
             self.about.show_about(self.info.about, lang)
         self.privacy.setText(tr("demo.privacy", lang))
@@ -358,6 +416,10 @@ class DemoScreen(QWidget):
         self.about.adjustSize()
         self.about.move(int(rect.center().x() - self.about.width() / 2),
                         int(rect.center().y() - self.about.height() / 2))
+        self.model_view.setFixedWidth(max(240, int(min(rect.width() * 0.92, 760))))
+        self.model_view.adjustSize()
+        self.model_view.move(int(rect.center().x() - self.model_view.width() / 2),
+                             int(max(0, rect.center().y() - self.model_view.height() / 2)))
 
     def _paint_overlay(self, painter: QPainter, rect: QRectF, scale: float) -> None:
         self.panel.frame_image = self.video.image

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.core.i18n import Lang, tr
 from kiosk.core.tasks.explain import Explanation
@@ -105,3 +105,70 @@ class UnsureBanner(QLabel):
         """Show (or hide) the banner in ``lang``."""
         self.setText(tr("unsure.title", lang))
         self.setVisible(unsure)
+
+
+class ModelViewOverlay(QFrame):
+    """ "What the AI gets to see": the model's real input, enlarged, with a caption."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("Card")
+        self.setStyleSheet("QFrame#Card { background: rgba(20, 27, 51, 245); }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 32, 40, 32)
+        layout.setSpacing(14)
+        self.title = QLabel(self)
+        self.title.setObjectName("DemoTitle")
+        self.picture = QLabel(self)
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption = QLabel(self)
+        self.caption.setObjectName("BodyText")
+        self.caption.setWordWrap(True)
+        self.close_button = QPushButton(self)
+        self.close_button.clicked.connect(self.hide)
+        layout.addWidget(self.title)
+        layout.addWidget(self.picture, 1)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.caption_key = "modelview.none"
+        self._image: QImage | None = None
+        self._pixelated = False
+        self.hide()
+
+    def show_view(self, image: np.ndarray | None, caption_key: str, pixelated: bool,
+                  lang: Lang) -> None:
+        """Show ``image`` (RGB) enlarged to about 420 px, or just the caption without one."""
+        self.caption_key = caption_key
+        self._pixelated = pixelated
+        if image is None:
+            self._image = None
+        else:
+            rgb = np.ascontiguousarray(image)
+            h, w = rgb.shape[:2]
+            self._image = QImage(rgb.data, w, h, rgb.strides[0],
+                                 QImage.Format.Format_RGB888).copy()
+        self._render()
+        self.set_lang(lang)
+        self.show()
+        self.raise_()
+
+    def _render(self) -> None:
+        if self._image is None:
+            self.picture.clear()
+            self.picture.hide()
+            return
+        mode = (Qt.TransformationMode.FastTransformation if self._pixelated
+                else Qt.TransformationMode.SmoothTransformation)
+        scaled = self._image.scaled(420, 420, Qt.AspectRatioMode.KeepAspectRatio, mode)
+        self.picture.setPixmap(QPixmap.fromImage(scaled))
+        self.picture.show()
+
+    def set_lang(self, lang: Lang) -> None:
+        """Texts in ``lang``."""
+        self.title.setText(tr("modelview.title", lang))
+        self.caption.setText(tr(self.caption_key, lang))
+        self.close_button.setText(tr("about.close", lang))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.hide()
+        event.accept()

@@ -119,3 +119,20 @@ def test_heat_map_follows_the_mirrored_picture(make_kiosk, qtbot) -> None:  # ty
     dpr = w / video.width()
     sx = 640 - (xs / dpr - rect.x()) * 640 / rect.width()
     assert 100 <= sx <= 330, sx
+
+
+def test_model_view_and_model_card_are_one_touch_away(make_kiosk, qtbot,  # type: ignore[no-untyped-def]
+                                                     photos: dict[str, np.ndarray]) -> None:
+    src = SwitchableSource(photos["chelsea"])
+    k = make_kiosk(source=lambda: SourceChoice(src, None, False, True), lang="en")  # type: ignore[arg-type]
+    k.controller.activity()
+    k.controller.open_demo("image-classification")
+    demo = k.window.demo
+    qtbot.waitUntil(lambda: demo.results_shown >= 1, timeout=30_000)
+    qtbot.mouseClick(demo.view_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(demo.model_view.isVisible, timeout=10_000)
+    assert "224 × 224" in demo.model_view.caption.text()
+    assert demo.model_view.picture.pixmap().width() == 420
+    qtbot.mouseClick(demo.about_button, Qt.MouseButton.LeftButton)
+    kinds = [e.payload.get("kind") for e in k.events if e.type == "interaction"]
+    assert kinds[:2] == ["model_view_open", "model_card_open"]

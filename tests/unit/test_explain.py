@@ -223,3 +223,32 @@ def test_draw_digit_says_not_sure_for_scribbles_and_noise() -> None:
     assert draw.read(noise).unsure
     blank = draw.read(np.zeros((200, 200), np.uint8)).to_json()
     assert blank["empty"] is True and blank["unsure"] is False
+
+
+def test_model_view_shows_what_each_model_gets(runner: ClassificationRunner) -> None:
+    from kiosk.runtime.model_view import model_view
+    from kiosk.runtime.sources import load_image
+    from kiosk.runtime.task_drawing import DrawingRunner
+    from kiosk.runtime.task_ocr import OcrRunner
+
+    frame = np.zeros((480, 640, 3), np.uint8)
+    frame[:, :100] = 255  # left edge: cut away by the centre crop
+    view = model_view(runner, frame, None)
+    assert view is not None and view.image.shape == (224, 224, 3)
+    assert view.image.max() == 0 and view.caption == "modelview.crop"
+    draw = load_runner(check_demo(ROOT / "demos" / "draw-digit"))
+    assert isinstance(draw, DrawingRunner)
+    canvas = np.zeros((200, 200), np.uint8)
+    cv2.line(canvas, (100, 30), (100, 170), 255, 18)
+    view = model_view(draw, None, draw.read(canvas))
+    assert view is not None and view.image.shape == (8, 8, 3) and view.pixelated
+    ocr = load_runner(check_demo(ROOT / "demos" / "ai-reads"))
+    assert isinstance(ocr, OcrRunner)
+    sign = load_image(ROOT / "assets" / "sample" / "05-sign.jpg")
+    assert sign is not None
+    result, _ = ocr.process(sign)
+    view = model_view(ocr, sign, result)
+    assert view is not None and view.caption == "modelview.ocr"
+    assert view.image.shape[0] >= 48 * len(result.lines)
+    faces = load_runner(check_demo(ROOT / "demos" / "face-privacy"))
+    assert model_view(faces, sign, None) is None  # no view: the caption says so
