@@ -119,6 +119,28 @@ def _tensor(buf: memoryview) -> tuple[str, np.ndarray | None]:
     return name, arr.reshape(dims).astype(np.float32)
 
 
+def model_metadata(path: Path) -> dict[str, str]:
+    """An ONNX file's producer and custom metadata (``metadata_props``), without a session.
+
+    Empty for a file that is not readable ONNX.
+    """
+    out: dict[str, str] = {}
+    try:
+        for number, _, value in _fields(memoryview(path.read_bytes())):
+            if not isinstance(value, memoryview):
+                continue
+            if number in (2, 3):  # producer_name, producer_version
+                out["producer" if number == 2 else "producer_version"] = bytes(value).decode()
+            elif number == 14:  # StringStringEntryProto
+                entry = {n: bytes(v).decode() for n, _, v in _fields(value)
+                         if isinstance(v, memoryview)}
+                if 1 in entry:
+                    out[entry[1]] = entry.get(2, "")
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return {}
+    return out
+
+
 def classifier_weights(path: Path, output: str) -> np.ndarray | None:
     """The ``[classes, features]`` weight matrix of the layer that produces ``output``.
 

