@@ -77,6 +77,11 @@ def model_view(runner: Any, rgb: np.ndarray | None, last_output: Any) -> ModelVi
     params = getattr(runner, "params", None)
     prep = getattr(params, "prep", params)
     if isinstance(prep, ClassificationParams):
+        perturb = getattr(runner, "perturb", None)
+        if perturb is not None:  # "try to fool it": show what the model really gets
+            from kiosk.core.tasks.perturb import apply
+
+            rgb = apply(rgb, perturb)
         return ModelView(crop_as_seen(rgb, prep), "modelview.crop")
     lines = getattr(last_output, "lines", None)
     if lines is not None:

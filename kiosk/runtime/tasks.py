@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ import numpy as np
 from kiosk.core.manifest import Manifest, ManifestProblem, is_plain_name
 from kiosk.core.tasks import classification as cls
 from kiosk.core.tasks.explain import Explanation, class_activation_map
+from kiosk.core.tasks.perturb import Perturbation
+from kiosk.core.tasks.perturb import apply as apply_perturbation
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
 from kiosk.runtime.pipeline import TaskRunner
 
@@ -59,6 +61,9 @@ class ClassificationRunner:
         self.features = features
         self.head = head
         self.explain = False
+        #: "try to fool it": what the visitor changes in the picture before the model gets it
+        self.perturb: Perturbation | None = None
+        self._frames = 0
         #: why there is no live heat map (for staff), or None when there is one
         self.explain_unavailable: str | None = (
             None if features is not None and head is not None else
@@ -66,6 +71,10 @@ class ClassificationRunner:
 
     def prepare(self, rgb: np.ndarray) -> np.ndarray:
         """The model input for a frame (the pipeline runs this on the capture thread)."""
+        perturb = self.perturb
+        if perturb is not None and not perturb.is_identity:
+            self._frames += 1  # fresh noise every frame, as a camera would give
+            rgb = apply_perturbation(rgb, perturb, self._frames)
         return cls.preprocess(rgb, self.params)
 
     def process_prepared(
@@ -84,8 +93,10 @@ class ClassificationRunner:
         if explain and result.top and self.head is not None:
             grid = class_activation_map(outs[1][0], self.head[result.top[0].index])
             heat = Explanation(grid, cls.input_box(rgb.shape, self.params), "cam")
-            result = cls.ClassificationResult(result.top, result.unsure, heat)
+            result = replace(result, explanation=heat)
             timings["explain"] = _ms(t3, time.perf_counter())
+        if self.perturb is not None and not self.perturb.is_identity:
+            result = replace(result, model_input=cls.input_picture(x, self.params))
         return result, timings
 
     def process(self, rgb: np.ndarray) -> tuple[cls.ClassificationResult, dict[str, float]]:

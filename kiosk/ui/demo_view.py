@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
 
 from kiosk.core.i18n import Lang, Text, tr
 from kiosk.core.manifest import About
+from kiosk.core.tasks.perturb import Perturbation
 from kiosk.runtime.model_view import model_view
 from kiosk.runtime.pipeline import Result
 from kiosk.ui.explain_view import ModelViewOverlay
+from kiosk.ui.fool_it import FoolItOverlay
 from kiosk.ui.panels import DemoServices, ResultPanel
 from kiosk.ui.widgets import LanguageSwitch, VideoView
 
@@ -183,6 +185,8 @@ class DemoScreen(QWidget):
         self.overlay.hide()
         self.about = AboutOverlay(self.video_box)
         self.model_view = ModelViewOverlay(self.video_box)
+        self.fool_it = FoolItOverlay(self.video_box, self._perturb, self._fool_used)
+        self.video.installEventFilter(self)
         self.runner: Any = None
         self.services: DemoServices | None = None
         self.last_output: Any = None
@@ -217,6 +221,11 @@ class DemoScreen(QWidget):
         self.view_button = QPushButton(how_card)
         self.view_button.clicked.connect(self.show_model_view)
         buttons.addWidget(self.view_button)
+        self.fool_button = QPushButton(how_card)
+        self.fool_button.setCheckable(True)
+        self.fool_button.toggled.connect(self.show_fool_it)
+        self.fool_button.hide()  # shown for runners that take a perturbation
+        buttons.addWidget(self.fool_button)
         buttons.addStretch(1)
         how_layout.addLayout(buttons)
         side.addWidget(how_card, 0)
@@ -273,6 +282,41 @@ class DemoScreen(QWidget):
         self.runner = runner
         self.services = services
         self.panel.attach(runner, services)
+        self.fool_button.setVisible(hasattr(runner, "perturb") and self.stage is None)
+
+    def show_fool_it(self, on: bool) -> None:
+        """Open (or close and undo) "try to fool it"."""
+        if on:
+            self.fool_it.set_lang(self.lang)
+            self.fool_it.show()
+            self.fool_it.raise_()
+            self._fool_used()
+        else:
+            self.fool_it.reset()
+            self.fool_it.hide()
+        self._place_overlays()
+
+    def _perturb(self, perturbation: Perturbation) -> None:
+        if self.runner is not None and hasattr(self.runner, "perturb"):
+            self.runner.perturb = None if perturbation.is_identity else perturbation
+        self.video.update()
+
+    def _fool_used(self) -> None:
+        if self.services is not None:
+            self.services.interaction("slider", {})
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # with "cover up" on, touching the picture moves the patch (in camera pixels)
+        if watched is self.video and self.fool_it.isVisible() and self.fool_it.patch and \
+                event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove):
+            pos = event.position()  # type: ignore[attr-defined]
+            rect = self.video.image_rect()
+            if rect.width() > 0 and rect.height() > 0:
+                x = (pos.x() - rect.x()) / rect.width()
+                y = (pos.y() - rect.y()) / rect.height()
+                self.fool_it.move_patch(1.0 - x if self.video.mirrored else x, y)
+                return True
+        return super().eventFilter(watched, event)
 
     def show_model_view(self) -> None:
         """Show the model's actual input for the picture on screen (made off the GUI thread)."""
@@ -300,6 +344,8 @@ class DemoScreen(QWidget):
     def close_demo(self) -> None:
         """Drop the picture and results (nothing of the visitor stays on screen)."""
         self.model_view.hide()
+        self.fool_button.setChecked(False)
+        self.fool_button.hide()
         self.last_output = None
         self.panel.reset()
         self.video.set_frame(None)
@@ -352,6 +398,8 @@ class DemoScreen(QWidget):
             self.set_status(None)
         self.panel.set_result(result.output)
         self.last_output = result.output
+        if self.fool_it.isVisible():
+            self.fool_it.show_input(result.output)
         self.results_shown += 1
         self._result_times.append(time.perf_counter())
         if "model" in result.timings:
@@ -398,6 +446,8 @@ class DemoScreen(QWidget):
         self.how_title.setText(tr("demo.how", lang))
         self.about_button.setText(tr("about.button", lang))
         self.view_button.setText(tr("modelview.button", lang))
+        self.fool_button.setText(tr("fool.button", lang))
+        self.fool_it.set_lang(lang)
         if self.model_view.isVisible():
             self.model_view.set_lang(lang)
         if self.about.isVisible() and self._about is not None:
@@ -436,6 +486,9 @@ class DemoScreen(QWidget):
         self.about.adjustSize()
         self.about.move(int(rect.center().x() - self.about.width() / 2),
                         int(rect.center().y() - self.about.height() / 2))
+        self.fool_it.setFixedWidth(max(240, int(rect.width())))
+        self.fool_it.adjustSize()
+        self.fool_it.move(int(rect.x()), int(rect.bottom() - self.fool_it.height()))
         self.model_view.setFixedWidth(max(240, int(min(rect.width() * 0.92, 760))))
         self.model_view.adjustSize()
         self.model_view.move(int(rect.center().x() - self.model_view.width() / 2),
@@ -444,3 +497,6 @@ class DemoScreen(QWidget):
     def _paint_overlay(self, painter: QPainter, rect: QRectF, scale: float) -> None:
         self.panel.frame_image = self.video.image
         self.panel.overlay(painter, rect, scale)
+        size = self.video.frame_size
+        if size is not None:
+            self.fool_it.paint_patch(painter, rect, scale, size)

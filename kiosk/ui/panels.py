@@ -86,7 +86,7 @@ class ClassificationPanel(ResultPanel):
         self.heading = QLabel(self)
         self.heading.setObjectName("SectionTitle")
         self.unsure_banner = UnsureBanner(self)
-        self.bars = ConfidenceBars(5, self)
+        self.bars = ConfidenceBars(5, self, row_height=62)  # room for the explain toggle
         self.hint = QLabel(self)
         self.hint.setObjectName("SmallNote")
         self.hint.setWordWrap(True)

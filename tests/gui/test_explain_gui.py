@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
@@ -156,3 +157,46 @@ def test_zero_config_pack_has_a_model_card_button(make_kiosk, qtbot, tmp_path,  
     qtbot.mouseClick(demo.about_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(demo.about.isVisible, timeout=10_000)
     assert "1000 Dinge" in demo.about.sections[2][1].text()
+
+
+def test_try_to_fool_it(make_kiosk, qtbot, tmp_path,  # type: ignore[no-untyped-def]
+                        photos: dict[str, np.ndarray]) -> None:
+    """Sliders change what the model gets (in the runner), the patch follows a touch on the
+    mirrored picture, extreme settings give "not sure", reset gives the plain picture back."""
+    from PySide6.QtCore import QPoint
+
+    src = SwitchableSource(photos["chelsea"])
+    k = make_kiosk(source=lambda: SourceChoice(src, None, False, True), lang="en")  # type: ignore[arg-type]
+    k.controller.activity()
+    k.controller.open_demo("image-classification")
+    demo = k.window.demo
+    qtbot.waitUntil(lambda: demo.results_shown >= 1, timeout=30_000)
+    assert demo.fool_button.isVisible()
+    qtbot.mouseClick(demo.fool_button, Qt.MouseButton.LeftButton)
+    fool = demo.fool_it
+    assert fool.isVisible() and fool.lesson.text().startswith("Move a slider")
+    fool.sliders["brightness"].setValue(fool.sliders["brightness"].maximum())
+    assert demo.runner.perturb is not None and demo.runner.perturb.brightness == 150.0
+    assert fool.lesson.text() == "Too bright or too dark: colours and edges disappear."
+    fool.sliders["brightness"].setValue(0)
+    fool.sliders["noise"].setValue(fool.sliders["noise"].maximum())
+    assert fool.lesson.text() == "A little noise is enough to change its mind."
+    qtbot.waitUntil(lambda: demo.panel.unsure, timeout=30_000)  # type: ignore[attr-defined]
+    assert fool.preview.pixmap() is not None and not fool.preview.pixmap().isNull()
+    fool.sliders["noise"].setValue(0)
+    qtbot.mouseClick(fool.patch_button, Qt.MouseButton.LeftButton)
+    rect = demo.video.image_rect()
+    # the visitor touches the left quarter of the mirrored picture: that is the camera's right
+    qtbot.mouseClick(demo.video, Qt.MouseButton.LeftButton,
+                     pos=QPoint(int(rect.x() + rect.width() * 0.25), int(rect.center().y())))
+    assert fool.patch is not None and fool.patch[0] == pytest.approx(0.75, abs=0.02)
+    assert demo.runner.perturb.patch == fool.patch
+    assert fool.lesson.text().startswith("Cover the important part")
+    k.window.resize(1920, 1080)
+    qtbot.wait(50)  # one layout pass before the picture for eyes
+    demo.grab().save(str(tmp_path / "fool.png"))
+    qtbot.mouseClick(fool.reset_button, Qt.MouseButton.LeftButton)
+    assert demo.runner.perturb is None
+    qtbot.mouseClick(demo.fool_button, Qt.MouseButton.LeftButton)
+    assert not fool.isVisible()
+    assert "slider" in [e.payload.get("kind") for e in k.events]

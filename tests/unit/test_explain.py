@@ -309,3 +309,19 @@ def test_one_class_model_is_never_sure() -> None:
 
     result = top_k(np.array([[3.0]]), ClassificationParams(), ["only"], ["einzig"])
     assert result.unsure and result.top[0].score == pytest.approx(1.0)
+
+
+def test_perturbations_are_clamped_and_keep_the_frame_size() -> None:
+    from kiosk.core.tasks.perturb import Perturbation, apply, patch_box
+
+    frame = data.chelsea()
+    wild = Perturbation(blur=1e9, noise=-5, brightness=float("nan"), rotation=720,
+                        patch=(3.0, -1.0)).clamped()
+    assert wild == Perturbation(12.0, 0.0, 0.0, 180.0, (1.0, 0.0))
+    out = apply(frame, wild)
+    assert out.shape == frame.shape and out.dtype == np.uint8
+    x0, y0, x1, y1 = patch_box(frame.shape, (1.0, 0.0))  # pushed into the corner, whole
+    assert (x1, y0) == (frame.shape[1], 0) and (out[y0:y1, x0:x1] == 128).all()
+    assert apply(frame, Perturbation()) is frame  # nothing set: the very same picture
+    assert Perturbation(noise=50).lesson() == "fool.lesson.noise"
+    assert Perturbation().lesson() == "fool.lesson.start"

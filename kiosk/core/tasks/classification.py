@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -155,6 +155,8 @@ class ClassificationResult:
     top: tuple[Guess, ...]
     unsure: bool = False
     explanation: Explanation | None = None
+    #: what the model got (RGB uint8 at its input size), sent while a visitor tries to fool it
+    model_input: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> JsonDict:
         """JSON-ready form."""
@@ -179,6 +181,16 @@ def is_unsure(scores: np.ndarray, probs: np.ndarray, p: ClassificationParams) ->
         return True
     return (p.unsure_energy_below is not None and p.activation == "softmax"
             and energy(scores) < p.unsure_energy_below)
+
+
+def input_picture(x: np.ndarray, p: ClassificationParams) -> np.ndarray:
+    """A model input tensor (batch of one) back as the RGB uint8 picture it was made from."""
+    img = x[0].transpose(1, 2, 0) if p.layout == "NCHW" else x[0]
+    img = (img * np.asarray(p.std, dtype=np.float32) + np.asarray(p.mean, dtype=np.float32))
+    img = img / np.float32(p.scale)
+    if p.colour == "BGR":
+        img = img[:, :, ::-1]
+    return np.ascontiguousarray(np.clip(img + 0.5, 0, 255).astype(np.uint8))
 
 
 def probabilities(scores: np.ndarray, activation: Activation) -> np.ndarray:
