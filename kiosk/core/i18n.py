@@ -144,6 +144,12 @@ STRINGS: dict[str, Text] = {
                                  "It mostly saw upright photos – turned round, it struggles."),
     "fool.lesson.patch": Text("Deck das Wichtige ab und schau, wohin die Heatmap wandert.",
                               "Cover the important part and watch where the heat map goes."),
+    "explain.button.freeze": Text("Anhalten: Wo schaut die KI hin?",
+                                  "Freeze: where is the AI looking?"),
+    "explain.working": Text("Die KI deckt Stück für Stück ab und rechnet … {pct} %",
+                            "The AI covers one piece after another and computes … {pct} %"),
+    "explain.too_slow": Text("Das dauert zu lange für dieses Modell – tippe noch einmal.",
+                             "This takes too long for this model – tap again."),
     "explain.unavailable": Text(
         "Bei diesem Modell kann die KI nicht zeigen, wohin sie schaut.",
         "This model cannot show where it is looking.",

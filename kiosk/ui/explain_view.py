@@ -76,6 +76,7 @@ class ExplainToggle(QPushButton):
         self.setCheckable(True)
         self.setMinimumHeight(64)
         self.lang = lang
+        self.freeze_mode = False  # the map needs a frozen picture (no live heat map)
         self.toggled.connect(on_change)
         self.toggled.connect(lambda _=False: self._restyle())
         self.set_lang(lang)
@@ -88,7 +89,8 @@ class ExplainToggle(QPushButton):
     def set_lang(self, lang: Lang) -> None:
         """Texts in ``lang``."""
         self.lang = lang
-        self.setText(("✓ " if self.isChecked() else "") + tr("explain.button", lang))
+        key = "explain.button.freeze" if self.freeze_mode else "explain.button"
+        self.setText(("✓ " if self.isChecked() else "") + tr(key, lang))
 
 
 class UnsureBanner(QLabel):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, QTimer
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -21,6 +22,8 @@ from kiosk.ui.explain_view import ExplainToggle, UnsureBanner, paint_heat_map
 from kiosk.ui.widgets import ConfidenceBars
 
 log = logging.getLogger(__name__)
+
+OCCLUSION_SECONDS = 15.0  # a freeze-time map that takes longer is given up, with a message
 
 
 @dataclass
@@ -92,6 +95,12 @@ class ClassificationPanel(ResultPanel):
         self.hint.setWordWrap(True)
         self.explain = ExplainToggle(lang, self._explain_toggled, self)
         self.explain.hide()  # shown once a runner that can explain is attached
+        self.frozen = False
+        self.progress: float | None = None
+        self._job = 0
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setInterval(100)
+        self._progress_timer.timeout.connect(self._tick_progress)
         layout.addWidget(self.heading)
         layout.addWidget(self.unsure_banner)
         layout.addWidget(self.bars)
@@ -103,24 +112,86 @@ class ClassificationPanel(ResultPanel):
         self.runner = runner
         self.services = services
         reason = getattr(runner, "explain_unavailable", "no heat map for this task")
+        # without a feature map: the slow, model-agnostic map on a frozen picture instead
+        self.explain.freeze_mode = bool(reason) and hasattr(runner, "occlusion")
         if reason:
-            log.info("no live heat map in this demo: %s", reason)
-        self.explain.setVisible(not reason)
+            log.info("no live heat map in this demo (%s)%s", reason,
+                     "; occlusion map on a frozen picture instead"
+                     if self.explain.freeze_mode else "")
+        self.explain.setVisible(not reason or self.explain.freeze_mode)
+        self.explain.set_lang(self.lang)
         if not reason:
             runner.explain = self.explain.isChecked()
 
     def _explain_toggled(self, on: bool) -> None:
         if self.runner is not None and hasattr(self.runner, "explain"):
-            self.runner.explain = on
+            self.runner.explain = on and not self.explain.freeze_mode
         if not on:
             self.heat = None
         if self.services is not None and self.isVisible():
             self.services.interaction("explain_on" if on else "explain_off", {})
+        if self.explain.freeze_mode:
+            self._occlusion(on)
         self.explain.set_lang(self.lang)
         self._show()
 
+    def _occlusion(self, on: bool) -> None:
+        """Freeze the picture and compute the occlusion map in the background, with progress."""
+        self._job += 1
+        if self.services is None or self.runner is None:
+            return
+        if not on:
+            self.frozen = False
+            self.progress = None
+            self.services.freeze(False)
+            return
+        frame = self.services.current_frame()
+        if frame is None:
+            return
+        self.frozen = True
+        self.services.freeze(True)
+        job, started = self._job, time.monotonic()
+        self.progress = 0.0
+
+        def report(done: float) -> bool:  # worker thread: only stores a float
+            if job != self._job or time.monotonic() - started > OCCLUSION_SECONDS:
+                return False
+            self.progress = done
+            return True
+
+        future = self.services.submit(self.runner.occlusion, frame, report)
+        future.add_done_callback(lambda f: self._occlusion_done(f, job))
+        self._progress_timer.start()
+
+    def _occlusion_done(self, future: Any, job: int) -> None:
+        if job != self._job:
+            return  # cancelled: the visitor went live again
+        self._progress_timer.stop()
+        self.progress = None
+        try:
+            result = future.result()
+        except Exception:  # a failed map shows as "took too long", never as an error dialog
+            log.exception("occlusion map failed")
+            result = None
+        if isinstance(result, ClassificationResult) and result.explanation is not None:
+            self._last = result
+            self.heat = result.explanation
+            self.unsure = result.unsure
+        else:
+            self.hint.setText(tr("explain.too_slow", self.lang))
+            return
+        self._show()
+        self.update()
+
+    def _tick_progress(self) -> None:
+        if self.progress is None:
+            self._progress_timer.stop()
+            return
+        self.hint.setText(tr("explain.working", self.lang).format(
+            pct=f"{round(self.progress * 100)}"))
+
     def set_result(self, output: Any) -> None:
-        if not isinstance(output, ClassificationResult):
+        if not isinstance(output, ClassificationResult) or self.frozen:
             return
         self._last = self._smoother.update(output)
         self.heat = output.explanation if self.explain.isChecked() else None

@@ -142,17 +142,29 @@ def test_model_view_and_model_card_are_one_touch_away(make_kiosk, qtbot,  # type
 def test_zero_config_pack_has_a_model_card_button(make_kiosk, qtbot, tmp_path,  # type: ignore[no-untyped-def]
                                                   photos: dict[str, np.ndarray]) -> None:
     from kiosk.runtime.demos import check_demo
-    from tests.unit.test_explain import zero_config_pack
+    from tests.unit.test_explain import composite, objects, zero_config_pack
 
     entry = check_demo(zero_config_pack(tmp_path / "cls", strip_features=True))
-    src = SwitchableSource(photos["coffee"])
+    picture, (x0, y0, x1, y1) = composite(objects()["coffee"], 3, 90)
+    src = SwitchableSource(picture)
     k = make_kiosk(source=lambda: SourceChoice(src, None, False, False), lang="de",  # type: ignore[arg-type]
                    entries=[entry])
     k.controller.activity()
     k.controller.open_demo(entry.id)
     demo = k.window.demo
     qtbot.waitUntil(lambda: demo.results_shown >= 1, timeout=30_000)
-    assert not demo.panel.explain.isVisible()  # type: ignore[attr-defined]  # no feature map
+    # no feature map: the heat map is made on a frozen picture, by covering pieces of it
+    toggle = demo.panel.explain  # type: ignore[attr-defined]
+    assert toggle.isVisible() and toggle.text() == "Anhalten: Wo schaut die KI hin?"
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert demo.frozen
+    qtbot.waitUntil(lambda: demo.panel.heat is not None, timeout=60_000)  # type: ignore[attr-defined]
+    heat = demo.panel.heat  # type: ignore[attr-defined]
+    assert heat.kind == "occlusion"
+    x, y = heat.peak()
+    assert x0 - 30 <= x <= x1 + 30 and y0 - 30 <= y <= y1 + 30
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert not demo.frozen and demo.panel.heat is None  # type: ignore[attr-defined]
     assert demo.about_button.isVisible()
     qtbot.mouseClick(demo.about_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(demo.about.isVisible, timeout=10_000)
