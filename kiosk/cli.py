@@ -73,6 +73,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
                     help="frames to process (default: every image once, 1 for an image, "
                          "100 for a video)")
     rd.add_argument("--json", action="store_true", help="one JSON object per processed frame")
+    rd.add_argument("--mirror", action="store_true",
+                    help="run as a mirrored live camera does (display mirrored, model not)")
 
     st = sub.add_parser("self-test", help="load every demo and run it on the sample media")
     _common(st)
@@ -206,7 +208,13 @@ def _entries(data_dir: str | None) -> list:
 
 def _run_demo(args: argparse.Namespace) -> int:
     from kiosk.runtime.demos import DemoState
-    from kiosk.runtime.headless import UnknownDemoError, find_demo, open_offline_source, run_frames
+    from kiosk.runtime.headless import (
+        UnknownDemoError,
+        find_demo,
+        open_offline_source,
+        run_frames,
+        run_frames_mirrored,
+    )
     from kiosk.runtime.onnx_model import ModelLoadError
     from kiosk.runtime.sources import SourceError
 
@@ -239,7 +247,8 @@ def _run_demo(args: argparse.Namespace) -> int:
         return _fail(str(exc), EXIT_FAILED)
     count = 0
     try:
-        for record in run_frames(entry, source, args.frames or natural, runner):
+        run = run_frames_mirrored if args.mirror else run_frames
+        for record in run(entry, source, args.frames or natural, runner):
             count += 1
             if args.json:
                 print(json.dumps(record, ensure_ascii=False), flush=True)

@@ -285,7 +285,7 @@ class KioskController(QObject):
     def _on_frame(self) -> None:
         frame = self.bridge.take_frame()
         if frame is not None and self.pipeline is not None:
-            self.window.demo.show_frame(frame.image)
+            self.window.demo.show_frame(frame.image, frame.mirrored)
 
     def _on_result(self) -> None:
         result = self.bridge.take_result()
