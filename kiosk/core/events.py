@@ -48,6 +48,7 @@ URGENT_TYPES: Final = frozenset({"session_end", "app_stop", "crash"})
 INTERACTION_KINDS: Final = frozenset({
     "capture", "predict", "teach_sample", "teach_reset", "draw_submit", "draw_clear",
     "toggle", "slider", "info_open", "retry",
+    "game_point",
 })
 
 END_REASONS: Final = frozenset({"idle", "done"})

@@ -129,6 +129,8 @@ PANEL_MODULES: dict[str, str] = {
     "faces": "kiosk.ui.panel_faces:FacesPanel",
     "few-shot": "kiosk.ui.panel_teach:TeachPanel",
     "ocr": "kiosk.ui.panel_ocr:OcrPanel",
+    "pose": "kiosk.ui.panel_pose:PosePanel",
+    "segmentation": "kiosk.ui.panel_background:BackgroundPanel",
 }
 
 

@@ -59,7 +59,7 @@ class Letterbox:
 
     def to_source(self, xy: np.ndarray) -> np.ndarray:
         """Normalised detector coordinates (…, 2) → source pixels."""
-        return (xy * self.size - np.array([self.pad_x, self.pad_y])) / self.scale
+        return np.asarray((xy * self.size - np.array([self.pad_x, self.pad_y])) / self.scale)
 
 
 def letterbox(rgb: np.ndarray, size: int, lo: float, hi: float) -> tuple[FloatArray, Letterbox]:
