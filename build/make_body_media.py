@@ -79,6 +79,22 @@ def background_thumbnail(space: np.ndarray) -> np.ndarray:
     return cover(out[:400], 640, 400)
 
 
+def hands_thumbnail() -> np.ndarray:
+    """The five signs the demo reads, drawn as the 21-point hand skeletons the AI sees."""
+    from kiosk.core.tasks.hands import BONES, SIGNS, sign_shape
+
+    img = np.zeros((400, 640, 3), np.uint8)
+    img[:] = (11, 16, 32)
+    for i, sign in enumerate(SIGNS):
+        pts = sign_shape(sign) * 70 + (100 + i * 112, 290 if sign != "thumbs_up" else 210)
+        for a, b in BONES:
+            cv2.line(img, tuple(round(v) for v in pts[a]), tuple(round(v) for v in pts[b]),
+                     (94, 234, 212), 6, cv2.LINE_AA)
+        for p in pts:
+            cv2.circle(img, tuple(round(v) for v in p), 6, (167, 139, 250), -1, cv2.LINE_AA)
+    return img
+
+
 def write(path: Path, rgb: np.ndarray) -> None:
     """A JPEG as the demos ship them."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +108,7 @@ def main() -> None:
         write(DEMOS / "magic-background" / name, rgb)
     write(DEMOS / "magic-background" / "thumbnail.jpg", background_thumbnail(made["space.jpg"]))
     write(DEMOS / "body-pose" / "thumbnail.jpg", pose_thumbnail())
+    write(DEMOS / "hand-signs" / "thumbnail.jpg", hands_thumbnail())
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ TEXTS: dict[str, Text] = {
     "t_pose": Text("Arme zur Seite – wie ein Flugzeug!", "Arms out wide – like a plane!"),
     "one_arm_up": Text("Nur einen Arm hoch!", "Just one arm up!"),
     "hands_on_head": Text("Hände auf den Kopf!", "Hands on your head!"),
-    "cheer": Text("Super! 🎉", "Great! 🎉"),
+    "cheer": Text("Super!", "Great!"),
     "score": Text("Geschafft: {n}", "Done: {n}"),
     "nobody": Text("Stell dich so vor die Kamera, dass man dich bis zur Hüfte sieht.",
                    "Stand in front of the camera so it sees you down to your hips."),
