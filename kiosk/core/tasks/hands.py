@@ -262,8 +262,9 @@ def sign_shape(sign: str) -> FloatArray:
     for base, stretched in zip((5, 9, 13, 17), fingers, strict=True):
         bx, by = _BASES[base]
         pts[base] = (bx, by)
+        bent = (0.25, 0.45, 0.35)  # a bent finger curls back over the palm
         for k in (1, 2, 3):
-            pts[base + k] = (bx, by - 0.3 * k) if stretched else (bx, by + (0.25, 0.45, 0.35)[k - 1])
+            pts[base + k] = (bx, by - 0.3 * k) if stretched else (bx, by + bent[k - 1])
     pts[1], pts[2] = (-0.35, -0.2), (-0.6, -0.4)
     if sign == "open_hand":
         pts[3], pts[4] = (-0.85, -0.55), (-1.05, -0.7)
