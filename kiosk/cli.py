@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 STARTED = time.perf_counter()
 
@@ -75,6 +76,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     rd.add_argument("--json", action="store_true", help="one JSON object per processed frame")
     rd.add_argument("--mirror", action="store_true",
                     help="run as a mirrored live camera does (display mirrored, model not)")
+    rd.add_argument("--mask-out", metavar="MASK.png", type=Path,
+                    help="segmentation demos: write the last frame's 8-bit person mask here "
+                         "(the kiosk itself never stores one)")
 
     st = sub.add_parser("self-test", help="load every demo and run it on the sample media")
     _common(st)
@@ -246,6 +250,14 @@ def _run_demo(args: argparse.Namespace) -> int:
     except ModelLoadError as exc:
         return _fail(str(exc), EXIT_FAILED)
     count = 0
+    keep = None
+    if args.mask_out is not None:
+        try:
+            keep = _KeepLast(runner if runner is not None else load_runner(entry))
+        except ModelLoadError as exc:
+            source.close()
+            return _fail(str(exc), EXIT_FAILED)
+        runner = keep
     try:
         run = run_frames_mirrored if args.mirror else run_frames
         for record in run(entry, source, args.frames or natural, runner):
@@ -260,6 +272,37 @@ def _run_demo(args: argparse.Namespace) -> int:
         source.close()
     if count == 0:
         return _fail(f"{args.source} gave no frames", EXIT_FAILED)
+    if keep is not None:
+        return _write_mask(keep.last, args.mask_out)
+    return EXIT_OK
+
+
+class _KeepLast:
+    """A runner that remembers its last output (for ``--mask-out``)."""
+
+    def __init__(self, runner: Any) -> None:
+        self.runner = runner
+        self.last: Any = None
+
+    def process(self, rgb: Any) -> Any:
+        output, timings = self.runner.process(rgb)
+        self.last = output
+        return output, timings
+
+
+def _write_mask(output: Any, path: Path) -> int:
+    full_mask = getattr(output, "full_mask", None)
+    if not callable(full_mask):
+        return _fail("--mask-out works only with segmentation demos (e.g. magic-background)")
+    import cv2
+
+    try:
+        ok = cv2.imwrite(str(path), full_mask())
+    except cv2.error:
+        ok = False
+    if not ok:
+        return _fail(f"cannot write {path}: check the folder exists and the name ends in .png",
+                     EXIT_FAILED)
     return EXIT_OK
 
 

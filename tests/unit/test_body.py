@@ -16,6 +16,16 @@ from skimage import data
 
 from kiosk.core.tasks import blaze
 from kiosk.core.tasks.faces import FaceDetector
+from kiosk.core.tasks.hands import (
+    SIGNS,
+    Hand,
+    HandTracker,
+    TaughtSigns,
+    _next_region,
+    normalise,
+    read_sign,
+    sign_shape,
+)
 from kiosk.core.tasks.pose import INDEX, KEYPOINT_NAMES, Keypoint, Person, PoseTracker
 from kiosk.core.tasks.pose_game import CHEER_SECONDS, HOLD_SECONDS, PoseGame
 from kiosk.core.tasks.segmentation import Segmenter
@@ -171,3 +181,68 @@ def test_game_needs_the_pose_held_without_a_break() -> None:
 
 def test_keypoint_names_are_mediapipes_33() -> None:
     assert len(KEYPOINT_NAMES) == 33 and INDEX["nose"] == 0 and INDEX["right_foot_index"] == 32
+
+
+# -- hands ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hand_models() -> tuple[OnnxModel, OnnxModel]:
+    return OnnxModel(MODELS / "mp_palm_detection_lite.onnx"), OnnxModel(
+        MODELS / "mp_hand_landmark_lite.onnx")
+
+
+@pytest.mark.parametrize("sign", SIGNS)
+@pytest.mark.parametrize("angle", [0.0, 0.5, -0.7])
+@pytest.mark.parametrize("right", [True, False])
+def test_signs_are_read_from_finger_geometry(sign: str, angle: float, right: bool) -> None:
+    pts = sign_shape(sign)
+    if not right:
+        pts = pts * np.array([-1.0, 1.0])  # a left hand is the mirror image
+    if sign != "thumbs_up":  # "up" is part of that sign; the others hold at any tilt
+        c, s = np.cos(angle), np.sin(angle)
+        pts = pts @ np.array([[c, -s], [s, c]]).T
+    assert read_sign(pts * 90 + 320, right) == sign
+
+
+def test_normalised_keypoints_ignore_place_size_and_tilt() -> None:
+    pts = sign_shape("peace")
+    c, s = np.cos(0.9), np.sin(0.9)
+    moved = (pts @ np.array([[c, -s], [s, c]]).T) * 140 + (500, 80)
+    np.testing.assert_allclose(normalise(pts * 50, True), normalise(moved, True), atol=1e-9)
+    np.testing.assert_allclose(normalise(pts, True),
+                               normalise(pts * np.array([-1.0, 1.0]), False), atol=1e-9)
+
+
+def test_taught_signs_nearest_mean_and_unsure() -> None:
+    taught = TaughtSigns(max_distance=0.2)
+    rng = np.random.default_rng(1)
+    for _ in range(8):
+        taught.add("A", sign_shape("pointing") + rng.normal(0, 0.02, (21, 2)), True)
+        taught.add("B", sign_shape("open_hand") + rng.normal(0, 0.02, (21, 2)), True)
+    assert taught.match(sign_shape("pointing") * 70 + 200, True)[0] == "A"
+    assert taught.match(sign_shape("open_hand") * 30, True)[0] == "B"
+    assert taught.match(sign_shape("fist"), True)[0] is None  # unlike both: not claimed
+    taught.clear()
+    assert taught.match(sign_shape("pointing"), True) == (None, np.inf)
+
+
+@pytest.mark.parametrize("name", ["coffee", "astronaut", "rocket"])
+def test_no_hands_found_on_photos_without_hands(
+    name: str, hand_models: tuple[OnnxModel, OnnxModel],
+) -> None:
+    rgb = np.ascontiguousarray(getattr(data, name)())
+    tracker = HandTracker(*hand_models)
+    assert tracker.process(rgb).hands == () and tracker.regions == []
+
+
+def test_hand_region_follows_the_keypoints() -> None:
+    pts = sign_shape("open_hand") * 80 + (300, 300)
+    hand = Hand(tuple((float(x), float(y)) for x, y in pts), 1.0, True, "open_hand",
+                blaze.Region(0, 0, 1, 0))
+    region = _next_region(hand)
+    # Upright hand: no rotation, the region covers the whole hand with room to move.
+    assert abs(region.angle) < 0.2
+    inside = blaze.to_source(np.array([[0.0, 0.0], [224.0, 224.0]]), region, 224)
+    assert inside[0, 0] < pts[:, 0].min() and inside[1, 0] > pts[:, 0].max()
+    assert inside[0, 1] < pts[:, 1].min() and inside[1, 1] > pts[:, 1].max()
