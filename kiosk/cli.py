@@ -22,7 +22,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "make-sample-video")
+COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "bench-wake",
+            "make-sample-video")
 # Command groups that live in their own modules. Each module has
 # ``register(sub, common) -> dict[command name, handler(args) -> exit code]``
 # and imports anything heavy inside its handlers, so `kiosk --help` stays fast.
@@ -100,6 +101,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     be.add_argument("--seconds", type=float, default=20.0)
     be.add_argument("--json", action="store_true")
     be.add_argument("--no-startup", action="store_true", help="skip the cold-start measurement")
+
+    bw = sub.add_parser("bench-wake", help="wake on approach: idle CPU and time to greet, on a "
+                        "recorded scene (JSON figures)")
+    _common(bw)
+    bw.add_argument("--seconds", type=float, default=30.0,
+                    help="length of the empty-room part (the CPU figure's window)")
+    bw.add_argument("--json", action="store_true")
 
     mv = sub.add_parser("make-sample-video",
                         help="write a 640×480 video of the sample photos (for bench and tests)")
@@ -192,6 +200,15 @@ def _dispatch(args: argparse.Namespace) -> int:
                                startup=not args.no_startup)
         except ValueError as exc:
             return _fail(str(exc))
+        print(json.dumps(report, indent=None if args.json else 2))
+        return EXIT_OK
+    if command == "bench-wake":
+        from kiosk.bench_wake import run as run_wake_bench
+        from kiosk.core.paths import models_dir
+
+        if not 5.0 <= args.seconds <= 3600.0:
+            return _fail("--seconds must be from 5 to 3600")
+        report = run_wake_bench(models_dir(), args.seconds)
         print(json.dumps(report, indent=None if args.json else 2))
         return EXIT_OK
     return _fail(f"unknown command {command!r}")

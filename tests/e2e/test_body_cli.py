@@ -57,3 +57,13 @@ def test_hand_signs_json_shape_on_a_photo_without_hands(
     out = kiosk("run-demo", "hand-signs", "--source", str(img), "--json", data_dir=data_dir)
     assert out.returncode == 0, out.stderr
     assert records(out.stdout)[0]["result"] == {"count": 0, "hands": []}
+
+
+def test_bench_wake_reports_idle_cost_and_greeting_time(data_dir: Path) -> None:
+    out = kiosk("bench-wake", "--seconds", "5", "--json", data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["false_greetings"] == 0
+    assert report["greeted_after_s"] is not None and report["greeted_after_s"] <= 1.0
+    assert report["attract_again_after_s"] is not None
+    assert 0 <= report["empty_cpu_percent_of_one_core"] < 100

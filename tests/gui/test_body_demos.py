@@ -83,3 +83,34 @@ def test_hand_signs_says_show_your_hand_without_a_hand(
     panel.lang = "de"  # type: ignore[attr-defined]
     panel.set_lang("de")  # type: ignore[attr-defined]
     assert panel.sign.text() == "Zeig der Kamera deine Hand."  # type: ignore[attr-defined]
+
+
+def test_wake_on_approach_greets_then_a_touch_starts(
+    make_kiosk, qtbot,  # type: ignore[no-untyped-def]
+) -> None:
+    from kiosk.bench_wake import SceneSource
+    from kiosk.core.paths import models_dir
+    from kiosk.core.session import Screen
+    from kiosk.runtime.presence import open_watcher
+
+    opened = []
+
+    def presence(on_change, on_preview):  # type: ignore[no-untyped-def]
+        watcher = open_watcher(SceneSource(0.5, 60.0, 60.0),
+                               models_dir() / "mp_pose_detection.onnx", on_change, on_preview)
+        opened.append(watcher)
+        return watcher
+
+    k = make_kiosk(presence=presence)
+    k.controller.start()
+    greeting = k.controller.greeting
+    qtbot.waitUntil(lambda: greeting.isVisible(), timeout=30_000)
+    assert greeting.hello.text() == "Hallo! Tippe, um zu starten"
+    qtbot.waitUntil(lambda: greeting.video.frame is not None, timeout=30_000)
+    assert greeting.video.mirrored  # like a mirror
+    assert [e.type for e in k.events] == ["presence"]
+    assert k.events[0].session_id is None and k.events[0].payload == {}
+    qtbot.mouseClick(greeting, Qt.MouseButton.LeftButton)
+    assert k.window.current_screen() is Screen.HOME and not greeting.isVisible()
+    assert len(opened) == 1
+    qtbot.waitUntil(lambda: opened[0].stopped, timeout=30_000)  # the camera is free for demos
