@@ -39,9 +39,9 @@ class Greeting(QFrame):
     def __init__(self, attract: QWidget) -> None:
         super().__init__(attract)
         self.setObjectName("Greeting")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(
-            "#Greeting { background: rgba(20, 27, 51, 235); border: 2px solid #5EEAD4;"
-            " border-radius: 32px; }")
+            "#Greeting { background: #141B33; border: 2px solid #5EEAD4; border-radius: 32px; }")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(36, 28, 36, 28)
         layout.setSpacing(14)
