@@ -36,7 +36,7 @@ from kiosk.core.session import SessionEvent
 #: Every event type the log knows.
 EVENT_TYPES: Final = frozenset({
     "session_start", "session_end", "demo_open", "demo_close", "interaction",
-    "language_change", "feedback", "error", "app_start", "app_stop", "crash",
+    "language_change", "feedback", "error", "app_start", "app_stop", "crash", "presence",
 })
 
 #: Types written to disk at once instead of with the next batch: the end of a visit and the
@@ -50,6 +50,7 @@ INTERACTION_KINDS: Final = frozenset({
     "toggle", "slider", "info_open", "retry",
     # inside the demos: the explanations visitors open, and how often the AI was unsure
     "explain_on", "explain_off", "model_view_open", "unsure_shown", "model_card_open",
+    "game_point",
 })
 
 END_REASONS: Final = frozenset({"idle", "done"})
@@ -127,6 +128,8 @@ PAYLOAD_FIELDS: Final[Mapping[str, Mapping[str, tuple[bool, Check]]]] = {
     "app_start": {"version": (False, _CODE)},
     "app_stop": {"reason": (False, _choice(STOP_REASONS))},
     "crash": {"code": (False, _CODE)},
+    # Someone stepped up to the idle kiosk (wake on approach): no picture, no count, no face.
+    "presence": {},
 }
 
 #: Every payload field of every type, in a fixed order (the flat columns of a CSV export).
@@ -137,7 +140,7 @@ INT_FIELDS: Final = frozenset({"duration_ms", "active_ms", "dwell_ms", "rating"}
 _NEEDS_SESSION = frozenset({"session_start", "session_end", "demo_open", "demo_close",
                             "interaction", "language_change", "feedback"})
 _NEEDS_DEMO = frozenset({"demo_open", "demo_close", "interaction"})
-_NO_SESSION = frozenset({"app_start", "app_stop", "crash"})
+_NO_SESSION = frozenset({"app_start", "app_stop", "crash", "presence"})
 
 
 # -- time ------------------------------------------------------------------------------------
