@@ -161,7 +161,7 @@ class ModelViewOverlay(QFrame):
             return
         mode = (Qt.TransformationMode.FastTransformation if self._pixelated
                 else Qt.TransformationMode.SmoothTransformation)
-        scaled = self._image.scaled(420, 420, Qt.AspectRatioMode.KeepAspectRatio, mode)
+        scaled = self._image.scaled(680, 420, Qt.AspectRatioMode.KeepAspectRatio, mode)
         self.picture.setPixmap(QPixmap.fromImage(scaled))
         self.picture.show()
 
