@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 LABELS_EN_FILES = ("labels.txt", "labels_en.txt")
 LABELS_DE_FILE = "labels_de.txt"
-_MODEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.onnx$")
+_MODEL_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.onnx")
 # Ultralytics task names that are not plain detection or classification
 _UNSUPPORTED = {"segment": "segmentation", "pose": "pose estimation", "obb": "rotated boxes"}
 
@@ -108,7 +108,7 @@ def slug(text: str, fallback: str = "imported-demo") -> str:
     ascii_text = (text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
                   .replace("ß", "ss"))
     out = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:48].strip("-")
-    return out if DEMO_ID_RE.match(out) else fallback
+    return out if DEMO_ID_RE.fullmatch(out) else fallback
 
 
 def find_model(source: Path) -> tuple[Path | None, list[ManifestProblem]]:
@@ -202,7 +202,7 @@ def propose(
     meta = parse_metadata(model.metadata())
     for text in meta.problems:
         prop.notes.append(f"{model_file.name}: {text} (ignored)")
-    pack_model = model_file.name if _MODEL_NAME_RE.match(model_file.name) else "model.onnx"
+    pack_model = model_file.name if _MODEL_NAME_RE.fullmatch(model_file.name) else "model.onnx"
     prop.copy_files[pack_model] = model_file
     labels_en_file = next((folder / n for n in LABELS_EN_FILES if (folder / n).is_file()), None)
     labels_de_file = folder / LABELS_DE_FILE if (folder / LABELS_DE_FILE).is_file() else None
