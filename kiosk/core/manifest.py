@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.core.i18n import Text
+from kiosk.core.safe_read import FileRefused, read_bounded
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "demo.toml"
@@ -321,14 +322,16 @@ def load_manifest(folder: Path) -> tuple[Manifest | None, list[ManifestProblem]]
     """Read ``folder/demo.toml``; never raises for a broken or missing file."""
     path = folder / MANIFEST_NAME
     file = f"{folder.name}/{MANIFEST_NAME}"
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         return None, [ManifestProblem(
             file, "", "not found", f"add a {MANIFEST_NAME} to the demo folder")]
-    except OSError as exc:
+    try:
+        # a link could point anywhere (/dev/zero, another pack): only the file itself counts
+        raw = read_bounded(path, MAX_MANIFEST_BYTES, "Manifest")
+    except FileRefused as exc:
         return None, [ManifestProblem(
-            file, "", f"cannot be read ({exc.strerror})", "check the file's permissions")]
+            file, "", str(exc), f"put a plain {MANIFEST_NAME} of at most "
+            f"{MAX_MANIFEST_BYTES // 1024} KiB into the demo folder")]
     data, problem = parse_toml(raw, file)
     if data is None:
         return None, [problem] if problem else []

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import shutil
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,12 @@ from typing import Any
 import numpy as np
 
 from kiosk.core.manifest import DEMO_ID_RE, MANIFEST_NAME, SCHEMA_VERSION, ManifestProblem
+from kiosk.core.safe_read import (
+    FileRefused,
+    copy_bounded,
+    is_regular_file,
+    read_text_bounded,
+)
 from kiosk.core.tasks import classification as cls
 from kiosk.core.tasks import detection as det
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel, sha256_of
@@ -40,6 +45,7 @@ log = logging.getLogger(__name__)
 
 LABELS_EN_FILES = ("labels.txt", "labels_en.txt")
 LABELS_DE_FILE = "labels_de.txt"
+MAX_COPY_BYTES = 512 * 1024 * 1024  # the per-file bound of kiosk.runtime.packs.Limits
 _MODEL_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.onnx")
 # Ultralytics task names that are not plain detection or classification
 _UNSUPPORTED = {"segment": "segmentation", "pose": "pose estimation", "obb": "rotated boxes"}
@@ -113,13 +119,22 @@ def slug(text: str, fallback: str = "imported-demo") -> str:
 
 def find_model(source: Path) -> tuple[Path | None, list[ManifestProblem]]:
     """The one ``.onnx`` file that ``source`` is or holds (a file or a folder)."""
+    if source.is_symlink():
+        return None, [ManifestProblem(
+            source.name, "", "is a symbolic link", "copy the real model file instead")]
     if source.is_file():
         if source.suffix.lower() != ".onnx":
             return None, [ManifestProblem(
                 source.name, "", "is not an ONNX model, a pack folder or a .zip",
                 "give a .onnx file, a folder or a .zip with a demo.toml or one .onnx file")]
         return source, []
-    models = sorted(p for p in source.iterdir() if p.suffix.lower() == ".onnx" and p.is_file())
+    onnx = sorted(p for p in source.iterdir() if p.suffix.lower() == ".onnx")
+    links = [p for p in onnx if not is_regular_file(p)]
+    if links:
+        return None, [ManifestProblem(
+            f"{source.name}/{p.name}", "", "is a symbolic link or not a plain file",
+            "copy the real model file into the folder instead") for p in links]
+    models = onnx
     if len(models) == 1:
         return models[0], []
     if not models:
@@ -165,9 +180,31 @@ def _floats(meta: Mapping[str, str], key: str) -> tuple[float, float, float] | N
 
 def _read_lines(path: Path) -> list[str] | None:
     try:
-        return cls.read_labels(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
+        return cls.read_labels(read_text_bounded(path, what="Labels file"))
+    except FileRefused:
         return None
+
+
+def _side_file(folder: Path, names: Collection[str], prop: Proposal) -> Path | None:
+    """The first of ``names`` beside the model, if it is a plain file; a link or anything
+    else under that name is a problem (it could point anywhere: /etc/passwd, /dev/zero)."""
+    for name in names:
+        path = folder / name
+        if not path.exists() and not path.is_symlink():
+            continue
+        if not is_regular_file(path):
+            prop.problems.append(ManifestProblem(
+                name, "", "is a symbolic link or not a plain file",
+                "copy the real file next to the model instead"))
+            return None
+        try:
+            read_text_bounded(path, what="Labels file")
+        except FileRefused as exc:
+            prop.problems.append(ManifestProblem(
+                name, "", str(exc), "give one class name per line, as UTF-8 text"))
+            return None
+        return path
+    return None
 
 
 def propose(
@@ -204,8 +241,10 @@ def propose(
         prop.notes.append(f"{model_file.name}: {text} (ignored)")
     pack_model = model_file.name if _MODEL_NAME_RE.fullmatch(model_file.name) else "model.onnx"
     prop.copy_files[pack_model] = model_file
-    labels_en_file = next((folder / n for n in LABELS_EN_FILES if (folder / n).is_file()), None)
-    labels_de_file = folder / LABELS_DE_FILE if (folder / LABELS_DE_FILE).is_file() else None
+    labels_en_file = _side_file(folder, LABELS_EN_FILES, prop)
+    labels_de_file = _side_file(folder, (LABELS_DE_FILE,), prop)
+    if prop.problems:
+        return prop
 
     params: dict[str, Any] | None
     if meta.task in _UNSUPPORTED:
@@ -486,7 +525,7 @@ def write_pack(prop: Proposal, dest: Path) -> Path:
         raise ValueError("the proposal has problems; nothing to write")
     dest.mkdir(parents=True, exist_ok=False)
     for name, src in prop.copy_files.items():
-        shutil.copyfile(src, dest / name)
+        copy_bounded(src, dest / name, MAX_COPY_BYTES, "File")  # never through a link
     for name, text in prop.write_files.items():
         (dest / name).write_text(text, encoding="utf-8")
     (dest / MANIFEST_NAME).write_text(prop.manifest, encoding="utf-8")

@@ -34,7 +34,6 @@ import stat
 import tempfile
 import threading
 import time
-import tomllib
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -46,12 +45,16 @@ import numpy as np
 
 from kiosk.core.manifest import (
     MANIFEST_NAME,
+    MAX_MANIFEST_BYTES,
     Manifest,
     ManifestProblem,
+    is_plain_name,
     load_manifest,
     parse_manifest,
+    parse_toml,
 )
 from kiosk.core.paths import demos_dir, models_dir, sample_media_dir
+from kiosk.core.safe_read import FileRefused, is_regular_file, read_bounded, read_text_bounded
 from kiosk.core.tasks.base import is_finite_json
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel, sha256_of
 from kiosk.runtime.pack_import import Proposal, problem_json
@@ -355,8 +358,11 @@ def _placeholder_manifest(folder: Path) -> Manifest | None:
     """A manifest good enough to keep checking model and labels when ``demo.toml`` has
     problems elsewhere (titles, ids, typos), so staff see every problem in one go."""
     try:
-        data = tomllib.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raw = read_bounded(folder / MANIFEST_NAME, MAX_MANIFEST_BYTES, "Manifest")
+    except FileRefused:
+        return None
+    data, _ = parse_toml(raw, MANIFEST_NAME)
+    if data is None:
         return None
     text = {"de": "-", "en": "-"}
     patched = {
@@ -424,14 +430,14 @@ def _classification_fit(m: Manifest, model: OnnxModel) -> list[ManifestProblem]:
     classes = dims[-1] if dims and isinstance(dims[-1], int) and dims[-1] > 0 else None
     counts: dict[str, int] = {}
     for key, name in (("labels_en", params.labels_en), ("labels_de", params.labels_de)):
-        path = m.folder / name if name else None
-        if path is None or not path.is_file():
-            continue
+        path = m.folder / name if name and is_plain_name(name) else None
+        if path is None or not is_regular_file(path):
+            continue  # the task's static check reports it
         try:
-            labels = cls.read_labels(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            problems.append(ManifestProblem(f"{m.folder.name}/{name}", "", "is not UTF-8 text",
-                                            "save it as UTF-8, one label per line"))
+            labels = cls.read_labels(read_text_bounded(path, what="Labels file"))
+        except FileRefused as exc:
+            problems.append(ManifestProblem(f"{m.folder.name}/{name}", "", str(exc),
+                                            "save it as UTF-8 text, one label per line"))
             continue
         counts[key] = len(labels)
         if classes is not None and len(labels) != classes:
@@ -574,7 +580,7 @@ def validate_folder(
         ref = manifest.models[name]
         local = folder / ref.file
         # same order as the registry: the pack's own file, else a built-in model by name
-        return local if local.is_file() else models_dir() / ref.file
+        return local if is_regular_file(local) else models_dir() / ref.file
 
     loaded: OnnxModel | None = None
     for name, ref in manifest.models.items():

@@ -11,8 +11,10 @@ import pytest
 
 from kiosk.core.events import Event, problems_of
 from kiosk.core.manifest import load_manifest
-from kiosk.runtime.demos import DemoState, discover
-from kiosk.runtime.packs import validate
+from kiosk.runtime.demos import DemoState, discover, load_runner
+from kiosk.runtime.onnx_model import ModelLoadError
+from kiosk.runtime.pack_import import propose
+from kiosk.runtime.packs import PackInstaller, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILTIN = ROOT / "demos" / "image-classification"
@@ -108,3 +110,74 @@ def test_a_hostile_manifest_breaks_only_its_own_pack(tmp_path: Path, name: str) 
     assert entries["hostile"].state is DemoState.ERROR
     assert entries["hostile"].problems
     assert entries["good-one"].state is DemoState.READY, entries["good-one"].problems
+
+
+# -- 12.1 nothing outside the pack is read ---------------------------------------------------
+
+
+def _secret(tmp_path: Path, lines: int = 1000) -> Path:
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("".join(f"SECRET-{i}\n" for i in range(lines)), encoding="utf-8")
+    return secret
+
+
+def _nothing_secret_under(folder: Path) -> bool:
+    return not any(p.is_file() and b"SECRET" in p.read_bytes() for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("link", ["labels.txt", "labels_en.txt", "labels_de.txt"])
+def test_zero_config_import_does_not_follow_a_labels_link(tmp_path: Path, link: str) -> None:
+    secret = _secret(tmp_path)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    shutil.copyfile(MODEL, stick / "animals.onnx")
+    if link == "labels_de.txt":
+        shutil.copyfile(BUILTIN / "labels_en.txt", stick / "labels.txt")
+    (stick / link).symlink_to(secret)
+    data = tmp_path / "data"
+    result = PackInstaller(data).install(stick / "animals.onnx")
+    proposal = propose(stick / "animals.onnx")
+    assert all("SECRET" not in str(v) for v in proposal.write_files.values())
+    assert all(p.resolve() != secret for p in proposal.copy_files.values())
+    if data.exists():
+        assert _nothing_secret_under(data)
+    if link != "labels_de.txt":
+        assert not result.ok
+        assert any("labels" in str(p) for p in result.report.problems), result.report.problems
+
+
+def test_a_linked_model_next_to_labels_is_not_imported(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copyfile(MODEL, outside / "real.onnx")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "model.onnx").symlink_to(outside / "real.onnx")
+    shutil.copyfile(BUILTIN / "labels_en.txt", stick / "labels.txt")
+    prop = propose(stick)
+    assert not prop.ok
+    assert prop.model is None
+
+
+def test_a_manifest_that_is_a_link_is_not_read(tmp_path: Path) -> None:
+    pack = classifier_pack(tmp_path)
+    real = tmp_path / "elsewhere.toml"
+    (pack / "demo.toml").replace(real)
+    (pack / "demo.toml").symlink_to(real)
+    manifest, problems = load_manifest(pack)
+    assert manifest is None and "link" in str(problems[0])
+
+
+def test_labels_named_by_a_manifest_are_not_read_through_a_link(tmp_path: Path) -> None:
+    secret = _secret(tmp_path)
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    pack = classifier_pack(packs)
+    (pack / "labels_en.txt").unlink()
+    (pack / "labels_en.txt").symlink_to(secret)
+    entry = {e.folder.name: e for e in discover([packs])}["my-classifier"]
+    assert entry.state is DemoState.ERROR
+    with pytest.raises(ModelLoadError):
+        load_runner(entry)
+    assert not validate(pack, smoke=False).ok
