@@ -181,3 +181,38 @@ def test_labels_named_by_a_manifest_are_not_read_through_a_link(tmp_path: Path) 
     with pytest.raises(ModelLoadError):
         load_runner(entry)
     assert not validate(pack, smoke=False).ok
+
+
+# -- 13.5 a changed model is broken at discovery, not when tapped --------------------------------
+
+
+def test_a_model_changed_after_install_is_broken_in_packs_list(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    installer = PackInstaller(data)
+    assert installer.install(classifier_pack(tmp_path / "src")).ok
+    model = data / "packs" / "my-classifier" / MODEL.name
+    info = {i.id: i for i in installer.list()}["my-classifier"]
+    assert info.state == "ready"
+    with model.open("r+b") as fh:  # one flipped byte deep inside the weights
+        fh.seek(model.stat().st_size // 2)
+        byte = fh.read(1)
+        fh.seek(-1, 1)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    info = {i.id: i for i in installer.list()}["my-classifier"]
+    assert info.state == "error"
+    assert any("sha256" in r for r in info.reasons), info.reasons
+    entry = {e.id: e for e in discover([data / "packs"])}["my-classifier"]
+    assert entry.state is DemoState.ERROR
+
+
+def test_a_thumbnail_bomb_breaks_its_pack(tmp_path: Path) -> None:
+    from tests.unit.test_pack_hostile_images import png_bomb
+
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    pack = classifier_pack(packs)
+    png_bomb(pack / "thumbnail.png", side=20000)
+    edit_toml(pack, 'thumbnail = "thumbnail.jpg"', 'thumbnail = "thumbnail.png"')
+    entry = {e.id: e for e in discover([packs])}["my-classifier"]
+    assert entry.state is DemoState.ERROR
+    assert any("20000x20000" in p for p in entry.problems), entry.problems
