@@ -123,8 +123,8 @@ def checksum_problem(path: Path, expected: str) -> str | None:
     except OSError as exc:
         return f"model {path.name} cannot be read ({exc.strerror}) — check the file"
     if actual != expected:
-        return (f"model {path.name} does not match its sha256 (it is {actual[:12]}…, the pack "
-                f"says {expected[:12]}…) — copy the original model again, or import the pack "
+        return (f"model {path.name} has changed: its sha256 is {actual[:12]}…, the pack "
+                f"says {expected[:12]}… — copy the original model again, or import the pack "
                 "again if the model was changed on purpose")
     return None
 
