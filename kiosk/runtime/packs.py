@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from kiosk.core.manifest import (
+    DEMO_ID_RE,
     MANIFEST_NAME,
     MAX_MANIFEST_BYTES,
     Manifest,
@@ -65,6 +66,7 @@ log = logging.getLogger(__name__)
 MiB = 1024 * 1024
 STAGING = ".staging"
 PREVIOUS = ".previous"
+JOURNAL = ".journal"
 SAMPLE_NAMES = ("sample.jpg", "sample.jpeg", "sample.png")
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 _UNSAFE_NAME_RE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
@@ -699,9 +701,16 @@ _THREAD_LOCK = threading.RLock()
 
 
 @contextlib.contextmanager
-def _locked(lock_file: Path) -> Iterator[None]:
-    """One pack operation at a time, across threads and processes."""
-    with _THREAD_LOCK:
+def _locked(lock_file: Path, blocking: bool = True) -> Iterator[bool]:
+    """One pack operation at a time, across threads and processes.
+
+    Yields whether the lock is held: always ``True`` when ``blocking``; without blocking,
+    ``False`` when another thread or process has it.
+    """
+    if not _THREAD_LOCK.acquire(blocking):
+        yield False
+        return
+    try:
         lock_file.parent.mkdir(parents=True, exist_ok=True)
         with lock_file.open("a+b") as fh:
             try:
@@ -710,18 +719,29 @@ def _locked(lock_file: Path) -> Iterator[None]:
                 import msvcrt
 
                 fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+                mode = msvcrt.LK_LOCK if blocking else msvcrt.LK_NBLCK  # type: ignore[attr-defined]
                 try:
-                    yield
+                    msvcrt.locking(fh.fileno(), mode, 1)  # type: ignore[attr-defined]
+                except OSError:
+                    yield False
+                    return
+                try:
+                    yield True
                 finally:
                     fh.seek(0)
                     msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
                 return
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    finally:
+        _THREAD_LOCK.release()
 
 
 class PackInstaller:
@@ -760,6 +780,7 @@ class PackInstaller:
         """Built-in demos and imported packs, with state and reasons (static checks)."""
         from kiosk.runtime.demos import discover
 
+        self.recover()
         builtin = {p.resolve() for p in self.builtin_dirs}
         infos: list[PackInfo] = []
         for entry in discover([*self.builtin_dirs, self.packs]):
@@ -805,6 +826,7 @@ class PackInstaller:
         if not source.exists():
             raise PackError(f"{source} does not exist", usage=True)
         with _locked(self.packs / ".lock"):
+            self._recover()  # before staging is cleaned: a rollback's swap lives there
             self._clean_staging()
             self.staging.mkdir(parents=True, exist_ok=True)
             stage = Path(tempfile.mkdtemp(prefix="install-", dir=self.staging))
@@ -864,7 +886,11 @@ class PackInstaller:
                              proposal=proposal)
 
     def _commit(self, pack: Path, pack_id: str, stage: Path) -> tuple[Path, str | None]:
-        """Move the validated ``pack`` into place; the current version becomes the previous."""
+        """Move the validated ``pack`` into place; the current version becomes the previous.
+
+        Two renames: a power cut between them would leave no installed version, so a journal
+        names where the current version went first, and :meth:`recover` puts it back.
+        """
         target = self.packs / pack_id
         current = self.installed().get(pack_id)
         replaced: str | None = None
@@ -875,23 +901,106 @@ class PackInstaller:
         if current is not None:
             replaced = self._version(current)
             self.previous.mkdir(parents=True, exist_ok=True)
+            self._write_journal(pack_id, aside=prev, park=None)
             if prev.exists():
-                prev.replace(trash / "older")
-            current.replace(prev)
+                self._rename(prev, trash / "older")
+            self._rename(current, prev)
             moved = current
         if target.exists():  # a stray folder without demo.toml under the pack's name
-            target.replace(trash / "stray")
+            self._rename(target, trash / "stray")
         try:
-            pack.replace(target)
+            self._rename(pack, target)
         except OSError:
             if moved is not None:  # put the old version back: nothing installed is damaged
-                prev.replace(moved)
+                self._rename(prev, moved)
             raise
+        finally:
+            self._clear_journal(pack_id)
         return target, replaced
+
+    @staticmethod
+    def _rename(src: Path, dest: Path) -> None:
+        """One atomic rename (a seam for tests that cut the power between two of them)."""
+        src.replace(dest)
+
+    # -- the journal of two-step moves
+
+    def _journal_file(self, pack_id: str) -> Path:
+        return self.packs / JOURNAL / f"{pack_id}.json"
+
+    def _write_journal(self, pack_id: str, *, aside: Path, park: Path | None) -> None:
+        """Before moving the installed ``pack_id`` to ``aside``: how to undo it after a crash
+        (``park``: where ``aside`` belongs once the new version is in place)."""
+        path = self._journal_file(pack_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        entry = {"id": pack_id, "aside": aside.relative_to(self.packs).as_posix(),
+                 "park": park.relative_to(self.packs).as_posix() if park else None}
+        with path.open("w", encoding="utf-8") as fh:
+            json.dump(entry, fh)
+            fh.flush()
+            os.fsync(fh.fileno())  # on disk before the first rename
+
+    def _clear_journal(self, pack_id: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._journal_file(pack_id).unlink()
+
+    def recover(self) -> tuple[str, ...]:
+        """Finish or undo moves a crash or power cut interrupted; one line per pack fixed.
+
+        Runs at start and before every pack operation. Skipped (empty list) while another
+        process holds the pack lock: its journal is still in use.
+        """
+        folder = self.packs / JOURNAL
+        if not folder.is_dir():
+            return ()
+        with _locked(self.packs / ".lock", blocking=False) as got:
+            return self._recover() if got else ()
+
+    def _recover(self) -> tuple[str, ...]:
+        fixed: list[str] = []
+        folder = self.packs / JOURNAL
+        if not folder.is_dir():
+            return ()
+        for path in sorted(folder.glob("*.json")):
+            try:
+                entry = json.loads(read_bounded(path, 4096, "Journal"))
+                pack_id = str(entry["id"])
+                aside = self._inside(entry["aside"])
+                park = self._inside(entry["park"]) if entry.get("park") else None
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("pack journal %s is unreadable (%s); removed", path.name, exc)
+                path.unlink(missing_ok=True)
+                continue
+            target = self.packs / pack_id
+            if not DEMO_ID_RE.fullmatch(pack_id) or aside is None:
+                log.warning("pack journal %s names a place outside packs/; removed", path.name)
+            elif not (target / MANIFEST_NAME).is_file() and (aside / MANIFEST_NAME).is_file():
+                if target.exists():
+                    shutil.rmtree(target, ignore_errors=True)  # a half-moved stray folder
+                aside.replace(target)
+                fixed.append(f"restored {pack_id} after an interrupted change")
+            elif park is not None and aside.exists() and not park.exists():
+                park.parent.mkdir(parents=True, exist_ok=True)
+                aside.replace(park)
+                fixed.append(f"finished the interrupted rollback of {pack_id}")
+            path.unlink(missing_ok=True)
+        for line in fixed:
+            log.warning("packs: %s", line)
+        return tuple(fixed)
+
+    def _inside(self, rel: object) -> Path | None:
+        """``packs/<rel>`` when ``rel`` stays inside ``packs/`` (a journal is data too)."""
+        if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel:
+            return None
+        parts = PurePosixPath(rel).parts
+        if ".." in parts or not parts:
+            return None
+        return self.packs.joinpath(*parts)
 
     def remove(self, pack_id: str) -> str:
         """Uninstall an imported pack; it stays in ``.previous`` for ``rollback``."""
         with _locked(self.packs / ".lock"):
+            self._recover()
             if pack_id in self.reserved():
                 raise PackError(f"{pack_id} is a built-in demo and cannot be removed "
                                 "(hide it in the staff panel instead)")
@@ -915,6 +1024,7 @@ class PackInstaller:
     def rollback(self, pack_id: str) -> str:
         """Swap the installed version of ``pack_id`` with the previous one."""
         with _locked(self.packs / ".lock"):
+            self._recover()
             prev = self.previous / pack_id
             if not (prev / MANIFEST_NAME).is_file():
                 raise PackError(f"there is no earlier version of {pack_id!r} to go back to")
@@ -928,13 +1038,16 @@ class PackInstaller:
             now = self._version(current)
             self.staging.mkdir(parents=True, exist_ok=True)
             swap = Path(tempfile.mkdtemp(prefix="swap-", dir=self.staging)) / pack_id
-            current.replace(swap)
+            self._write_journal(pack_id, aside=swap, park=prev)
+            self._rename(current, swap)
             try:
-                prev.replace(target)
+                self._rename(prev, target)
             except OSError:
-                swap.replace(current)
+                self._rename(swap, current)
+                self._clear_journal(pack_id)
                 raise
-            swap.replace(prev)
+            self._rename(swap, prev)
+            self._clear_journal(pack_id)
             shutil.rmtree(swap.parent, ignore_errors=True)
             log.info("rolled back pack %s from %s to %s", pack_id, now, back)
             return f"rolled back {pack_id} from {now} to {back} ({now} kept as previous)"

@@ -216,3 +216,67 @@ def test_a_thumbnail_bomb_breaks_its_pack(tmp_path: Path) -> None:
     entry = {e.id: e for e in discover([packs])}["my-classifier"]
     assert entry.state is DemoState.ERROR
     assert any("20000x20000" in p for p in entry.problems), entry.problems
+
+
+# -- 12.7 a power cut between two renames is undone on the next start --------------------------
+
+
+class PowerCut(BaseException):
+    """The machine stops: nothing after this point runs (not even ``except OSError``)."""
+
+
+class CutAfter(PackInstaller):
+    """A real installer whose power fails right after its ``n``-th rename."""
+
+    def __init__(self, data: Path, n: int) -> None:
+        super().__init__(data)
+        self.left = n
+
+    def _rename(self, src: Path, dest: Path) -> None:  # type: ignore[override]
+        src.replace(dest)
+        self.left -= 1
+        if self.left == 0:
+            raise PowerCut
+
+
+def _installed_version(data: Path, pack_id: str = "my-classifier") -> str | None:
+    info = {i.id: i for i in PackInstaller(data).list()}.get(pack_id)
+    return info.version if info and info.state == "ready" else None
+
+
+def _with_version(parent: Path, version: str) -> Path:
+    pack = classifier_pack(parent / version)
+    edit_toml(pack, 'version = "1.0.0"', f'version = "{version}"')
+    return pack
+
+
+@pytest.mark.parametrize("cut_after", [1, 2])
+def test_a_power_cut_during_an_upgrade_keeps_a_working_version(
+    tmp_path: Path, cut_after: int,
+) -> None:
+    data = tmp_path / "data"
+    assert PackInstaller(data).install(_with_version(tmp_path, "1.0.0")).ok
+    with pytest.raises(PowerCut):
+        CutAfter(data, cut_after).install(_with_version(tmp_path, "2.0.0"))
+    # on the next start (or `kiosk packs list`) an installed version is there: the old one
+    # when the cut came between the two renames, the new one when it came after the second
+    assert _installed_version(data) == ("1.0.0" if cut_after == 1 else "2.0.0")
+    assert not (data / "packs" / ".journal" / "my-classifier.json").exists()
+    # and the installer works normally afterwards
+    assert PackInstaller(data).install(_with_version(tmp_path, "3.0.0")).ok
+    assert _installed_version(data) == "3.0.0"
+
+
+@pytest.mark.parametrize("cut_after", [1, 2])
+def test_a_power_cut_during_a_rollback_keeps_both_versions(
+    tmp_path: Path, cut_after: int,
+) -> None:
+    data = tmp_path / "data"
+    assert PackInstaller(data).install(_with_version(tmp_path, "1.0.0")).ok
+    assert PackInstaller(data).install(_with_version(tmp_path, "2.0.0")).ok
+    with pytest.raises(PowerCut):
+        CutAfter(data, cut_after).rollback("my-classifier")
+    installed = _installed_version(data)
+    assert installed in ("1.0.0", "2.0.0")
+    info = {i.id: i for i in PackInstaller(data).list()}["my-classifier"]
+    assert {info.version, info.previous_version} == {"1.0.0", "2.0.0"}
