@@ -57,6 +57,7 @@ from kiosk.core.manifest import (
 from kiosk.core.paths import demos_dir, models_dir, sample_media_dir
 from kiosk.core.safe_read import FileRefused, is_regular_file, read_bounded, read_text_bounded
 from kiosk.core.tasks.base import is_finite_json
+from kiosk.runtime.isolated import IsolatedError, IsolatedMemory, IsolatedTimeout, run_isolated
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel, sha256_of
 from kiosk.runtime.pack_import import Proposal, problem_json
 from kiosk.runtime.tasks import task_kind
@@ -85,6 +86,10 @@ class Limits:
     # ~3-10x; zip bombs by 1000x and more.
     max_ratio: float = 100.0
     ratio_floor_bytes: int = 1 * MiB  # below this a high ratio is harmless (all-blank labels)
+    # The model check and smoke run happen in a child process within these bounds; the
+    # built-in models need ~3 s and ~0.4 GB on a slow mini-PC.
+    smoke_seconds: float = 60.0
+    smoke_memory_bytes: int = 2 * 1024 * MiB
 
 
 class PackError(Exception):
@@ -502,6 +507,8 @@ def smoke_run(m: Manifest, model_path: Callable[[str], Path]) -> tuple[dict[str,
     except ModelLoadError as exc:
         return {}, [ManifestProblem(file, "smoke run", str(exc), fix)]
     except Exception as exc:  # a pack's model may fail in any way; it is data, not a crash
+        if "failed to allocate memory" in str(exc).lower():  # onnxruntime's arena, not Python's
+            raise MemoryError(str(exc)) from None
         log.info("smoke run of %s failed", m.id, exc_info=True)
         text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
         return {}, [ManifestProblem(file, "smoke run", f"failed: {type(exc).__name__}: {text}",
@@ -539,6 +546,13 @@ def builtin_ids(dirs: Sequence[Path] | None = None) -> dict[str, Path]:
     return found
 
 
+def thumbnail_problem(path: Path) -> str | None:
+    """See :func:`kiosk.runtime.demos.thumbnail_problem` (the same check as discovery)."""
+    from kiosk.runtime.demos import thumbnail_problem as check
+
+    return check(path)
+
+
 def validate_folder(
     folder: Path, *, limits: Limits = Limits(), reserved: dict[str, Path] | None = None,
     smoke: bool = True, source: str | None = None,
@@ -568,9 +582,8 @@ def validate_folder(
         if not _plain_name(name):
             report.add(file, where, f"{name!r} is not a plain file name",
                        "put the file next to demo.toml and give its name only")
-        elif where == "thumbnail" and not (folder / name).is_file():
-            report.add(file, where, f"{name} not found",
-                       "add the picture next to demo.toml or remove the line")
+        elif where == "thumbnail" and (trouble := thumbnail_problem(folder / name)):
+            report.add(file, where, trouble, "use a plain JPEG or PNG file next to demo.toml")
     kind = task_kind(manifest.task)
     if kind is None:
         report.add(file, "task", f"{manifest.task!r} is not supported by this kiosk version",
@@ -578,18 +591,11 @@ def validate_folder(
     else:
         report.problems += kind.check(manifest)
 
-    def model_path(name: str) -> Path:
-        ref = manifest.models[name]
-        local = folder / ref.file
-        # same order as the registry: the pack's own file, else a built-in model by name
-        return local if is_regular_file(local) else models_dir() / ref.file
-
-    loaded: OnnxModel | None = None
     for name, ref in manifest.models.items():
-        path = model_path(name)
-        where = f"{folder.name}/{ref.file}"
+        path = _model_path(manifest, folder, name)
         if not path.is_file():
-            report.add(where, "", "not found", f"put {ref.file} next to demo.toml")
+            report.add(f"{folder.name}/{ref.file}", "", "not found",
+                       f"put {ref.file} next to demo.toml")
             continue
         actual = sha256_of(path)
         if actual != ref.sha256:
@@ -597,24 +603,70 @@ def validate_folder(
                        f"does not match {ref.file} (its sha256 is {actual})",
                        "copy the original model again, or paste the new sha256 if the model "
                        "was changed on purpose")
+    # the placeholder manifest only serves the checks below; it must not look installable
+    run_smoke = smoke and not report.problems and report.manifest is not None
+    main = manifest.models.get("main")
+    if not any(_model_path(manifest, folder, n).is_file() for n in manifest.models):
+        return _dedupe(report)
+    try:
+        # a pack's model may never finish or eat all memory: it runs in a child process
+        problems, figures = run_isolated(
+            model_checks, manifest, folder, kind is not None, run_smoke,
+            timeout=limits.smoke_seconds, memory_bytes=limits.smoke_memory_bytes,
+            what=f"model {main.file if main else ''}".strip())
+    except IsolatedTimeout as exc:
+        report.add(file, "smoke run", str(exc),
+                   "the model is too slow for this computer or never finishes (a loop?); "
+                   "export it again, or use a smaller model")
+    except IsolatedMemory as exc:
+        report.add(file, "smoke run", str(exc),
+                   "use a smaller model (e.g. a quantised or 'n'/'s' size export)")
+    except IsolatedError as exc:
+        report.add(file, "smoke run", str(exc),
+                   "check the model and [params]; `kiosk packs validate --json` shows details")
+    else:
+        report.problems += problems
+        report.smoke = figures
+    return _dedupe(report)
+
+
+def _model_path(manifest: Manifest, folder: Path, name: str) -> Path:
+    ref = manifest.models[name]
+    local = folder / ref.file
+    # same order as the registry: the pack's own file, else a built-in model by name
+    return local if is_regular_file(local) else models_dir() / ref.file
+
+
+def model_checks(
+    manifest: Manifest, folder: Path, fit: bool, run_smoke: bool,
+) -> tuple[list[ManifestProblem], dict[str, Any]]:
+    """Load every model, check it fits the task and, if nothing is wrong, smoke-run it.
+
+    This is where a pack's model code runs: :func:`validate_folder` calls it in a child
+    process (see :mod:`kiosk.runtime.isolated`).
+    """
+    problems: list[ManifestProblem] = []
+    loaded: OnnxModel | None = None
+    for name, ref in manifest.models.items():
+        path = _model_path(manifest, folder, name)
+        if not path.is_file():
+            continue  # reported by the caller
         try:
             model = OnnxModel(path)
         except ModelLoadError as exc:
-            report.add(where, "", str(exc).removeprefix(f"Model file {path.name} "),
-                       "copy the file again (it may be incomplete) or export the model again")
+            problems.append(ManifestProblem(
+                f"{folder.name}/{ref.file}", "", str(exc).removeprefix(f"Model file {path.name} "),
+                "copy the file again (it may be incomplete) or export the model again"))
             continue
         if name == "main":
             loaded = model
-    if loaded is not None and kind is not None:
-        report.problems += _fit_problems(manifest, loaded)
-    # the placeholder manifest only serves the checks above; it must not look installable
-    if report.manifest is None:
-        return _dedupe(report)
-    if smoke and not report.problems:
-        figures, problems = smoke_run(manifest, model_path)
-        report.smoke = figures
-        report.problems += problems
-    return _dedupe(report)
+    if loaded is not None and fit:
+        problems += _fit_problems(manifest, loaded)
+    figures: dict[str, Any] = {}
+    if run_smoke and not problems:
+        figures, more = smoke_run(manifest, lambda n: _model_path(manifest, folder, n))
+        problems += more
+    return problems, figures
 
 
 def _dedupe(report: PackReport) -> PackReport:
@@ -657,6 +709,29 @@ def validate(
     if not path.exists():
         raise PackError(f"{path} does not exist", usage=True)
     return _no_manifest(path)
+
+
+def propose_isolated(
+    source: Path, title_de: str | None = None, title_en: str | None = None,
+    reserved_ids: set[str] | None = None, limits: Limits = Limits(),
+) -> Proposal:
+    """:func:`kiosk.runtime.pack_import.propose` in a child process: it loads the model and
+    runs it once, which a hostile model could turn into a hang or a memory blow-up."""
+    from kiosk.runtime.pack_import import propose
+
+    reserved = set(builtin_ids()) if reserved_ids is None else reserved_ids
+    try:
+        return run_isolated(propose, source, title_de, title_en, reserved,
+                            timeout=limits.smoke_seconds, memory_bytes=limits.smoke_memory_bytes,
+                            what=f"model {source.name}")
+    except IsolatedError as exc:
+        fix = ("use a smaller model (e.g. a quantised or 'n'/'s' size export)"
+               if isinstance(exc, IsolatedMemory) else
+               "the model is too slow for this computer or never finishes; export it again"
+               if isinstance(exc, IsolatedTimeout) else
+               "check that the model takes one RGB picture; else write a demo.toml")
+        return Proposal(source=source, problems=[ManifestProblem(source.name, "trial run",
+                                                                 str(exc), fix)])
 
 
 def _no_manifest(path: Path) -> PackReport:
@@ -868,9 +943,10 @@ class PackInstaller:
             # links were refused above; copying them as links keeps validation honest
             shutil.copytree(root, pack, symlinks=True)
         else:
-            from kiosk.runtime.pack_import import propose, write_pack
+            from kiosk.runtime.pack_import import write_pack
 
-            proposal = propose(root, title_de, title_en, reserved_ids=set(self.reserved()))
+            proposal = propose_isolated(root, title_de, title_en, set(self.reserved()),
+                                        self.limits)
             if not proposal.ok:
                 return InstallResult(PackReport(label, problems=proposal.problems),
                                      proposal=proposal)
@@ -1067,6 +1143,7 @@ class PackInstaller:
 # --------------------------------------------------------------------------- inbox
 
 
+INSTALLING = ".installing"  # names the inbox item being installed right now
 _IGNORED_SUFFIXES = (".txt", ".md", ".part", ".crdownload", ".tmp", ".partial")
 
 
@@ -1130,6 +1207,9 @@ class InboxWatcher:
         for folder in (self.inbox, self.done, self.failed):
             folder.mkdir(parents=True, exist_ok=True)
         results: list[InstallResult] = []
+        interrupted = self._interrupted()
+        if interrupted is not None:
+            results.append(interrupted)
         current: dict[str, tuple[int, int, int]] = {}
         for item in self.candidates():
             try:
@@ -1143,8 +1223,32 @@ class InboxWatcher:
         self._seen = current
         return results
 
+    def _interrupted(self) -> InstallResult | None:
+        """The item the kiosk was installing when it stopped (killed, crashed, power cut):
+        moved to ``failed`` with a note instead of being tried again, so an item that
+        stops the kiosk cannot do so on every start."""
+        marker = self.inbox / INSTALLING
+        if not marker.exists() and not marker.is_symlink():
+            return None
+        try:
+            name = read_text_bounded(marker, 1024, "Marker").strip()
+        except FileRefused:
+            name = ""
+        marker.unlink(missing_ok=True)
+        item = self.inbox / name
+        if not is_plain_name(name) or not (item.exists() or item.is_symlink()):
+            return None
+        report = PackReport(str(item))
+        report.add(name, "", "the kiosk stopped while installing it (it may be too slow or too "
+                   "large for this computer, or the power went off)",
+                   "try `kiosk packs validate` on it; copy it into the inbox again to retry")
+        return self._finish(item, InstallResult(report))
+
     def _take(self, item: Path) -> InstallResult:
         assert self.installer is not None
+        marker = self.inbox / INSTALLING
+        with contextlib.suppress(OSError):
+            marker.write_text(item.name, encoding="utf-8")
         try:
             result = self.installer.install(item)
         except Exception as exc:  # one bad item must not stop the watcher or the kiosk
@@ -1153,6 +1257,13 @@ class InboxWatcher:
             report.add(item.name, "", f"could not be installed ({type(exc).__name__}: {exc})",
                        "see the kiosk log; try `kiosk packs validate` on it")
             result = InstallResult(report)
+        try:
+            return self._finish(item, result)
+        finally:
+            marker.unlink(missing_ok=True)
+
+    def _finish(self, item: Path, result: InstallResult) -> InstallResult:
+        """Move ``item`` to ``done`` or ``failed`` with a note saying what happened."""
         stamp = self.now().strftime("%Y-%m-%d %H:%M:%S UTC")
         if result.ok:
             lines = [f"{stamp}: {result.summary()}"]
