@@ -100,6 +100,8 @@ class ModelRef:
     file: str
     sha256: str
     card: str | None = None
+    # external weight files the model reads (file name → sha256), from [models.<name>.data]
+    data: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -183,9 +185,10 @@ def _models(
             problems.append(ManifestProblem(
                 file, where, "must be a table", f'write [{where}] with file = and sha256 ='))
             continue
-        for extra in sorted(set(spec) - {"file", "sha256", "card"}):
+        for extra in sorted(set(spec) - {"file", "sha256", "card", "data"}):
             problems.append(ManifestProblem(
-                file, f"{where}.{extra}", "unknown key", "remove it (allowed: file, sha256, card)"))
+                file, f"{where}.{extra}", "unknown key",
+                "remove it (allowed: file, sha256, card, data)"))
         model_file = spec.get("file")
         sha = spec.get("sha256")
         card = spec.get("card")
@@ -209,9 +212,29 @@ def _models(
             problems.append(ManifestProblem(
                 file, f"{where}.card", "must be a file name", 'e.g. card = "model.md"'))
             ok = False
-        if ok:
-            models[name] = ModelRef(str(model_file), str(sha), card)
+        weights = _model_data(spec.get("data", {}), f"{where}.data", file, problems)
+        if ok and weights is not None:
+            models[name] = ModelRef(str(model_file), str(sha), card, weights)
     return models
+
+
+def _model_data(
+    raw: object, where: str, file: str, problems: list[ManifestProblem],
+) -> tuple[tuple[str, str], ...] | None:
+    """``[models.<name>.data]``: the model's external weight files and their sha256."""
+    fix = f'write [{where}] with "weights.onnx.data" = "<sha256 of that file>"'
+    if not isinstance(raw, dict):
+        problems.append(ManifestProblem(file, where, "must be a table", fix))
+        return None
+    out: list[tuple[str, str]] = []
+    for name, sha in raw.items():
+        if not is_plain_name(name) or not isinstance(sha, str) or not SHA256_RE.fullmatch(sha):
+            problems.append(ManifestProblem(
+                file, f"{where}", f"{str(name)[:60]!r} needs a plain file name and 64 "
+                "lower-case hex digits", fix))
+            return None
+        out.append((name, sha))
+    return tuple(out)
 
 
 _TOP_KEYS = {

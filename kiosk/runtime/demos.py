@@ -17,6 +17,7 @@ from kiosk.core.image_header import image_size, too_large
 from kiosk.core.manifest import MANIFEST_NAME, Manifest, load_manifest
 from kiosk.core.paths import demos_dir, models_dir
 from kiosk.core.safe_read import FileRefused, is_regular_file, read_bounded
+from kiosk.runtime.onnx_external import external_problems
 from kiosk.runtime.onnx_model import ModelLoadError, check_sha256, sha256_of
 from kiosk.runtime.pipeline import TaskRunner
 from kiosk.runtime.tasks import task_kind
@@ -89,6 +90,8 @@ def check_demo(folder: Path) -> DemoEntry:
         problem = checksum_problem(path, ref.sha256)
         if problem:
             entry.problems.append(f"{folder.name}: {problem}")
+        entry.problems += [f"{folder.name}: model {ref.file}: {message} — {fix}" for message, fix
+                           in external_problems(path, dict(ref.data), cached_sha256)]
     if manifest.thumbnail:
         problem = thumbnail_problem(folder / manifest.thumbnail)
         if problem:
@@ -172,6 +175,9 @@ def load_runner(entry: DemoEntry, verify: bool = True) -> TaskRunner:
     if verify:
         for name, ref in entry.manifest.models.items():
             check_sha256(entry.model_path(name), ref.sha256)
+            for message, fix in external_problems(entry.model_path(name), dict(ref.data),
+                                                  sha256_of):
+                raise ModelLoadError(f"Model file {ref.file} {message}: {fix}.")
     kind = task_kind(entry.manifest.task)
     assert kind is not None  # check_demo flagged unknown tasks
     return kind.build(entry.manifest, entry.model_path)

@@ -229,6 +229,9 @@ def propose(
     if pack_id in reserved_ids:
         pack_id = f"{pack_id}-pack"[:48]
     prop.pack_id = pack_id
+    weights = _external_weights(model_file, prop)
+    if prop.problems:
+        return prop  # never let onnxruntime open weights outside the model's folder
     try:
         model = OnnxModel(model_file)
     except ModelLoadError as exc:
@@ -281,13 +284,34 @@ def propose(
     count = len(meta.names or []) or _label_count(prop, folder)
     prop.manifest = render_manifest(
         pack_id=pack_id, task=prop.task, title_de=title_de, title_en=title_en,
-        model_file=pack_model, sha256=sha256_of(model_file), params=params,
+        model_file=pack_model, sha256=sha256_of(model_file), params=params, weights=weights,
         texts=TEXTS[f"{prop.task}.subtitle"],
         how={k: v.format(model=stem, count=count or ("viele" if k == "de" else "many"))
              for k, v in TEXTS[f"{prop.task}.how"].items()},
         source=model_file.name, ultralytics=meta.ultralytics,
         about=_about(model.metadata(), model_file.name, prop.task, count))
     return prop
+
+
+def _external_weights(model_file: Path, prop: Proposal) -> dict[str, str]:
+    """The model's external weight files (name → sha256), copied into the pack with it;
+    a problem for any that is not a plain file beside the model."""
+    from kiosk.runtime.onnx_external import external_problems, model_external_refs
+
+    problems = external_problems(model_file, None, sha256_of)
+    for message, fix in problems:
+        prop.problems.append(ManifestProblem(model_file.name, "external data", message, fix))
+    if problems:
+        return {}
+    try:
+        names = sorted({r.location for r in model_external_refs(model_file)})
+    except (OSError, ValueError):
+        return {}  # not a readable protobuf: loading it reports the problem
+    for name in names:
+        prop.copy_files[name] = model_file.parent / name
+    if names:
+        prop.notes.append(f"weights in {', '.join(names)} (copied, covered by sha256)")
+    return {name: sha256_of(model_file.parent / name) for name in names}
 
 
 def _about(
@@ -472,6 +496,7 @@ def render_manifest(
     *, pack_id: str, task: str, title_de: str, title_en: str, model_file: str, sha256: str,
     params: Mapping[str, Any], texts: Mapping[str, str], how: Mapping[str, str], source: str,
     ultralytics: bool, about: Mapping[str, str] | None = None,
+    weights: Mapping[str, str] | None = None,
 ) -> str:
     """The proposed ``demo.toml`` text, commented for staff who edit it later."""
     origin = "its Ultralytics metadata" if ultralytics else "its input/output shapes and labels"
@@ -499,6 +524,9 @@ def render_manifest(
         "[models.main]",
         f"file = {_toml_value(model_file)}",
         f"sha256 = {_toml_value(sha256)}",
+        *(["", "# The model's external weight files and their sha256.", "[models.main.data]",
+            *(f"{_toml_value(k)} = {_toml_value(v)}" for k, v in weights.items())]
+          if weights else []),
         "",
         "[params]",
         *(f"{k} = {_toml_value(v)}" for k, v in params.items()),

@@ -58,6 +58,7 @@ from kiosk.core.paths import demos_dir, models_dir, sample_media_dir
 from kiosk.core.safe_read import FileRefused, is_regular_file, read_bounded, read_text_bounded
 from kiosk.core.tasks.base import is_finite_json
 from kiosk.runtime.isolated import IsolatedError, IsolatedMemory, IsolatedTimeout, run_isolated
+from kiosk.runtime.onnx_external import external_problems
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel, sha256_of
 from kiosk.runtime.pack_import import Proposal, problem_json
 from kiosk.runtime.tasks import task_kind
@@ -591,6 +592,7 @@ def validate_folder(
     else:
         report.problems += kind.check(manifest)
 
+    unsafe = False
     for name, ref in manifest.models.items():
         path = _model_path(manifest, folder, name)
         if not path.is_file():
@@ -603,11 +605,15 @@ def validate_folder(
                        f"does not match {ref.file} (its sha256 is {actual})",
                        "copy the original model again, or paste the new sha256 if the model "
                        "was changed on purpose")
+        outside = external_problems(path, dict(ref.data), sha256_of)
+        for message, fix in outside:
+            report.add(f"{folder.name}/{ref.file}", "external data", message, fix)
+        unsafe |= bool(outside)
     # the placeholder manifest only serves the checks below; it must not look installable
     run_smoke = smoke and not report.problems and report.manifest is not None
     main = manifest.models.get("main")
-    if not any(_model_path(manifest, folder, n).is_file() for n in manifest.models):
-        return _dedupe(report)
+    if unsafe or not any(_model_path(manifest, folder, n).is_file() for n in manifest.models):
+        return _dedupe(report)  # never let onnxruntime open weights the pack does not vouch for
     try:
         # a pack's model may never finish or eat all memory: it runs in a child process
         problems, figures = run_isolated(

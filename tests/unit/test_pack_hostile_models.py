@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from kiosk.runtime.packs import InboxWatcher, Limits, PackInstaller, validate
@@ -159,3 +160,121 @@ def test_zero_config_import_of_a_never_ending_model_is_stopped(tmp_path: Path) -
     assert not result.ok
     assert any("did not finish" in str(p) for p in result.report.problems)
     assert time.monotonic() - t0 < 20
+
+
+# -- 12.5 external weights stay inside the pack and under its checksums ----------------------
+
+
+def external_model(folder: Path, location: str = "weights.bin") -> Path:
+    """A classifier-shaped model whose 1000 class offsets live in an external file."""
+    x, y = _classifier_io()
+    graph = helper.make_graph(
+        [helper.make_node("ReduceMean", ["x"], ["m"], keepdims=0),
+         helper.make_node("Add", ["offsets", "m"], ["logits"])],
+        "external", [x], [y],
+        [numpy_helper.from_array(np.linspace(0, 1, 1000, dtype=np.float32)[None], "offsets")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    folder.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, folder / "model.onnx", save_as_external_data=True,
+              all_tensors_to_one_file=True, location="weights.bin", size_threshold=0)
+    if location != "weights.bin":  # point the tensor somewhere else, as a hostile pack would
+        m = onnx.load(folder / "model.onnx", load_external_data=False)
+        for entry in m.graph.initializer[0].external_data:
+            if entry.key == "location":
+                entry.value = location
+        onnx.save(m, folder / "model.onnx")
+    return folder / "model.onnx"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _declare(pack: Path, files: dict[str, str]) -> None:
+    lines = "".join(f'"{k}" = "{v}"\n' for k, v in files.items())
+    toml = (pack / "demo.toml").read_text(encoding="utf-8")
+    (pack / "demo.toml").write_text(
+        toml.replace("[params]", f"[models.main.data]\n{lines}\n[params]"), encoding="utf-8")
+
+
+def test_the_walker_finds_what_onnx_itself_calls_external(tmp_path: Path) -> None:
+    from onnx.external_data_helper import _get_all_tensors, uses_external_data
+
+    from kiosk.runtime.onnx_external import model_external_refs
+
+    path = endless_loop_model(tmp_path / "loop.onnx")
+    m = onnx.load(path)
+    onnx.save(m, tmp_path / "ext.onnx", save_as_external_data=True, location="w.bin",
+              size_threshold=0, all_tensors_to_one_file=True)
+    expected = {t.name for t in _get_all_tensors(onnx.load(tmp_path / "ext.onnx", load_external_data=False))
+                if uses_external_data(t)}
+    assert "one" in expected  # the Loop body's initializer, one graph down
+    found = model_external_refs(tmp_path / "ext.onnx")
+    assert {r.tensor for r in found} == expected
+    assert {r.location for r in found} == {"w.bin"}
+    assert model_external_refs(path) == []
+
+
+@pytest.mark.parametrize("location", ["../secret.bin", "/etc/passwd", "sub/weights.bin",
+                                      "..\\\\secret.bin", ""])
+def test_external_weights_outside_the_pack_are_refused(tmp_path: Path, location: str) -> None:
+    src = tmp_path / "src"
+    model = external_model(src, location)
+    pack = pack_with_model(tmp_path, model)
+    shutil.copyfile(src / "weights.bin", pack / "weights.bin")
+    report = validate(pack, limits=FAST)
+    assert not report.ok
+    assert any(p.field == "external data" for p in report.problems), report.problems
+    assert report.smoke == {}  # the model was never handed to onnxruntime
+
+
+def test_external_weights_must_be_covered_by_the_pack_checksums(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    model = external_model(src)
+    pack = pack_with_model(tmp_path, model)
+    shutil.copyfile(src / "weights.bin", pack / "weights.bin")
+    report = validate(pack, limits=FAST)
+    assert any("no sha256" in str(p) for p in report.problems), report.problems
+    _declare(pack, {"weights.bin": _sha(pack / "weights.bin")})
+    report = validate(pack, limits=FAST)
+    assert report.ok, report.problems
+    # installed, then the weights change: discovery shows the pack broken
+    data = tmp_path / "data"
+    assert PackInstaller(data, limits=FAST).install(pack).ok
+    weights = data / "packs" / "hostile-model" / "weights.bin"
+    weights.write_bytes(weights.read_bytes()[::-1])
+    info = {i.id: i for i in PackInstaller(data).list()}["hostile-model"]
+    assert info.state == "error"
+    assert any("weights.bin does not match" in r for r in info.reasons), info.reasons
+
+
+def test_linked_external_weights_are_refused(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    model = external_model(src)
+    pack = pack_with_model(tmp_path, model)
+    (pack / "weights.bin").symlink_to(src / "weights.bin")
+    _declare(pack, {"weights.bin": _sha(src / "weights.bin")})
+    report = validate(pack, limits=FAST)
+    assert not report.ok
+    assert report.smoke == {}
+
+
+def test_zero_config_import_copies_and_covers_external_weights(tmp_path: Path) -> None:
+    stick = tmp_path / "stick"
+    external_model(stick)
+    shutil.copyfile(BUILTIN / "labels_en.txt", stick / "labels.txt")
+    data = tmp_path / "data"
+    result = PackInstaller(data, limits=FAST).install(stick / "model.onnx")
+    assert result.ok, result.report.problems
+    assert result.installed is not None
+    assert (result.installed / "weights.bin").read_bytes() == (stick / "weights.bin").read_bytes()
+    assert _sha(stick / "weights.bin") in (result.installed / "demo.toml").read_text("utf-8")
+
+
+def test_zero_config_import_refuses_weights_outside_the_folder(tmp_path: Path) -> None:
+    stick = tmp_path / "stick"
+    external_model(stick, "../secret.bin")
+    shutil.copyfile(BUILTIN / "labels_en.txt", stick / "labels.txt")
+    result = PackInstaller(tmp_path / "data", limits=FAST).install(stick / "model.onnx")
+    assert not result.ok
+    assert any(p.field == "external data" for p in result.report.problems)
