@@ -184,6 +184,20 @@ def _entry_problem(name: str) -> str | None:
         return "is an absolute path"
     if ".." in PurePosixPath(norm).parts:
         return "points outside the pack (..)"
+    return _name_problem(PurePosixPath(norm).parts)
+
+
+def _name_problem(parts: Sequence[str]) -> str | None:
+    """Why a path inside a pack would break on some kiosk (Windows device names such as CON
+    or COM1, control characters, names too long), or ``None``."""
+    for part in parts:
+        if part in (".", "") or (part.startswith(".") and is_plain_name(part[1:] or "x")):
+            continue  # "./x" and hidden files (.DS_Store) are harmless here
+        if len(part.encode("utf-8", "surrogateescape")) > 200 or any(
+                ord(c) < 32 or c in '<>:"|?*' for c in part):
+            return "has a name some systems cannot store (too long or special characters)"
+        if not is_plain_name(part):
+            return "has a name Windows reserves (CON, NUL, COM1, …) or cannot store"
     return None
 
 
@@ -313,6 +327,9 @@ def check_files(folder: Path, limits: Limits = Limits()) -> list[ManifestProblem
             path = here / name
             rel = path.relative_to(folder).as_posix()
             where = f"{folder.name}/{rel}"
+            bad_name = _name_problem([name])
+            if bad_name:
+                problems.append(ManifestProblem(where, "", bad_name, "rename or remove it"))
             count += 1
             if count > limits.max_entries:
                 problems.append(ManifestProblem(
@@ -535,16 +552,28 @@ def smoke_run(m: Manifest, model_path: Callable[[str], Path]) -> tuple[dict[str,
     return figures, problems
 
 
+_BUILTIN_CACHE: dict[tuple[tuple[str, int, int], ...], dict[str, Path]] = {}
+
+
 def builtin_ids(dirs: Sequence[Path] | None = None) -> dict[str, Path]:
-    """Ids of the built-in demos (those that parse), with their folders."""
-    found: dict[str, Path] = {}
+    """Ids of the built-in demos (those that parse), with their folders.
+
+    Remembered by the manifests' names, sizes and times: every validation asks.
+    """
+    folders: list[Path] = []
     for root in dirs if dirs is not None else [demos_dir()]:
-        if not root.is_dir():
-            continue
-        for folder in sorted(p for p in root.iterdir() if (p / MANIFEST_NAME).is_file()):
+        if root.is_dir():
+            folders += sorted(p for p in root.iterdir() if (p / MANIFEST_NAME).is_file())
+    key = tuple((str(f), st.st_size, st.st_mtime_ns)
+                for f in folders for st in [(f / MANIFEST_NAME).stat()])
+    if key not in _BUILTIN_CACHE:
+        found: dict[str, Path] = {}
+        for folder in folders:
             manifest, _ = load_manifest(folder)
             found[manifest.id if manifest else folder.name] = folder
-    return found
+        _BUILTIN_CACHE.clear()
+        _BUILTIN_CACHE[key] = found
+    return dict(_BUILTIN_CACHE[key])
 
 
 def thumbnail_problem(path: Path) -> str | None:

@@ -206,8 +206,8 @@ def test_the_walker_finds_what_onnx_itself_calls_external(tmp_path: Path) -> Non
     m = onnx.load(path)
     onnx.save(m, tmp_path / "ext.onnx", save_as_external_data=True, location="w.bin",
               size_threshold=0, all_tensors_to_one_file=True)
-    expected = {t.name for t in _get_all_tensors(onnx.load(tmp_path / "ext.onnx", load_external_data=False))
-                if uses_external_data(t)}
+    saved = onnx.load(tmp_path / "ext.onnx", load_external_data=False)
+    expected = {t.name for t in _get_all_tensors(saved) if uses_external_data(t)}
     assert "one" in expected  # the Loop body's initializer, one graph down
     found = model_external_refs(tmp_path / "ext.onnx")
     assert {r.tensor for r in found} == expected
