@@ -3,6 +3,7 @@ uncaught exception, a read outside the pack, a hang or a memory blow-up."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 from pathlib import Path
@@ -91,8 +92,9 @@ HOSTILE_TOMLS: dict[str, tuple[str, str]] = {
 }
 
 
-def _hostile_pack(parent: Path, name: str) -> Path:
-    pack = classifier_pack(parent, "hostile")
+def _hostile_pack(parent: Path, name: str, pack_id: str = "hostile") -> Path:
+    parent.mkdir(parents=True, exist_ok=True)
+    pack = classifier_pack(parent, pack_id)
     old, new = HOSTILE_TOMLS[name]
     edit_toml(pack, old, new)
     return pack
@@ -280,3 +282,28 @@ def test_a_power_cut_during_a_rollback_keeps_both_versions(
     assert installed in ("1.0.0", "2.0.0")
     info = {i.id: i for i in PackInstaller(data).list()}["my-classifier"]
     assert {info.version, info.previous_version} == {"1.0.0", "2.0.0"}
+
+
+# -- 12.3 the command line keeps working with any one pack broken --------------------------------
+
+
+def test_packs_list_remove_and_self_test_survive_broken_packs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from kiosk.cli import main
+
+    data = tmp_path / "data"
+    names = ["deep-nesting", "huge-int", "long-name", "wrong-types", "binary", "params-big-int"]
+    for name in names:
+        _hostile_pack(data / "packs", name, pack_id=f"broken-{name}")
+    assert main(["packs", "list", "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert all(f"broken-{name}" in out for name in names) and "image-classification" in out
+    code = main(["self-test", "--data-dir", str(data), "--json"])
+    report = capsys.readouterr()
+    assert code == 1 and "Traceback" not in report.err  # the broken packs fail their checks …
+    checks = {c["name"]: c["ok"] for c in json.loads(report.out)["checks"]}
+    assert checks["demo.image-classification"]  # … and the built-ins still pass
+    for name in names:
+        assert main(["packs", "remove", f"broken-{name}", "--data-dir", str(data)]) == 0
+        assert not (data / "packs" / f"broken-{name}").exists()
