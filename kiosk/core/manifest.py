@@ -23,7 +23,8 @@ MANIFEST_NAME = "demo.toml"
 # Always used with fullmatch: ``$`` would also accept a trailing newline.
 DEMO_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,47}")
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
-TASKS = ("classification", "detection", "faces", "ocr", "drawing", "few-shot")
+TASKS = ("classification", "detection", "faces", "ocr", "drawing", "few-shot", "pose",
+         "segmentation", "hands")
 
 # Bounds on what a manifest may hold; far above any real demo, far below what hurts.
 MAX_MANIFEST_BYTES = 256 * 1024
