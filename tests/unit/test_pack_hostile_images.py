@@ -19,7 +19,8 @@ from kiosk.runtime.sources import ImageFolderSource, SourceError, load_image
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "assets" / "sample"
-BUILTIN_DEMOS = ("image-classification", "face-privacy", "ai-reads", "teach-ai", "draw-digit")
+# every built-in demo (the first five of issue 12 and those added since)
+BUILTIN_DEMOS = sorted(p.name for p in (ROOT / "demos").iterdir() if (p / "demo.toml").is_file())
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
