@@ -7,7 +7,6 @@ import logging
 import logging.handlers
 import os
 import shutil
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -35,8 +34,6 @@ log = logging.getLogger(__name__)
 # The start-up mark benchmarks and the bundle's smoke test read: "KIOSK_READY <ms>" on stdout.
 ready_log = logging.getLogger("kiosk.ready")
 READY_HANDLER = "kiosk-ready-stdout"
-
-SIGTERM_EXIT_CODE = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 
 
 def setup_logging(folder: Path | None, verbose: bool = False) -> None:
@@ -160,6 +157,8 @@ def run_kiosk(
 
     from kiosk.runtime import crashlog
     from kiosk.runtime.heartbeat import BEAT_INTERVAL_MS, HeartbeatWriter, heartbeat_path
+    from kiosk.runtime.signals import exit_code as signal_exit_code
+    from kiosk.runtime.signals import install_stop_signals, is_signal_exit
     from kiosk.runtime.supervisor import RESTART_EXIT_CODE, is_supervised, kiosk_command
     from kiosk.ui.controller import KioskController
     from kiosk.ui.main_window import KioskWindow
@@ -204,6 +203,12 @@ def run_kiosk(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     exit_code = [0]
+
+    def on_stop_signal(signum: int) -> None:  # from the loop, never inside a paint
+        exit_code[0] = signal_exit_code(signum)
+        app.exit(exit_code[0])
+
+    install_stop_signals(loop, on_stop_signal)
     services = staff_services(state, current, controller, runners, store, recent_errors,
                               problems, app, exit_code, loop)
     install_staff_mode(window, services, kiosk_mode=not windowed, data_dir=state,
@@ -231,18 +236,10 @@ def run_kiosk(
             app.exit(0)  # not quit(): a locked-down window refuses to close
         QTimer.singleShot(0, ready)
 
-    def terminate(*_: object) -> None:
-        # systemd / the supervisor stop us: leave through the normal path so the
-        # interaction log is flushed (Python's default would end the process at once)
-        exit_code[0] = SIGTERM_EXIT_CODE
-        app.exit(SIGTERM_EXIT_CODE)
-
-    signal.signal(signal.SIGTERM, terminate)
-
     def stop() -> None:
         controller.shutdown()
-        reason = {RESTART_EXIT_CODE: "restart", SIGTERM_EXIT_CODE: "signal"}.get(
-            exit_code[0], "quit")
+        reason = "signal" if is_signal_exit(exit_code[0]) else {
+            RESTART_EXIT_CODE: "restart"}.get(exit_code[0], "quit")
         store.record("app_stop", payload={"reason": reason})
         store.close()
 
