@@ -156,7 +156,7 @@ def run_kiosk(
     from PySide6.QtWidgets import QApplication
 
     from kiosk.runtime import crashlog
-    from kiosk.runtime.heartbeat import BEAT_INTERVAL_MS, HeartbeatWriter, heartbeat_path
+    from kiosk.runtime.heartbeat import BEAT_INTERVAL_MS, open_heartbeat
     from kiosk.runtime.signals import exit_code as signal_exit_code
     from kiosk.runtime.signals import install_stop_signals, is_signal_exit
     from kiosk.runtime.supervisor import RESTART_EXIT_CODE, is_supervised, kiosk_command
@@ -223,12 +223,13 @@ def run_kiosk(
     inbox_timer.setInterval(3000)
     inbox_timer.timeout.connect(lambda: asyncio.ensure_future(inbox.poll()))
     inbox_timer.start()
-    beats = HeartbeatWriter(heartbeat_path(state))
-    beats.beat()
-    beat_timer = QTimer(app)  # on the GUI thread on purpose: a hung GUI stops the beats
-    beat_timer.setInterval(BEAT_INTERVAL_MS)
-    beat_timer.timeout.connect(beats.beat)
-    beat_timer.start()
+    beats = open_heartbeat()  # a pipe from the supervisor; None when unsupervised
+    if beats is not None:
+        beats.beat()
+        beat_timer = QTimer(app)  # on the GUI thread on purpose: a hung GUI stops the beats
+        beat_timer.setInterval(BEAT_INTERVAL_MS)
+        beat_timer.timeout.connect(beats.beat)
+        beat_timer.start()
     if exit_when_ready:
         def ready() -> None:
             ms = (time.perf_counter() - started) * 1000
