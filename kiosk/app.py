@@ -188,7 +188,7 @@ def run_kiosk(
     entries = apply_demo_order(discover(demo_dirs(state)), settings.demo_order,
                                key=lambda e: e.id)
     store = open_event_store(state, settings)
-    if crashlog.last_crash(state) and _crashed_last_time(state):
+    if crashlog.unreported_crash(state):
         store.record("crash", payload={"code": "previous_run"})
     window = KioskWindow(settings.lang)
     runners = RunnerCache()
@@ -251,15 +251,6 @@ def run_kiosk(
         cmd = kiosk_command(sys.argv[1:])
         os.execv(cmd[0], cmd)
     return exit_code[0]
-
-
-def _crashed_last_time(state: Path) -> bool:
-    """Whether the newest crash log is from after the previous clean start (best effort)."""
-    folder = state / "logs"
-    try:
-        return any(p.stat().st_mtime > time.time() - 7 * 86400 for p in folder.glob("crash*"))
-    except OSError:
-        return False
 
 
 def staff_services(
