@@ -19,6 +19,7 @@ from kiosk.core.i18n import Lang
 from kiosk.core.paths import data_dir, demos_dir
 from kiosk.core.settings import Settings, apply_demo_order, load_settings, save_settings
 from kiosk.runtime.demos import DemoEntry, discover, load_runner
+from kiosk.runtime.disk import DiskWatch
 from kiosk.runtime.event_store import EventStore
 from kiosk.runtime.pipeline import TaskRunner
 from kiosk.runtime.sources import CameraSource, SourceError, open_sample_source, open_source
@@ -92,8 +93,10 @@ class RunnerCache:
 class InboxPoller:
     """Imports packs dropped into ``<data dir>/inbox`` while the kiosk runs (off the GUI thread)."""
 
-    def __init__(self, state: Path, runners: RunnerCache, refresh: Callable[[], None]) -> None:
+    def __init__(self, state: Path, runners: RunnerCache, refresh: Callable[[], None],
+                 disk: DiskWatch | None = None) -> None:
         self._state = state
+        self._disk = disk or DiskWatch(state)
         self._watcher: Any = None  # made on the first poll: keeps the pack code off start-up
         self._runners = runners
         self._refresh = refresh
@@ -101,8 +104,8 @@ class InboxPoller:
 
     async def poll(self) -> None:
         """One look into the inbox; the home screen follows when something was installed."""
-        if self._busy:
-            return
+        if self._busy or self._disk.check() is not None:
+            return  # nothing can be installed on a read-only or full disk; staff are told
         self._busy = True
         try:
             if self._watcher is None:
@@ -110,6 +113,10 @@ class InboxPoller:
 
                 self._watcher = InboxWatcher(self._state)
             results = await asyncio.get_running_loop().run_in_executor(None, self._watcher.poll)
+        except OSError as exc:
+            if self._disk.failed(exc) is None:
+                log.exception("checking the pack inbox failed")
+            return
         except Exception:  # the inbox must never take the kiosk down
             log.exception("checking the pack inbox failed")
             return
@@ -209,8 +216,9 @@ def run_kiosk(
         app.exit(exit_code[0])
 
     install_stop_signals(loop, on_stop_signal)
+    disk = DiskWatch(state)  # read-only or full: one message for staff, no inbox polling
     services = staff_services(state, current, controller, runners, store, recent_errors,
-                              problems, app, exit_code, loop)
+                              problems, app, exit_code, loop, disk)
     install_staff_mode(window, services, kiosk_mode=not windowed, data_dir=state,
                        notices=problems)
     if windowed:
@@ -218,7 +226,8 @@ def run_kiosk(
         window.show()
     controller.start()
     inbox = InboxPoller(state, runners, lambda: controller.set_entries(
-        apply_demo_order(discover(demo_dirs(state)), current[0].demo_order, key=lambda e: e.id)))
+        apply_demo_order(discover(demo_dirs(state)), current[0].demo_order, key=lambda e: e.id)),
+        disk)
     inbox_timer = QTimer(app)
     inbox_timer.setInterval(3000)
     inbox_timer.timeout.connect(lambda: asyncio.ensure_future(inbox.poll()))
@@ -256,7 +265,7 @@ def run_kiosk(
 def staff_services(
     state: Path, current: list[Settings], controller: KioskController, runners: RunnerCache,
     store: EventStore, recent_errors: RecentErrors, problems: list[str], app: QApplication,
-    exit_code: list[int], loop: asyncio.AbstractEventLoop,
+    exit_code: list[int], loop: asyncio.AbstractEventLoop, disk: DiskWatch | None = None,
 ) -> StaffServices:
     """What the staff panel may do, built from the app's own objects."""
     from kiosk.core.i18n import Text
@@ -276,6 +285,7 @@ def staff_services(
     )
 
     started = time.monotonic()
+    watch = disk or DiskWatch(state)
 
     def ordered(entries: list[DemoEntry]) -> list[DemoEntry]:
         return apply_demo_order(entries, current[0].demo_order, key=lambda e: e.id)
@@ -342,17 +352,22 @@ def staff_services(
         return open_sample_source() if value == "sample" else open_source(value)
 
     def health() -> HealthSnapshot:
+        disk_problem = watch.check()
+        store_problems = store.problems()
+        if disk_problem is not None and store.health().problem is not None:
+            store_problems = store_problems[1:]  # the same trouble: the disk message says it
         free: int | None = None
         total: int | None = None
         try:
-            disk = shutil.disk_usage(state)
-            free, total = disk.free, disk.total
+            usage = shutil.disk_usage(state)
+            free, total = usage.free, usage.total
         except OSError:
             pass
         return HealthSnapshot(
             uptime_s=time.monotonic() - started, fps=controller.fps_by_demo(),
             errors=recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
-            last_crash=crashlog.last_crash(state), problems=[*problems, *store.problems()])
+            last_crash=crashlog.last_crash(state), problems=[*problems, *store_problems],
+            disk_problem=disk_problem, data_dir=str(state))
 
     def quit_with(code: int) -> None:
         exit_code[0] = code
