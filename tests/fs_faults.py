@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,11 +29,14 @@ def _umount(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def read_only(folder: Path, *, prepare: Iterator[None] | None = None) -> Iterator[Path]:
-    """``folder`` (created) made read-only for the ``with`` block; what is in it stays."""
+def read_only(folder: Path, *,
+              prepare: Callable[[Path], None] | None = None) -> Iterator[Path]:
+    """``folder`` (created, then filled by ``prepare``) read-only for the ``with`` block."""
     folder.mkdir(parents=True, exist_ok=True)
     if _mount(folder, "8m"):
         try:
+            if prepare is not None:
+                prepare(folder)
             subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True, timeout=30)
             yield folder
         finally:
@@ -41,6 +44,8 @@ def read_only(folder: Path, *, prepare: Iterator[None] | None = None) -> Iterato
         return
     if os.name != "posix" or os.geteuid() == 0:
         pytest.skip("cannot make a read-only folder here (root without mount)")
+    if prepare is not None:
+        prepare(folder)
     folder.chmod(0o555)
     try:
         yield folder
