@@ -417,8 +417,8 @@ def open_event_store(state: Path, settings: Settings) -> EventStore:
     from kiosk import __version__
     from kiosk.runtime.event_store import open_store
 
-    retention = float(getattr(settings, "log_retention_days", 365))
-    store = open_store(state, kiosk_id=settings.kiosk_id, retention_days=retention)
+    store = open_store(state, kiosk_id=settings.kiosk_id,
+                       retention_days=settings.log_retention_days)
     store.record("app_start", payload={"version": __version__})
     return store
 

@@ -278,6 +278,8 @@ class TeachPanel(ResultPanel):
         self._show_prediction()
 
     def reset(self) -> None:
+        # The demo has closed: wiping the examples is not the visitor pressing "forget".
+        self.services = None
         self.forget()
         for row in self.rows:
             row.name_index = row.index
