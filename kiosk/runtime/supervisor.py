@@ -15,7 +15,8 @@ It starts the child, then watches two things:
 Crashes and hangs are restarted after a back-off that doubles up to ``backoff_max`` and
 returns to ``backoff_initial`` once a child ran ``healthy_after`` seconds, so a kiosk that
 crashes once a week restarts within a second, and one that crashes on start does not
-spin the CPU. Every start and end is appended to ``<data dir>/logs/restarts.jsonl``.
+spin the CPU. Every start, first heartbeat ("ready") and end is appended to
+``<data dir>/logs/restarts.jsonl``.
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def _describe(returncode: int) -> str:
             return f"killed by {signal.Signals(-returncode).name}"
         except ValueError:
             return f"killed by signal {-returncode}"
+    if returncode - 128 in (signal.SIGINT, signal.SIGTERM):  # it stopped cleanly when told
+        return f"stopped by {signal.Signals(returncode - 128).name}"
     return f"exit status {returncode}"
 
 
@@ -230,6 +233,8 @@ class Supervisor:
                 self._terminate(child)
                 return Outcome("stopped", child.returncode, now - started)
             if channel.beaten():
+                if last_change is None:  # IT sees how long a start takes
+                    self._record("ready", pid=child.pid, after_s=round(now - started, 1))
                 last_change = now
             if last_change is None:
                 silent, limit = now - started, cfg.startup_grace
