@@ -273,7 +273,7 @@ def test_healthy_child_with_an_unwritable_data_dir_is_never_killed(tmp_path: Pat
                           "40"])
     sup = Supervisor(cfg)
     assert sup.run() == 0
-    assert [r["event"] for r in sup.records] == ["start", "exit"]
+    assert [r["event"] for r in sup.records] == ["start", "ready", "exit"]
 
 
 @posix_only
@@ -287,7 +287,7 @@ def test_file_heartbeats_live_outside_the_data_dir(tmp_path: Path) -> None:
     (tmp_path / "rt").mkdir()
     sup = Supervisor(cfg)
     assert sup.run() == 0
-    assert [r["event"] for r in sup.records] == ["start", "exit"]
+    assert [r["event"] for r in sup.records] == ["start", "ready", "exit"]
     assert read_heartbeat(tmp_path / "rt" / "beat.json") is not None
     assert not (cfg.data_dir / "run").exists()
 
