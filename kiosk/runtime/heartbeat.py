@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 ENV_HEARTBEAT = "KIOSK_HEARTBEAT_FILE"  # a file to beat into (set by the supervisor)
 ENV_HEARTBEAT_FD = "KIOSK_HEARTBEAT_FD"  # a pipe to beat into (set by the supervisor)
 HEARTBEAT_NAME = "heartbeat.json"
-BEAT_INTERVAL_MS = 1000  # how often the app beats; the supervisor's hang_timeout is 6 beats
+BEAT_INTERVAL_MS = 1000  # how often the app beats; the supervisor's hang_timeout is 5 beats
 
 
 class Beater(Protocol):

@@ -66,14 +66,14 @@ class SupervisorConfig:
     data_dir: Path
     # None: a pipe (POSIX), else a file in a private runtime folder outside the data dir
     heartbeat_file: Path | None = None
-    hang_timeout: float = 6.0  # six missed beats: a visitor would see a frozen screen
+    hang_timeout: float = 5.0  # five missed beats: visitors would see a frozen screen
     startup_grace: float = 60.0  # before the first beat (a cold start on a slow PC)
     poll_interval: float = 0.5
     backoff_initial: float = 1.0
     backoff_max: float = 300.0
     healthy_after: float = 600.0
     kill_grace: float = 5.0  # after SIGTERM when stopping, before SIGKILL
-    dump_grace: float = 1.0  # after SIGUSR1 on a hang, before SIGKILL
+    dump_grace: float = 0.5  # after SIGUSR1 on a hang, before SIGKILL (a dump takes ms)
     max_starts: int | None = None  # None: forever (tests bound it)
     env: Mapping[str, str] = field(default_factory=dict)  # extra environment for the child
 
