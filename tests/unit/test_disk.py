@@ -65,3 +65,15 @@ def test_inbox_poll_on_a_read_only_data_dir_is_quiet(tmp_path: Path,
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     said = [r.getMessage() for r in caplog.records if "read-only" in r.getMessage()]
     assert len(said) == 1 and refreshed == []
+
+
+def test_interaction_log_on_a_read_only_data_dir_says_read_only(tmp_path: Path) -> None:
+    from kiosk.runtime.event_store import EventStore, db_path
+
+    with read_only(tmp_path / "data") as data:
+        store = EventStore(db_path(data), kiosk_id="k").start()
+        try:
+            assert store.wait(lambda h: h.problem_code is not None, 10)
+            assert store.health().problem_code == "read_only"
+        finally:
+            store.close()
