@@ -12,11 +12,11 @@ It starts the child, then watches two things:
   hangs. It gets SIGUSR1 first, so faulthandler dumps every thread's stack into the crash
   log (:mod:`kiosk.runtime.crashlog`), then SIGKILL.
 
-Crashes and hangs are restarted after a back-off that doubles up to ``backoff_max`` and
-returns to ``backoff_initial`` once a child ran ``healthy_after`` seconds, so a kiosk that
-crashes once a week restarts within a second, and one that crashes on start does not
-spin the CPU. Every start, first heartbeat ("ready") and end is appended to
-``<data dir>/logs/restarts.jsonl``.
+Crashes are restarted after a back-off that doubles up to ``backoff_max`` and returns to
+``backoff_initial`` once a child ran ``healthy_after`` seconds, so a kiosk that crashes
+once a week restarts within a second, and one that crashes on start does not spin the
+CPU. A hang is restarted at once: detecting it already took ``hang_timeout``. Every
+start, first heartbeat ("ready") and end is appended to ``<data dir>/logs/restarts.jsonl``.
 """
 
 from __future__ import annotations
@@ -164,7 +164,12 @@ class Supervisor:
             else:
                 if outcome.uptime >= cfg.healthy_after:
                     backoff = cfg.backoff_initial
-                delay, backoff = backoff, min(backoff * 2.0, cfg.backoff_max)
+                if outcome.kind == "hang":
+                    # Detecting it took hang_timeout (or startup_grace) already: hangs cannot
+                    # spin the CPU, so visitors get the kiosk back without a further wait.
+                    delay = 0.0
+                else:
+                    delay, backoff = backoff, min(backoff * 2.0, cfg.backoff_max)
             self._record(outcome.kind, returncode=outcome.returncode,
                          uptime_s=round(outcome.uptime, 1), detail=outcome.detail,
                          restart_in_s=delay, starts=starts)
