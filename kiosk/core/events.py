@@ -61,15 +61,16 @@ LANG_CODES: Final = frozenset({"de", "en"})
 MAX_PAYLOAD_BYTES: Final = 512
 MAX_DURATION_MS: Final = 7 * 24 * 3600 * 1000  # longer "visits" are clock jumps, not people
 
-KIOSK_ID_RE: Final = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
-SESSION_ID_RE: Final = re.compile(r"^[0-9a-f]{8,32}$")
-DEMO_ID_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")  # as in kiosk.core.manifest
-CODE_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+# Patterns are used with fullmatch: "$" would also accept a trailing newline.
+KIOSK_ID_RE: Final = re.compile(r"[^\x00-\x1f\x7f]{1,64}")
+SESSION_ID_RE: Final = re.compile(r"[0-9a-f]{8,32}")
+DEMO_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9-]{1,47}")  # as in kiosk.core.manifest
+CODE_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 # A model's class name ("espresso", "Ägyptische Katze", "7"): letters, digits and a little
 # punctuation, one line. Demos whose "label" is what a visitor wrote or said (OCR, speech)
 # must not send one at all.
-LABEL_RE: Final = re.compile(r"^[\w][\w .,'()/&+-]{0,63}$")
-TS_RE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+LABEL_RE: Final = re.compile(r"[\w][\w .,'()/&+-]{0,63}")
+TS_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 
 
 class EventError(ValueError):
@@ -101,7 +102,7 @@ def _choice(options: frozenset[str]) -> Check:
 
 def _pattern(regex: re.Pattern[str], what: str) -> Check:
     def check(value: object) -> str | None:
-        if not isinstance(value, str) or not regex.match(value):
+        if not isinstance(value, str) or not regex.fullmatch(value):
             return f"must be {what}"
         return None
 
@@ -154,7 +155,7 @@ def ms_to_iso(ms: int) -> str:
 
 def iso_to_ms(ts: str) -> int:
     """The inverse of :func:`ms_to_iso`; raises :class:`EventError` for any other format."""
-    if not isinstance(ts, str) or not TS_RE.match(ts):
+    if not isinstance(ts, str) or not TS_RE.fullmatch(ts):
         raise EventError(f"timestamp {ts!r} is not UTC ISO-8601 like 2024-05-01T09:30:00.250Z")
     return _epoch_seconds(ts[:19]) * 1000 + int(ts[20:23])
 
@@ -312,22 +313,22 @@ def problems_of(event: Event) -> list[str]:
                 out.append(f"uuid {event.uuid!r} must be in canonical lower-case form")
         except ValueError:
             out.append(f"uuid {event.uuid!r} is not a UUID")
-    if not isinstance(event.ts, str) or not TS_RE.match(event.ts):
+    if not isinstance(event.ts, str) or not TS_RE.fullmatch(event.ts):
         out.append(f"ts {event.ts!r} must be UTC ISO-8601 like 2024-05-01T09:30:00.250Z")
-    if not isinstance(event.kiosk_id, str) or not KIOSK_ID_RE.match(event.kiosk_id):
+    if not isinstance(event.kiosk_id, str) or not KIOSK_ID_RE.fullmatch(event.kiosk_id):
         out.append("kiosk_id must be 1–64 printable characters")
     if event.type not in EVENT_TYPES:
         out.append(f"type {event.type!r} is not one of {', '.join(sorted(EVENT_TYPES))}")
         return out
     sid = event.session_id
-    if sid is not None and (not isinstance(sid, str) or not SESSION_ID_RE.match(sid)):
+    if sid is not None and (not isinstance(sid, str) or not SESSION_ID_RE.fullmatch(sid)):
         out.append("session_id must be 8–32 lower-case hex digits")
     if sid is None and event.type in _NEEDS_SESSION:
         out.append(f"{event.type} needs a session_id")
     if sid is not None and event.type in _NO_SESSION:
         out.append(f"{event.type} belongs to no session")
     did = event.demo_id
-    if did is not None and (not isinstance(did, str) or not DEMO_ID_RE.match(did)):
+    if did is not None and (not isinstance(did, str) or not DEMO_ID_RE.fullmatch(did)):
         out.append(f"demo_id {did!r} is not a demo id")
     if did is None and event.type in _NEEDS_DEMO:
         out.append(f"{event.type} needs a demo_id")

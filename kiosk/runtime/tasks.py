@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from kiosk.core.manifest import Manifest, ManifestProblem, is_plain_name
+from kiosk.core.safe_read import FileRefused, is_regular_file, read_text_bounded
 from kiosk.core.tasks import classification as cls
 from kiosk.core.tasks.explain import Explanation, class_activation_map, occlusion_map
 from kiosk.core.tasks.perturb import Perturbation
@@ -33,11 +34,9 @@ def _ms(t0: float, t1: float) -> float:
 
 def _read_text(path: Path, what: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ModelLoadError(f"{what} {path.name} is missing.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelLoadError(f"{what} {path.name} cannot be read ({exc}).") from None
+        return read_text_bounded(path, what=what)  # bounded, never through a link
+    except FileRefused as exc:
+        raise ModelLoadError(str(exc)) from None
 
 
 class ClassificationRunner:
@@ -142,10 +141,10 @@ def _check_classification(m: Manifest) -> list[ManifestProblem]:
             problems.append(ManifestProblem(
                 file, f"params.{key}", f"{name!r} is not a plain file name",
                 "put the labels file next to demo.toml and give its name only"))
-        elif name is not None and not (m.folder / name).is_file():
+        elif name is not None and not is_regular_file(m.folder / name):
             problems.append(ManifestProblem(
-                file, f"params.{key}", f"file {name} not found in the demo folder",
-                "add the labels file (one label per line) or fix the name"))
+                file, f"params.{key}", f"file {name} not found in the demo folder (links "
+                "are not followed)", "add the labels file (one label per line) or fix the name"))
     if "main" not in m.models:
         problems.append(ManifestProblem(
             file, "[models.main]", "a classification demo needs a model named main",

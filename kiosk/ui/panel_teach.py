@@ -308,6 +308,8 @@ class TeachPanel(ResultPanel):
         self._show_prediction()
 
     def reset(self) -> None:
+        # The demo has closed: wiping the examples is not the visitor pressing "forget".
+        self.services = None
         self.explain.setChecked(False)
         self.unsure = False
         self.forget()

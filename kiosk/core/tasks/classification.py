@@ -14,6 +14,7 @@ from kiosk.core.tasks.explain import Box, Explanation
 from kiosk.core.tasks.params import ParamReader
 
 Activation = Literal["softmax", "sigmoid", "none"]
+_MAX_RESIZED_PIXELS = 4096 * 4096  # the resize before the centre crop, at most
 
 
 @dataclass(frozen=True)
@@ -117,9 +118,17 @@ def preprocess(rgb: np.ndarray, p: ClassificationParams) -> np.ndarray:
         ih, iw = rgb.shape[:2]
         s = p.resize_shorter / min(ih, iw)
         rh, rw = max(h, round(ih * s)), max(w, round(iw * s))
-        resized = cv2.resize(rgb, (rw, rh), interpolation=cv2.INTER_LINEAR)
-        top, left = (rh - h) // 2, (rw - w) // 2
-        img = resized[top : top + h, left : left + w]
+        if rh * rw > _MAX_RESIZED_PIXELS:
+            # A strip (1×1280 → 256×327680) would make a huge intermediate picture: crop the
+            # centre in the source instead; for ordinary frames the usual path stays as it was.
+            ch, cw = min(ih, max(1, round(h / s))), min(iw, max(1, round(w / s)))
+            top, left = (ih - ch) // 2, (iw - cw) // 2
+            img = cv2.resize(rgb[top : top + ch, left : left + cw], (w, h),
+                             interpolation=cv2.INTER_LINEAR)
+        else:
+            resized = cv2.resize(rgb, (rw, rh), interpolation=cv2.INTER_LINEAR)
+            top, left = (rh - h) // 2, (rw - w) // 2
+            img = resized[top : top + h, left : left + w]
     else:
         img = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR)
     if p.colour == "BGR":
