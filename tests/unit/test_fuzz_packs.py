@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import stat
 import subprocess
@@ -122,8 +123,9 @@ class Builder:
         toml = (BUILTIN / "demo.toml").read_text(encoding="utf-8")
         toml = toml.replace('id = "image-classification"', 'id = "fuzz-pack"')
         toml = toml.replace('file = "mobilenet_v2_imagenet.onnx"', 'file = "model.onnx"')
-        toml = toml.replace("ef872809aa494f2dfc72d1ae61881fa5ee45d81c912f28151976072fc005433d",
-                            sha(self.template / "model.onnx"))
+        # the built-in model's pin, whatever its current sha256 (the model gets rebuilt)
+        toml = re.sub(r'sha256 = "[0-9a-f]{64}"',
+                      f'sha256 = "{sha(self.template / "model.onnx")}"', toml, count=1)
         toml = toml.replace('card = "mobilenet_v2_imagenet.md"\n', "")
         self.toml = toml
         (self.template / "demo.toml").write_text(toml, encoding="utf-8")
