@@ -117,6 +117,14 @@ STRINGS: dict[str, Text] = {
         "One AI first finds the lines of text. A second one reads each line as a thin "
         "strip, letter by letter.",
     ),
+    "modelview.faces": Text(
+        "Drei kleine Netze arbeiten nacheinander: Das erste schlägt viele Stellen vor (links), "
+        "das zweite sortiert aus (Mitte), das dritte entscheidet und findet Augen, Nase und "
+        "Mund (rechts).",
+        "Three small networks work one after another: the first suggests many places (left), "
+        "the second sorts them out (middle), the third decides and finds eyes, nose and "
+        "mouth (right).",
+    ),
     "modelview.none": Text(
         "Gerade gibt es nichts zu zeigen – halte etwas in die Kamera.",
         "Nothing to show right now – hold something up to the camera.",

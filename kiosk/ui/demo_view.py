@@ -184,6 +184,24 @@ class DemoScreen(QWidget):
         self.overlay = StatusOverlay(self.video_box)
         self.overlay.hide()
         self.about = AboutOverlay(self.video_box)
+        # over the picture's top-right corner, so they never squeeze the layout:
+        # "what the AI gets to see" (one touch away in every demo) and "try to fool it"
+        self.tools = QWidget(self.video_box)
+        tools = QHBoxLayout(self.tools)
+        tools.setContentsMargins(0, 0, 0, 0)
+        tools.setSpacing(10)
+        self.view_button = QPushButton(self.tools)
+        self.view_button.clicked.connect(self.show_model_view)
+        self.fool_button = QPushButton(self.tools)
+        self.fool_button.setCheckable(True)
+        self.fool_button.toggled.connect(self.show_fool_it)
+        self.fool_button.hide()  # shown for runners that take a perturbation
+        for button in (self.view_button, self.fool_button):
+            button.setObjectName("ToolButton")
+            button.setStyleSheet("QPushButton#ToolButton { background: rgba(20, 27, 51, 210); "
+                                 "padding: 10px 18px; font-size: 20px; }"
+                                 "QPushButton#ToolButton:checked { background: #0D9488; }")
+            tools.addWidget(button)
         self.model_view = ModelViewOverlay(self.video_box)
         self.fool_it = FoolItOverlay(self.video_box, self._perturb, self._fool_used)
         self.video.installEventFilter(self)
@@ -212,22 +230,9 @@ class DemoScreen(QWidget):
         self.how_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         how_layout.addWidget(self.how_title)
         how_layout.addWidget(self.how_text)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(12)
         self.about_button = QPushButton(how_card)
         self.about_button.clicked.connect(self.show_about)
-        buttons.addWidget(self.about_button)
-        # "What the AI gets to see": one touch away in every demo
-        self.view_button = QPushButton(how_card)
-        self.view_button.clicked.connect(self.show_model_view)
-        buttons.addWidget(self.view_button)
-        self.fool_button = QPushButton(how_card)
-        self.fool_button.setCheckable(True)
-        self.fool_button.toggled.connect(self.show_fool_it)
-        self.fool_button.hide()  # shown for runners that take a perturbation
-        buttons.addWidget(self.fool_button)
-        buttons.addStretch(1)
-        how_layout.addLayout(buttons)
+        how_layout.addWidget(self.about_button, 0, Qt.AlignmentFlag.AlignLeft)
         side.addWidget(how_card, 0)
         self.privacy = QLabel(self)
         self.privacy.setObjectName("SmallNote")
@@ -283,6 +288,7 @@ class DemoScreen(QWidget):
         self.services = services
         self.panel.attach(runner, services)
         self.fool_button.setVisible(hasattr(runner, "perturb") and self.stage is None)
+        self._place_overlays()
 
     def show_fool_it(self, on: bool) -> None:
         """Open (or close and undo) "try to fool it"."""
@@ -390,7 +396,10 @@ class DemoScreen(QWidget):
         if self.frozen:
             return
         self.frames_shown += 1
+        size = self.video.frame_size
         self.video.set_frame(rgb, mirrored)
+        if self.video.frame_size != size:  # the picture's corners moved: so do the buttons
+            self._place_overlays()
 
     def show_result(self, result: Result) -> None:
         """The newest task result."""
@@ -477,6 +486,12 @@ class DemoScreen(QWidget):
         self.badge.adjustSize()
         self.badge.move(int(rect.x()) + 20, int(rect.y()) + 20)
         self.badge.raise_()
+        self.tools.adjustSize()
+        self.tools.move(int(rect.right()) - self.tools.width() - 16, int(rect.y()) + 16)
+        self.tools.raise_()
+        for card in (self.model_view, self.about, self.overlay):  # cards stay on top
+            if card.isVisible():
+                card.raise_()
         w = int(min(rect.width() * 0.8, 760))
         self.overlay.setFixedWidth(max(200, w))
         self.overlay.adjustSize()
@@ -489,7 +504,7 @@ class DemoScreen(QWidget):
         self.fool_it.setFixedWidth(max(240, int(rect.width())))
         self.fool_it.adjustSize()
         self.fool_it.move(int(rect.x()), int(rect.bottom() - self.fool_it.height()))
-        self.model_view.setFixedWidth(max(240, int(min(rect.width() * 0.92, 760))))
+        self.model_view.setFixedWidth(max(240, int(min(rect.width() * 0.96, 780))))
         self.model_view.adjustSize()
         self.model_view.move(int(rect.center().x() - self.model_view.width() / 2),
                              int(max(0, rect.center().y() - self.model_view.height() / 2)))

@@ -175,3 +175,26 @@ def test_run_demo_mirror_reads_the_same_text(data_dir: Path) -> None:
         texts.append([line["text"] for line in record["result"]["lines"]])
     assert texts[0] == texts[1]
     assert "Welcome to the" in texts[1]
+
+
+def test_run_demo_explain_gives_the_peak_in_source_pixels(tmp_path: Path, data_dir: Path,
+                                                         photos: dict[str, np.ndarray]) -> None:
+    """The heat map's peak is in the source picture's pixels (not the crop's, not mirrored):
+    the same with --mirror; a demo without a heat map says so."""
+    from tests.unit.test_explain import composite, objects
+
+    frame, (x0, y0, x1, y1) = composite(objects()["chelsea"], 1, 200)
+    img = write_rgb(tmp_path / "cat.png", frame)
+    peaks = []
+    for extra in ((), ("--mirror",)):
+        out = kiosk("run-demo", DEMO, "--source", str(img), "--explain", "--json", *extra,
+                    data_dir=data_dir)
+        assert out.returncode == 0, out.stderr
+        result = json.loads(out.stdout.splitlines()[0])["result"]
+        explanation = result["explanation"]
+        assert len(explanation["grid"]) == 7 and result["unsure"] is False
+        peaks.append(explanation["peak"])
+    x, y = peaks[0]
+    assert x0 <= x <= x1 and y0 <= y <= y1 and peaks[0] == peaks[1]
+    out = kiosk("run-demo", "face-privacy", "--source", str(img), "--explain", data_dir=data_dir)
+    assert out.returncode == 1 and "has no heat map" in out.stderr
