@@ -48,6 +48,8 @@ URGENT_TYPES: Final = frozenset({"session_end", "app_stop", "crash"})
 INTERACTION_KINDS: Final = frozenset({
     "capture", "predict", "teach_sample", "teach_reset", "draw_submit", "draw_clear",
     "toggle", "slider", "info_open", "retry",
+    # inside the demos: the explanations visitors open, and how often the AI was unsure
+    "explain_on", "explain_off", "model_view_open", "unsure_shown", "model_card_open",
     "game_point",
 })
 
@@ -436,6 +438,8 @@ class LogStats:
     languages: dict[str, int]
     app_starts: int
     crashes: int
+    #: what visitors did inside the demos, by interaction kind (explanations opened, unsure …)
+    interaction_kinds: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The figures as JSON (``kiosk log stats --json``)."""
@@ -453,6 +457,7 @@ class LogStats:
             "sessions_by_day": self.sessions_by_day, "errors": self.errors,
             "kiosks": self.kiosks, "languages": self.languages,
             "app_starts": self.app_starts, "crashes": self.crashes,
+            "interaction_kinds": self.interaction_kinds,
         }
 
     @property
@@ -480,6 +485,7 @@ class StatsBuilder:
     opens: Counter[str] = field(default_factory=Counter)
     dwell: defaultdict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     interactions: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[str] = field(default_factory=Counter)  # interaction kind → n
     ratings: defaultdict[str | None, list[int]] = field(
         default_factory=lambda: defaultdict(list))
     errors: Counter[str] = field(default_factory=Counter)
@@ -533,6 +539,7 @@ class StatsBuilder:
             languages=_sorted(self.languages),
             app_starts=self.app_starts,
             crashes=self.crashes,
+            interaction_kinds=_sorted(self.kinds),
         )
 
 
@@ -568,8 +575,10 @@ def compute_stats(
             b.opens[e.demo_id] += 1
         elif e.type == "demo_close" and e.demo_id:
             b.dwell[e.demo_id].append(p["dwell_ms"])
-        elif e.type == "interaction" and e.demo_id:
-            b.interactions[e.demo_id] += 1
+        elif e.type == "interaction":
+            b.kinds[p["kind"]] += 1
+            if e.demo_id:
+                b.interactions[e.demo_id] += 1
         elif e.type == "feedback":
             b.ratings[e.demo_id].append(p["rating"])
         elif e.type == "error":
