@@ -58,10 +58,11 @@ class DemoEntry:
         return local if is_regular_file(local) else models_dir() / file
 
     def thumbnail_path(self) -> Path | None:
-        """The tile picture, if the demo has one (a plain file, never a link)."""
+        """The tile picture, if the demo has one that is safe to decode (a plain file, never
+        a link, checked again here: it is decoded by the GUI, long after discovery)."""
         if self.manifest and self.manifest.thumbnail:
             p = self.folder / self.manifest.thumbnail
-            return p if is_regular_file(p) else None
+            return p if thumbnail_problem(p) is None else None
         return None
 
 

@@ -180,7 +180,9 @@ class ImageFolderSource:
         self.images = [img for img in (load_image(p) for p in paths) if img is not None]
         if not self.images:
             names = ", ".join(p.name for p in paths[:3]) or "(none)"
-            raise SourceError(f"No readable image among: {names}.")
+            raise SourceError(
+                f"No readable image among: {names} (a picture must be a plain JPEG, PNG, BMP, "
+                "GIF, WebP or TIFF file of at most 40 megapixels).")
         self.fps = fps
         self.animate = animate
         self.size = size
