@@ -212,6 +212,10 @@ def run_kiosk(
     assert isinstance(app, QApplication)
     app.setApplicationName("Showroom Kiosk")
     apply_theme(app)
+    if (state / "packs" / ".journal").is_dir():  # a pack change was cut short: undo it first
+        from kiosk.runtime.packs import PackInstaller
+
+        PackInstaller(state).recover()
     entries = apply_demo_order(discover(demo_dirs(state)), settings.demo_order,
                                key=lambda e: e.id)
     store = open_event_store(state, settings)

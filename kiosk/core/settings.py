@@ -141,7 +141,7 @@ def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
             return value.strip(), None
         return None, "camera must be a camera index, a file or folder path, or \"sample\""
     if name == "kiosk_id":
-        if isinstance(value, str) and KIOSK_ID_RE.match(value.strip()):
+        if isinstance(value, str) and KIOSK_ID_RE.fullmatch(value.strip()):
             return value.strip(), None
         return None, ("kiosk_id must be 1 to 40 letters, digits, '.', '_' or '-', starting "
                       "with a letter or digit")
