@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.core.manifest import MANIFEST_NAME, Manifest, load_manifest
-from kiosk.core.paths import demos_dir, models_dir
+from kiosk.core.paths import demos_dir, models_dir, sample_media_dir
 from kiosk.runtime.onnx_model import ModelLoadError, check_sha256
 from kiosk.runtime.pipeline import TaskRunner
+from kiosk.runtime.sources import IMAGE_SUFFIXES
 from kiosk.runtime.tasks import task_kind
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,14 @@ class DemoEntry:
         local = self.folder / file
         return local if local.is_file() else models_dir() / file
 
+    def sample_paths(self) -> list[Path]:
+        """The pictures the demo starts with when there is no camera (existing ones only):
+        each name from the demo folder, else from the built-in sample photos."""
+        if self.manifest is None:
+            return []
+        found = [_sample_file(self.folder, name) for name in self.manifest.sample_media]
+        return [p for p in found if p is not None]
+
     def thumbnail_path(self) -> Path | None:
         """The tile picture, if the demo has one."""
         if self.manifest and self.manifest.thumbnail:
@@ -85,7 +94,21 @@ def check_demo(folder: Path) -> DemoEntry:
         entry.problems.append(
             f"{folder.name}/{MANIFEST_NAME}: thumbnail: {manifest.thumbnail} not found — add the "
             "picture or remove the line")
+    for name in manifest.sample_media:
+        if _sample_file(folder, name) is None:
+            entry.problems.append(
+                f"{folder.name}/{MANIFEST_NAME}: sample_media: {name} is neither a picture (.jpg, "
+                ".png, …) in the demo folder nor a built-in sample photo — add it or remove "
+                "the name")
     return entry
+
+
+def _sample_file(folder: Path, name: str) -> Path | None:
+    for base in (folder, sample_media_dir()):
+        path = base / name
+        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+            return path
+    return None
 
 
 def discover(dirs: Sequence[Path]) -> list[DemoEntry]:

@@ -20,7 +20,7 @@ from kiosk.core.i18n import DEFAULT_LANG, Lang, parse_lang
 from kiosk.core.session import Screen, SessionEvent, VisitorSession
 from kiosk.runtime.demos import DemoEntry, DemoState
 from kiosk.runtime.pipeline import Pipeline, Status, TaskRunner
-from kiosk.runtime.sources import FrameSource
+from kiosk.runtime.sources import FrameSource, ImageFolderSource
 from kiosk.ui.bridge import PipelineBridge
 from kiosk.ui.demo_view import DemoInfo
 from kiosk.ui.home import TileInfo
@@ -243,6 +243,10 @@ class KioskController(QObject):
             self.window.demo.set_status(None)
             return
         choice = await loop.run_in_executor(None, self._open_source)
+        samples = entry.sample_paths()
+        if choice.no_camera and samples and isinstance(choice.source, ImageFolderSource):
+            # demo mode opens at the pictures that show this demo at its best
+            await loop.run_in_executor(None, choice.source.start_with, samples)
         if generation != self._generation:
             choice.source.close()
             return
