@@ -179,7 +179,8 @@ def _sample_media(data: Mapping[str, Any], file: str,
     fix = 'e.g. sample_media = ["sample.jpg"] (a picture in the demo folder or a built-in one)'
     if not isinstance(names, list) or len(names) > MAX_SAMPLE_MEDIA:
         problems.append(ManifestProblem(
-            file, "sample_media", f"must be a picture name or a list of up to {MAX_SAMPLE_MEDIA}", fix))
+            file, "sample_media",
+            f"must be a picture name or a list of up to {MAX_SAMPLE_MEDIA}", fix))
         return ()
     bad = [n for n in names if not is_plain_name(n)]
     if bad:

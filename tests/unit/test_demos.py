@@ -96,11 +96,18 @@ def test_a_single_demo_self_test_skips_the_program_checks() -> None:
 
 
 def test_sample_media_comes_from_the_pack_or_the_built_in_samples(tmp_path: Path) -> None:
-    own = clone(tmp_path, "own-sample", edit='sample_media = ["mine.jpg", "04-astronaut.jpg"]\n',
-                drop="sample_media")
+    def with_samples(name: str, names: str) -> Path:
+        folder = clone(tmp_path, name)
+        toml = folder / "demo.toml"
+        lines = [f"sample_media = {names}" if line.startswith("sample_media") else line
+                 for line in toml.read_text(encoding="utf-8").splitlines()]
+        toml.write_text("\n".join(lines), encoding="utf-8")
+        return folder
+
+    own = with_samples("own-sample", '["mine.jpg", "04-astronaut.jpg"]')
     shutil.copy(ROOT / "assets" / "sample" / "03-rocket.jpg", own / "mine.jpg")
-    clone(tmp_path, "missing-sample", edit='sample_media = ["nowhere.jpg"]\n', drop="sample_media")
-    clone(tmp_path, "not-a-picture", edit='sample_media = ["demo.toml"]\n', drop="sample_media")
+    with_samples("missing-sample", '["nowhere.jpg"]')
+    with_samples("not-a-picture", '["demo.toml"]')
     entries = {e.id: e for e in discover([tmp_path])}
     assert entries["own-sample"].state is DemoState.READY
     assert entries["own-sample"].sample_paths() == [

@@ -79,7 +79,8 @@ def test_dropping_any_required_key_is_reported(key: str) -> None:
     data = good_data()
     del data[key]
     manifest, _problems = parse_manifest(data, "p/demo.toml", GOOD)
-    optional = {"version", "thumbnail", "order", "needs_camera", "params", "about"}
+    optional = {"version", "thumbnail", "order", "needs_camera", "params", "about",
+                "sample_media"}
     assert (manifest is None) == (key not in optional)
 
 
