@@ -150,3 +150,21 @@ def test_sigterm_stops_cleanly_and_logs_it(data_dir: Path) -> None:
     rows = conn.execute("SELECT type, payload FROM events ORDER BY uuid").fetchall()
     conn.close()
     assert rows[-1][0] == "app_stop" and json.loads(rows[-1][1]) == {"reason": "signal"}
+
+
+def test_screenshots_never_write_to_the_visitor_log(tmp_path: Path, data_dir: Path) -> None:
+    from kiosk.runtime.event_store import db_path
+
+    for screen in ("home", "staff:stats", "staff:health"):
+        out = kiosk("screenshot", "--screen", screen, "--out", str(tmp_path / "s.png"),
+                    "--size", "1280x720", data_dir=data_dir)
+        assert out.returncode == 0, out.stderr
+    db = db_path(data_dir)
+    if db.exists():
+        import sqlite3
+
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+        finally:
+            conn.close()
