@@ -168,3 +168,12 @@ def test_screenshots_never_write_to_the_visitor_log(tmp_path: Path, data_dir: Pa
             assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
         finally:
             conn.close()
+
+
+def test_bench_idle_reports_the_cpu_share(data_dir: Path) -> None:
+    out = kiosk("bench-idle", "--screen", "attract", "--seconds", "1", "--size", "960x540",
+                "--json", data_dir=data_dir)
+    assert out.returncode in (0, 1), out.stderr  # 1: over target on a busy machine
+    report = json.loads(out.stdout)
+    assert report["screen"] == "attract" and report["frames"] >= 3
+    assert 0 < report["cpu_percent_of_one_core"] < 100
