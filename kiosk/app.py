@@ -201,6 +201,7 @@ def run_kiosk(
     )
     for demo_id in settings.disabled_demos:
         controller.set_enabled(demo_id, False)
+    window.demo.set_performance_overlay(settings.show_performance_overlay)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     exit_code = [0]
@@ -300,6 +301,7 @@ def staff_services(
         controller.session.idle_timeout = new.idle_timeout
         controller.session.warning = new.idle_warning
         controller.default_lang = new.lang
+        controller.window.demo.set_performance_overlay(new.show_performance_overlay)
         if old.demo_order != new.demo_order:
             controller.set_entries(ordered(controller.entries))
 

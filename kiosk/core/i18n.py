@@ -48,8 +48,10 @@ STRINGS: dict[str, Text] = {
     "attract.touch": Text("Berühre den Bildschirm, um zu starten", "Touch the screen to start"),
     "home.title": Text("Wähle eine Demo", "Choose a demo"),
     "home.subtitle": Text(
-        "Alles läuft offline auf diesem Gerät. Es wird nichts gespeichert.",
-        "Everything runs offline on this device. Nothing is stored.",
+        "Alles läuft offline auf diesem Gerät. Keine Bilder werden gespeichert – nur anonyme "
+        "Zählungen, welche Demos genutzt werden.",
+        "Everything runs offline on this device. No pictures are stored — only anonymous "
+        "counts of which demos are used.",
     ),
     "home.done": Text("Fertig", "Done"),
     "home.unavailable": Text("Gerade nicht verfügbar", "Not available right now"),
@@ -74,7 +76,7 @@ STRINGS: dict[str, Text] = {
     ),
     "demo.privacy": Text(
         "Das Kamerabild wird nur live ausgewertet und nie gespeichert.",
-        "The camera picture is analysed live and never stored.",
+        "The camera picture is only analysed live and never stored.",
     ),
     "demo.stats": Text("{fps} Bilder/s · {ms} ms pro Bild", "{fps} frames/s · {ms} ms per frame"),
     "idle.title": Text("Bist du noch da?", "Are you still there?"),
@@ -107,8 +109,8 @@ STRINGS: dict[str, Text] = {
         "eyes, nose and mouth.",
     ),
     "faces.privacy": Text(
-        "Nichts wird gespeichert. Die KI findet Gesichter, erkennt aber nicht, wer du bist.",
-        "Nothing is stored. The AI finds faces but does not recognise who you are.",
+        "Kein Bild wird gespeichert. Die KI findet Gesichter, erkennt aber nicht, wer du bist.",
+        "No picture is stored. The AI finds faces but does not recognise who you are.",
     ),
     "teach.says": Text("Die KI sagt:", "The AI says:"),
     "teach.classes": Text("Deine Dinge", "Your things"),

@@ -85,6 +85,9 @@ class Settings:
     cursor_hide_seconds: float = field(default=5.0, metadata=_doc(
         "In kiosk mode, hide the mouse pointer after this many seconds without mouse "
         "movement; 0 never hides it (0-600)."))
+    show_performance_overlay: bool = field(default=False, metadata=_doc(
+        "Show frames per second and milliseconds per frame on the demo screens, for staff "
+        "and developers; visitors do not need them (true/false)."))
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Settings))
@@ -138,10 +141,10 @@ def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
             return value.strip(), None
         return None, ("kiosk_id must be 1 to 40 letters, digits, '.', '_' or '-', starting "
                       "with a letter or digit")
-    if name == "mirror":
+    if name in ("mirror", "show_performance_overlay"):
         if isinstance(value, bool):
             return value, None
-        return None, "mirror must be true or false"
+        return None, f"{name} must be true or false"
     if name in ("demo_order", "disabled_demos"):
         if isinstance(value, list | tuple) and all(
                 isinstance(v, str) and v.strip() and len(v) <= MAX_DEMO_ID

@@ -167,6 +167,7 @@ class DemoScreen(QWidget):
         video_layout.addWidget(self.video, 1)
         self.stats = QLabel(self.video_box)
         self.stats.setObjectName("StatsLabel")
+        self.stats.hide()  # developer figures: only with the staff's performance overlay
         video_layout.addWidget(self.stats, 0, Qt.AlignmentFlag.AlignRight)
         self.badge = QLabel(self.video_box)
         self.badge.setObjectName("Badge")
@@ -200,7 +201,7 @@ class DemoScreen(QWidget):
         how_layout.addWidget(self.about_button, 0, Qt.AlignmentFlag.AlignLeft)
         side.addWidget(how_card, 0)
         self.privacy = QLabel(self)
-        self.privacy.setObjectName("SmallNote")
+        self.privacy.setObjectName("PrivacyNote")
         self.privacy.setWordWrap(True)
         side.addWidget(self.privacy)
         body.addLayout(side, 2)
@@ -308,6 +309,10 @@ class DemoScreen(QWidget):
         body = tr(body_key, self.lang) if body_key else ""
         self.overlay.show_texts(tr(title_key, self.lang), body)
         self._place_overlays()
+
+    def set_performance_overlay(self, on: bool) -> None:
+        """Show frames per second and ms per frame (a staff setting; off for visitors)."""
+        self.stats.setVisible(on)
 
     def set_no_camera(self, no_camera: bool) -> None:
         """Show the "demo mode: no camera" badge."""

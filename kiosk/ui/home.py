@@ -135,6 +135,7 @@ class HomeScreen(QWidget):
         self.title.setObjectName("ScreenTitle")
         self.subtitle = QLabel(self)
         self.subtitle.setObjectName("ScreenSubtitle")
+        self.subtitle.setWordWrap(True)  # the privacy sentence must never widen the window
         heads.addWidget(self.title)
         heads.addWidget(self.subtitle)
         top.addLayout(heads, 1)

@@ -579,6 +579,7 @@ class SettingsPage(Page):
         self.lang_choice = Segmented([("de", "Deutsch"), ("en", "English")])
         self.staff = Stepper(STAFF_STEPS, s.staff_timeout, lambda v: duration(v, self.lang))
         self.pointer = Stepper(CURSOR_STEPS, s.cursor_hide_seconds, self._cursor_text)
+        self.performance = Toggle("", "")
         id_box = QWidget()
         id_row = QHBoxLayout(id_box)
         id_row.setContentsMargins(0, 0, 0, 0)
@@ -591,6 +592,7 @@ class SettingsPage(Page):
         self.rows = {
             "idle": SettingRow(self.idle), "lang": SettingRow(self.lang_choice),
             "staff": SettingRow(self.staff), "cursor": SettingRow(self.pointer),
+            "performance": SettingRow(self.performance),
             "kiosk_id": SettingRow(id_box), "pin": SettingRow(self.pin_button),
         }
         for row in self.rows.values():
@@ -610,6 +612,7 @@ class SettingsPage(Page):
         self.idle.changed.connect(lambda v: self._set(idle_timeout=v))
         self.staff.changed.connect(lambda v: self._set(staff_timeout=v))
         self.pointer.changed.connect(lambda v: self._set(cursor_hide_seconds=v))
+        self.performance.clicked.connect(lambda on: self._set(show_performance_overlay=on))
         self.lang_choice.changed.connect(lambda code: self._set(lang=code))
         self.change_id.clicked.connect(self._edit_id)
         self.keyboard.accepted.connect(self._id_entered)
@@ -624,6 +627,7 @@ class SettingsPage(Page):
         for key, row in self.rows.items():
             row.set_texts(tr(f"settings.{key}", lang), tr(f"settings.{key}.sub", lang))
         self.change_id.setText(tr("settings.change", lang))
+        self.performance.set_texts(tr("demos.on", lang), tr("demos.off", lang))
         self.pin_button.setText(tr("settings.pin.change", lang))
         self.keyboard.set_layout(lang)
         self.keyboard.ok_button.setText(tr("keyboard.ok", lang))
@@ -641,6 +645,7 @@ class SettingsPage(Page):
         self.idle.set_value(s.idle_timeout)
         self.staff.set_value(s.staff_timeout)
         self.pointer.set_value(s.cursor_hide_seconds)
+        self.performance.setChecked(s.show_performance_overlay)
         self.lang_choice.select(s.lang)
         self.kiosk_id.setText(s.kiosk_id)
 
