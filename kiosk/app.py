@@ -354,7 +354,13 @@ def staff_services(
     def open_preview(value: str) -> Any:
         return open_sample_source() if value == "sample" else open_source(value)
 
+    version: list[str] = []
+
     def health() -> HealthSnapshot:
+        if not version:  # asks git once (about 50 ms), when staff first open the page
+            from kiosk.version import version_string
+
+            version.append(version_string())
         free: int | None = None
         total: int | None = None
         try:
@@ -365,7 +371,8 @@ def staff_services(
         return HealthSnapshot(
             uptime_s=time.monotonic() - started, fps=controller.fps_by_demo(),
             errors=recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
-            last_crash=crashlog.last_crash(state), problems=[*problems, *store.problems()])
+            last_crash=crashlog.last_crash(state), problems=[*problems, *store.problems()],
+            version=version[0], camera=current[0].camera, camera_state=controller.camera_state)
 
     def quit_with(code: int) -> None:
         exit_code[0] = code

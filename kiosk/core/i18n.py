@@ -144,7 +144,7 @@ STRINGS: dict[str, Text] = {
         "Gelesener Text wird nur angezeigt, nie gespeichert.",
         "Text that is read is only shown, never stored.",
     ),
-    "about.button": Text("Über das Modell", "About the model"),
+    "about.button": Text("Mehr erfahren", "Learn more"),
     "about.source": Text("Quelle", "Source"),
     "about.licence": Text("Lizenz", "Licence"),
     "about.limits": Text("Was es nicht kann", "What it cannot do"),

@@ -81,6 +81,7 @@ class KioskController(QObject):
         self.disabled: set[str] = set()
         self.failed_return_ms = 4000  # how long the friendly failure screen stays up
         self._keep_samples = keep_samples
+        self.camera_state = "unopened"  # for staff: "live" or "fallback" after a demo opened
         self.open_task: asyncio.Future[None] | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(tick_ms)
@@ -118,7 +119,8 @@ class KioskController(QObject):
     def tiles(self) -> list[TileInfo]:
         """Tiles for the demos visitors may use (broken ones are for staff eyes only)."""
         return [
-            TileInfo(e.id, e.manifest.title, e.manifest.subtitle, e.thumbnail_path())
+            TileInfo(e.id, e.manifest.title, e.manifest.subtitle, e.thumbnail_path(),
+                     e.manifest.task)
             for e in self.entries
             if e.state is DemoState.READY and e.manifest is not None and e.id not in self.disabled
         ]
@@ -257,6 +259,7 @@ class KioskController(QObject):
             keep_samples=self._keep_samples,
         )
         self.window.demo.set_no_camera(choice.no_camera)
+        self.camera_state = "fallback" if choice.no_camera else "live"
         self.pipeline.start()
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +25,7 @@ from kiosk.core.i18n import Lang, Text, tr
 from kiosk.core.manifest import About
 from kiosk.runtime.pipeline import Result
 from kiosk.ui.panels import ResultPanel
+from kiosk.ui.staff.touch import touch_scroll
 from kiosk.ui.widgets import LanguageSwitch, VideoView
 
 
@@ -35,6 +38,15 @@ class DemoInfo:
     how_it_works: Text
     about: About | None = None
     needs_camera: bool = True
+
+
+def lead_sentence(text: str, limit: int = 150) -> str:
+    """The first sentence of ``text``; a long one ends at its colon ("… work in turn.")."""
+    match = re.search(r"[.!?](?=\s+[A-ZÄÖÜ\"„(])", text)
+    first = text[:match.end()] if match else text
+    if len(first) > limit and ":" in first[:limit]:
+        first = first[:first.index(":")].rstrip() + "."
+    return first.strip()
 
 
 class StatusOverlay(QFrame):
@@ -80,29 +92,50 @@ class AboutOverlay(QFrame):
         self.title.setObjectName("DemoTitle")
         self.title.setWordWrap(True)
         layout.addWidget(self.title)
+        # The whole explanation can be longer than the picture is high: it scrolls.
+        self.body_area = QScrollArea(self)
+        self.body_area.setWidgetResizable(True)
+        self.body_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget "
+                                  "{ background: transparent; }")
+        body_box = QWidget()
+        body_layout = QVBoxLayout(body_box)
+        body_layout.setContentsMargins(0, 0, 12, 0)
+        body_layout.setSpacing(10)
         self.sections: list[tuple[QLabel, QLabel]] = []
-        for _ in range(3):
-            head = QLabel(self)
+        for _ in range(4):
+            head = QLabel(body_box)
             head.setObjectName("SectionTitle")
-            body = QLabel(self)
+            body = QLabel(body_box)
             body.setObjectName("BodyText")
             body.setWordWrap(True)
-            layout.addWidget(head)
-            layout.addWidget(body)
+            body_layout.addWidget(head)
+            body_layout.addWidget(body)
             self.sections.append((head, body))
+        body_layout.addStretch(1)
+        self.body_area.setWidget(body_box)
+        touch_scroll(self.body_area)
+        layout.addWidget(self.body_area, 1)
         self.close_button = QPushButton(self)
         self.close_button.clicked.connect(self.hide)
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignRight)
         self.hide()
 
-    def show_about(self, about: About, lang: Lang) -> None:
-        """Fill in ``about`` in ``lang`` and show it on top."""
-        self.title.setText(about.model)
-        rows = [("about.source", about.source), ("about.licence", about.licence),
-                ("about.limits", about.limits.get(lang))]
-        for (head, body), (key, text) in zip(self.sections, rows, strict=True):
-            head.setText(tr(key, lang))
+    def show_about(self, about: About | None, lang: Lang, how: str = "") -> None:
+        """Fill in the whole "how it works" and ``about`` in ``lang``; show it on top."""
+        self.title.setText(about.model if about is not None else tr("demo.how", lang))
+        self.body_area.verticalScrollBar().setValue(0)
+        rows = [("demo.how", how)]
+        if about is not None:
+            rows += [("about.source", about.source), ("about.licence", about.licence),
+                     ("about.limits", about.limits.get(lang))]
+        for i, (head, body) in enumerate(self.sections):
+            key, text = rows[i] if i < len(rows) else ("", "")
+            head.setText(tr(key, lang) if key else "")
             body.setText(text)
+            head.setVisible(bool(text))
+            body.setVisible(bool(text))
         self.close_button.setText(tr("about.close", lang))
         self.show()
         self.raise_()
@@ -220,7 +253,7 @@ class DemoScreen(QWidget):
         panel.set_lang(self.lang)
         self._set_stage(panel.stage_widget())
         self.about.hide()
-        self.about_button.setVisible(info.about is not None)
+        self.about_button.setVisible(True)  # the whole explanation and the model card
         self.privacy.setVisible(info.needs_camera)
         self.frozen = False
         self.video.set_frame(None)
@@ -251,9 +284,10 @@ class DemoScreen(QWidget):
         self.info = None
 
     def show_about(self) -> None:
-        """Open the model card over the picture."""
-        if self.info is not None and self.info.about is not None:
-            self.about.show_about(self.info.about, self.lang)
+        """Open the whole explanation and the model card over the picture."""
+        if self.info is not None:
+            self.about.show_about(self.info.about, self.lang,
+                                  self.info.how_it_works.get(self.lang))
             self._place_overlays()
 
     def current_frame(self) -> np.ndarray | None:
@@ -327,14 +361,15 @@ class DemoScreen(QWidget):
         self.back_button.setText("←  " + tr("demo.back", lang))
         self.how_title.setText(tr("demo.how", lang))
         self.about_button.setText(tr("about.button", lang))
-        if self.about.isVisible() and self.info is not None and self.info.about is not None:
-            self.about.show_about(self.info.about, lang)
+        if self.about.isVisible() and self.info is not None:
+            self.about.show_about(self.info.about, lang, self.info.how_it_works.get(lang))
         self.privacy.setText(tr("demo.privacy", lang))
         self.badge.setText(tr("demo.no_camera_badge", lang))
         self.badge.adjustSize()
         if self.info is not None:
             self.title.setText(self.info.title.get(lang))
-            self.how_text.setText(self.info.how_it_works.get(lang))
+            # Readable from two metres: the first sentence, large; the rest behind the button.
+            self.how_text.setText(lead_sentence(self.info.how_it_works.get(lang)))
         self.panel.set_lang(lang)
         if self.status is not None:
             self.set_status(self.status)
@@ -360,7 +395,7 @@ class DemoScreen(QWidget):
         self.overlay.move(int(rect.center().x() - self.overlay.width() / 2),
                           int(rect.center().y() - self.overlay.height() / 2))
         self.about.setFixedWidth(max(240, int(min(rect.width() * 0.92, 900))))
-        self.about.adjustSize()
+        self.about.setFixedHeight(max(200, int(rect.height() * 0.96)))
         self.about.move(int(rect.center().x() - self.about.width() / 2),
                         int(rect.center().y() - self.about.height() / 2))
 

@@ -292,6 +292,10 @@ class ImportPage(Page):
         self.browser.file_chosen.connect(self.import_path)
         self.browser.folder_changed.connect(lambda _: self._update_button())
         self.root.addWidget(self.browser, 1)
+        # Before a place is chosen the list is empty: say what to do there instead.
+        self.steps = label("", "BodyText", self, wrap=True)
+        self.steps.setObjectName("ImportSteps")
+        self.root.addWidget(self.steps)
         self.import_button = button("", "PrimaryButton", self)
         self.import_button.clicked.connect(lambda: self.import_path(self.browser.folder))
         self.root.addWidget(self.import_button)
@@ -335,9 +339,14 @@ class ImportPage(Page):
 
     def _update_button(self) -> None:
         folder = self.browser.folder
+        # no placeholder button: it appears once there is a folder to import
+        self.import_button.setVisible(folder is not None)
+        self.steps.setVisible(folder is None)
+        self.steps.setText(tr("import.steps", self.lang))
         self.import_button.setEnabled(folder is not None and not self.runner.busy)
-        name = (folder.name or str(folder)) if folder is not None else "…"
-        self.import_button.setText(tr("import.this", self.lang, name=name))
+        if folder is not None:
+            name = folder.name or str(folder)
+            self.import_button.setText(tr("import.this", self.lang, name=name))
 
     def import_path(self, path: object) -> asyncio.Future[None] | None:
         """Import ``path`` (a folder, .zip or .onnx) in the background."""
@@ -750,11 +759,15 @@ class HealthPage(Page):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__("health", *args, **kwargs)
-        kpis = QHBoxLayout()
+        kpis = QGridLayout()
         kpis.setSpacing(18)
         self.uptime, self.disk, self.errors = Kpi(self), Kpi(self), Kpi(self)
-        for k in (self.uptime, self.disk, self.errors):
-            kpis.addWidget(k, 1)
+        self.version, self.camera = Kpi(self), Kpi(self)
+        for i, k in enumerate((self.uptime, self.disk, self.errors)):
+            kpis.addWidget(k, 0, i)
+            kpis.setColumnStretch(i, 1)
+        kpis.addWidget(self.version, 1, 0)
+        kpis.addWidget(self.camera, 1, 1, 1, 2)
         self.root.addLayout(kpis)
         grid = QGridLayout()
         grid.setSpacing(18)
@@ -790,7 +803,11 @@ class HealthPage(Page):
         right = QVBoxLayout()
         right.setSpacing(10)
         right.addWidget(self.crash_title)
+        self.no_crash = label("", "BodyText", self, wrap=True)  # instead of an empty box
+        right.addWidget(self.no_crash)
         right.addWidget(self.crash_area, 1)
+        self.crash_spacer = QWidget(self)
+        right.addWidget(self.crash_spacer, 1)
         grid.addLayout(right, 0, 1)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
@@ -840,7 +857,18 @@ class HealthPage(Page):
         notes = [*h.problems, *self.extra_problems, *h.errors[-5:]]
         self.notes_text.setText("\n".join(f"• {n}" for n in notes) if notes
                                 else tr("health.problems.none", lang))
-        self.crash_text.setText(h.last_crash or tr("health.crash.none", lang))
+        self.crash_text.setText(h.last_crash or "")
+        self.no_crash.setText(tr("health.crash.none", lang))
+        self.no_crash.setVisible(not h.last_crash)
+        self.crash_area.setVisible(bool(h.last_crash))
+        self.crash_spacer.setVisible(not h.last_crash)
+        self.version.set_values(tr("health.version", lang), h.version or unknown)
+        cam = h.camera
+        cam_name = (tr("health.camera.index", lang, n=cam) if cam.isdigit() else
+                    tr("health.camera.sample", lang) if cam in ("", "sample") else Path(cam).name)
+        self.camera.set_values(tr("health.camera", lang), cam_name,
+                               tr(f"health.camera.{h.camera_state}", lang)
+                               if h.camera_state in ("live", "fallback", "unopened") else "")
 
 
 # --------------------------------------------------------------------------- the panel
