@@ -771,3 +771,34 @@ def test_staff_mode_over_the_real_visitor_flow(make_kiosk: Any, qtbot: Any,
     assert mode.panel_open and k.window.current_screen() is Screen.ATTRACT
     qtbot.mouseClick(mode.panel.back_button, LEFT)
     assert not mode.active
+
+
+def test_health_page_names_version_and_camera_and_skips_an_empty_crash_box(
+        make_staff: Any) -> None:
+    s = make_staff()
+    s.mode.services.health = lambda: HealthSnapshot(
+        uptime_s=5, version="0.1.0 (abc1234)", camera="0", camera_state="fallback")
+    s.mode.open_panel()
+    s.mode.panel.set_lang("en")
+    s.mode.panel.show_section("health")
+    page = s.mode.panel.page("health")
+    assert page.version.value.text() == "0.1.0 (abc1234)"  # type: ignore[attr-defined]
+    assert page.camera.value.text() == "Camera 0"  # type: ignore[attr-defined]
+    assert "sample photos" in page.camera.sub.text()  # type: ignore[attr-defined]
+    assert not page.crash_area.isVisibleTo(page)  # type: ignore[attr-defined]
+    assert page.no_crash.text() == "No crash recorded."  # type: ignore[attr-defined]
+
+
+def test_import_page_has_no_placeholder_button_before_a_place_is_chosen(
+        make_staff: Any, qtbot: Any) -> None:
+    s = make_staff()
+    s.app.roots = []
+    s.mode.open_panel()
+    s.mode.panel.show_section("import")
+    page = s.mode.panel.page("import")
+    assert isinstance(page, ImportPage) and page.folder is None
+    assert not page.import_button.isVisibleTo(page) and "…" not in page.import_button.text()
+    assert page.steps.isVisibleTo(page) and "USB" in page.steps.text()
+    assert s.mode.panel.findChild(QWidget) is not None
+    texts = [w.text() for w in s.mode.panel.findChildren(QPushButton)]
+    assert not any("Kiosk kiosk" in t for t in texts)

@@ -367,7 +367,7 @@ class ImportPage(Page):
         self._say(tr(key, self.lang, message=result.message), result.ok)
         self.services.log_event("staff_import", {"ok": result.ok})
         # The runner counts this task until it has returned: re-enable just after that.
-        QTimer.singleShot(0, self._idle)
+        QTimer.singleShot(0, self, self._idle)  # not after the page is gone (tear-down)
 
     def _idle(self) -> None:
         self.browser.set_busy(False)
