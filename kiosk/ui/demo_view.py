@@ -216,7 +216,9 @@ class DemoScreen(QWidget):
         self.result_card.setObjectName("Card")
         self.result_layout = QVBoxLayout(self.result_card)
         self.result_layout.setContentsMargins(32, 28, 32, 28)
-        side.addWidget(self.result_card, 1)
+        # Cards as tall as their content (a stretched card showed a large empty area); the
+        # free height goes between the explanation and the camera notice.
+        side.addWidget(self.result_card, 0)
         how_card = QFrame(self)
         how_card.setObjectName("Card")
         how_layout = QVBoxLayout(how_card)
@@ -236,6 +238,7 @@ class DemoScreen(QWidget):
         self.privacy = QLabel(self)
         self.privacy.setObjectName("PrivacyNote")
         self.privacy.setWordWrap(True)
+        side.addStretch(1)
         side.addWidget(self.privacy)
         body.addLayout(side, 2)
         outer.addLayout(body, 1)

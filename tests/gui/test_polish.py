@@ -57,3 +57,13 @@ def test_a_pack_without_thumbnail_gets_its_initial_and_a_task_icon(qapp) -> None
                  if image.pixelColor(x, y).lightness() > 240)
     assert whites > 100
     assert TileInfo("x", Text("a", "a"), Text("b", "b"), None, "ocr").task == "ocr"
+
+
+def test_result_card_is_as_tall_as_its_content(make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    k = make_kiosk(lang="de")
+    k.window.resize(1920, 1080)
+    k.controller.activity()
+    k.controller.open_demo("face-privacy")
+    card = k.window.demo.result_card
+    qtbot.waitUntil(lambda: card.height() > 0)
+    assert card.height() <= card.sizeHint().height() + 8  # no large empty area below
