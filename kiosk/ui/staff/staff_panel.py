@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -605,9 +606,19 @@ class SettingsPage(Page):
             "kiosk_id": SettingRow(id_box), "pin": SettingRow(self.pin_button),
         }
         for row in self.rows.values():
+            # natural height: on a short screen the list scrolls instead of squashing rows
+            row.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             rows.addWidget(row)
         rows.addStretch(1)
-        self.stack.addWidget(rows_page)
+        rows_area = QScrollArea()
+        rows_area.setWidgetResizable(True)
+        rows_area.setFrameShape(QFrame.Shape.NoFrame)
+        rows_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        rows_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget "
+                                "{ background: transparent; }")
+        rows_area.setWidget(rows_page)
+        touch_scroll(rows_area)
+        self.stack.addWidget(rows_area)
         self.keyboard = MiniKeyboard()
         kb_page = QWidget()
         kb_layout = QVBoxLayout(kb_page)
