@@ -55,7 +55,7 @@ class DemoTile(QAbstractButton):
         self.setObjectName(f"tile-{info.demo_id}")
         self.setAccessibleName(info.title.get(lang))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(QSize(340, 280))
+        self.setMinimumSize(QSize(250, 210))  # eight tiles still fit a 1280×720 screen
         self.setMaximumSize(QSize(620, 560))
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
@@ -76,8 +76,10 @@ class DemoTile(QAbstractButton):
         card.addRoundedRect(r, 28, 28)
         p.fillPath(card, theme.CARD)
         p.setClipPath(card)
+        # Many demos on a small screen make small tiles: text and picture shrink with them.
+        k = max(0.6, min(1.0, r.width() / 420, r.height() / 420))
         # The text block keeps room for the title and two full lines of the subtitle.
-        text_block = 52 + 2 * 29 + 24
+        text_block = (52 + 2 * 29 + 24) * k
         pic = QRectF(r.x(), r.y(), r.width(), max(r.height() * 0.4, r.height() - text_block))
         if not self._image.isNull():
             # Cover-crop: fill the picture area, keep the aspect ratio.
@@ -93,18 +95,18 @@ class DemoTile(QAbstractButton):
         shade.setColorAt(1, QColor(20, 27, 51, 255))
         p.fillRect(QRectF(pic.x(), pic.bottom() - 60, pic.width(), 60), shade)
         p.setClipping(False)
-        pad = 28
-        text_top = pic.bottom() + 10
+        pad = round(28 * k)
+        text_top = pic.bottom() + 10 * k
         p.setPen(theme.TEXT)
-        p.setFont(theme.display_font(34, QFont.Weight.Bold))
-        title_rect = QRectF(r.x() + pad, text_top, r.width() - 2 * pad, 48)
+        p.setFont(theme.display_font(round(34 * k), QFont.Weight.Bold))
+        title_rect = QRectF(r.x() + pad, text_top, r.width() - 2 * pad, 48 * k)
         p.drawText(title_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                    p.fontMetrics().elidedText(self.info.title.get(self.lang),
                                               Qt.TextElideMode.ElideRight, int(title_rect.width())))
         p.setPen(theme.MUTED)
-        p.setFont(theme.body_font(21))
-        sub_rect = QRectF(r.x() + pad, text_top + 50, r.width() - 2 * pad,
-                          r.bottom() - text_top - 58)
+        p.setFont(theme.body_font(max(14, round(21 * k))))
+        sub_rect = QRectF(r.x() + pad, text_top + 50 * k, r.width() - 2 * pad,
+                          r.bottom() - text_top - 58 * k)
         p.drawText(sub_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
                    elide_lines(p.fontMetrics(), self.info.subtitle.get(self.lang),
                                sub_rect.width(), max(1, int(sub_rect.height() //
