@@ -232,6 +232,7 @@ def run_kiosk(
     )
     for demo_id in settings.disabled_demos:
         controller.set_enabled(demo_id, False)
+    window.demo.set_performance_overlay(settings.show_performance_overlay)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     exit_code = [0]
@@ -324,6 +325,7 @@ def staff_services(
         controller.session.idle_timeout = new.idle_timeout
         controller.session.warning = new.idle_warning
         controller.default_lang = new.lang
+        controller.window.demo.set_performance_overlay(new.show_performance_overlay)
         if old.demo_order != new.demo_order:
             controller.set_entries(ordered(controller.entries))
 
@@ -376,7 +378,13 @@ def staff_services(
     def open_preview(value: str) -> Any:
         return open_sample_source() if value == "sample" else open_source(value)
 
+    version: list[str] = []
+
     def health() -> HealthSnapshot:
+        if not version:  # asks git once (about 50 ms), when staff first open the page
+            from kiosk.version import version_string
+
+            version.append(version_string())
         disk_problem = watch.check()
         store_problems = store.problems()
         if disk_problem is not None and store.health().problem is not None:
@@ -392,7 +400,8 @@ def staff_services(
             uptime_s=time.monotonic() - started, fps=controller.fps_by_demo(),
             errors=recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
             last_crash=crashlog.last_crash(state), problems=[*problems, *store_problems],
-            disk_problem=disk_problem, data_dir=str(state))
+            disk_problem=disk_problem, data_dir=str(state),
+            version=version[0], camera=current[0].camera, camera_state=controller.camera_state)
 
     def quit_with(code: int) -> None:
         exit_code[0] = code

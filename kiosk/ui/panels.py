@@ -206,7 +206,8 @@ class ClassificationPanel(ResultPanel):
             self.bars.clear()
             self.hint.setText("")
             return
-        items = [(g.label_de if self.lang == "de" else g.label_en, g.score) for g in self._last.top]
+        items = [(g.label_de if self.lang == "de" else display_label(g.label_en), g.score)
+                 for g in self._last.top]
         self.bars.set_values(items)
         if self.unsure:
             self.hint.setText(tr("classification.unsure", self.lang))
@@ -241,6 +242,14 @@ class ClassificationPanel(ResultPanel):
     def top_labels(self) -> list[str]:
         """Labels currently shown, best first (tests)."""
         return [label for label, _ in self.bars.values()]
+
+
+def display_label(label: str) -> str:
+    """A class name as shown: first letter capitalised like the German names ("tabby cat" →
+    "Tabby cat"); names with capitals of their own ("iPod", "Egyptian Mau") stay as they
+    are. The label data is not changed."""
+    first = label.split(" ", 1)[0]
+    return label[:1].upper() + label[1:] if first.islower() else label
 
 
 PANELS: dict[str, Callable[[Lang], ResultPanel]] = {
