@@ -12,14 +12,23 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-STARTED = time.perf_counter()
+from kiosk.cli_common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Handler,
+    Parser,
+    add_common_options,
+    fail,
+    leading_common_end,
+    nearest,
+)
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+STARTED = time.perf_counter()
 
 COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "make-sample-video")
 # Command groups that live in their own modules. Each module has
@@ -27,8 +36,8 @@ COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "make-sample-
 # and imports anything heavy inside its handlers, so `kiosk --help` stays fast.
 PLUGINS: tuple[str, ...] = (
     "kiosk.cli_packs", "kiosk.cli_log", "kiosk.cli_supervise", "kiosk.cli_staff")
-
-Handler = Callable[[argparse.Namespace], int]
+# What the top-level parser answers itself, without a command.
+TOP_LEVEL = ("-h", "--help", "--version")
 
 
 class _Version(argparse.Action):
@@ -42,22 +51,18 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", metavar="DIR",
-                   help="keep all state (settings, logs, database, packs) under DIR")
-    p.add_argument("--verbose", "-v", action="store_true", help="log more to the console")
-
-
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     """The argument parser with every sub-command, and the plugin commands' handlers."""
-    parser = argparse.ArgumentParser(
-        prog="kiosk", description="Showroom Kiosk: live AI demos for visitors, offline.")
+    parser = Parser(
+        prog="kiosk", description="Showroom Kiosk: live AI demos for visitors, offline. "
+        "Without a command it runs the kiosk (`kiosk run`).")
+    add_common_options(parser, top_level=True)
     parser.add_argument("--version", action=_Version, nargs=0,
                         help="show the version and the git commit, then exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the kiosk (the default command)")
-    _common(run)
+    add_common_options(run)
     run.add_argument("--windowed", action="store_true", help="a normal window, for development")
     run.add_argument("--camera", metavar="SRC",
                      help="camera index (0, 1, …), a video file or an image folder")
@@ -65,7 +70,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     run.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
 
     rd = sub.add_parser("run-demo", help="run a demo headless on a file and print its results")
-    _common(rd)
+    add_common_options(rd)
     rd.add_argument("demo_id", metavar="DEMO_ID")
     rd.add_argument("--source", required=True, metavar="PATH",
                     help="image file, image folder or video file (or a camera index)")
@@ -75,11 +80,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     rd.add_argument("--json", action="store_true", help="one JSON object per processed frame")
 
     st = sub.add_parser("self-test", help="load every demo and run it on the sample media")
-    _common(st)
+    add_common_options(st)
     st.add_argument("--json", action="store_true")
 
     sh = sub.add_parser("screenshot", help="render a screen offscreen into a PNG")
-    _common(sh)
+    add_common_options(sh)
     sh.add_argument("--screen", required=True, metavar="attract|home|demo:ID|staff:SECTION")
     sh.add_argument("--lang", choices=("de", "en"), default="de")
     sh.add_argument("--out", required=True, metavar="FILE.png")
@@ -88,7 +93,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
                     "(default: the bundled sample photos)")
 
     be = sub.add_parser("bench", help="measure a demo's live pipeline (JSON figures)")
-    _common(be)
+    add_common_options(be)
     be.add_argument("demo_id", metavar="DEMO_ID")
     be.add_argument("--source", required=True, metavar="PATH", help="a video file (30 fps)")
     be.add_argument("--seconds", type=float, default=20.0)
@@ -104,35 +109,53 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
                     help="a picture or a folder of pictures to animate (default: the samples)")
     handlers: dict[str, Handler] = {}
     for name in PLUGINS:
-        handlers.update(importlib.import_module(name).register(sub, _common))
+        handlers.update(importlib.import_module(name).register(sub, add_common_options))
     return parser, handlers
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"kiosk: {message}", file=sys.stderr)
-    return code
+class UnknownCommand(ValueError):
+    """The first word is no command; the message names the nearest one."""
+
+
+def with_command(args_in: Sequence[str], commands: Sequence[str]) -> list[str]:
+    """``args_in`` with the command made explicit: ``run`` when none is given.
+
+    Common options may come before the command (``kiosk -v self-test``); a word that is
+    no command raises :class:`UnknownCommand` rather than being passed to ``run``.
+    """
+    args = list(args_in)
+    first = leading_common_end(args)
+    word = args[first] if first < len(args) else None
+    if word is None or (word.startswith("-") and word not in TOP_LEVEL):
+        args.insert(first, "run")  # `kiosk`, `kiosk --windowed`: run is the default
+    elif word not in commands and word not in TOP_LEVEL:
+        guess = nearest(word, commands)
+        hint = f"; did you mean `kiosk {' '.join([guess, *args[first + 1:]])}`?" \
+            if guess else ""
+        raise UnknownCommand(f"unknown command {word!r}{hint} (`kiosk --help` lists them)")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kiosk`` console script."""
-    args_in = list(sys.argv[1:] if argv is None else argv)
     parser, handlers = build_parser()
-    known = (*COMMANDS, *handlers, "-h", "--help", "--version")
-    if not args_in or args_in[0] not in known:
-        args_in.insert(0, "run")
+    try:
+        args_in = with_command(sys.argv[1:] if argv is None else argv, (*COMMANDS, *handlers))
+    except UnknownCommand as exc:
+        return fail(str(exc), EXIT_USAGE)
     args = parser.parse_args(args_in)
     try:
         if args.command in handlers:
-            _quiet_logging(getattr(args, "verbose", False))
+            _quiet_logging(args.verbose)
             return handlers[args.command](args)
         return _dispatch(args)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # IT sees one clear line; the details go to the log with -v
         logging.getLogger("kiosk").debug("unexpected error", exc_info=True)
-        if getattr(args, "verbose", False):
+        if args.verbose:
             raise
-        return _fail(f"unexpected error: {type(exc).__name__}: {exc} (run with -v for details)",
+        return fail(f"unexpected error: {type(exc).__name__}: {exc} (run with -v for details)",
                      EXIT_FAILED)
 
 
@@ -146,7 +169,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_kiosk(
             windowed=args.windowed, camera=args.camera,
             lang=parse_lang(args.lang) if args.lang else None, state_dir=args.data_dir,
-            exit_when_ready=args.exit_when_ready, started=STARTED,
+            exit_when_ready=args.exit_when_ready, started=STARTED, verbose=args.verbose,
         )
     if command == "make-sample-video":
         from kiosk.runtime.sample_video import write_sample_video
@@ -156,7 +179,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             frames = write_sample_video(Path(args.out), args.seconds, args.fps,
                                         Path(args.images) if args.images else None)
         except (OSError, SourceError) as exc:
-            return _fail(str(exc), EXIT_FAILED)
+            return fail(str(exc), EXIT_FAILED)
         print(f"wrote {args.out} ({frames} frames)")
         return EXIT_OK
     _quiet_logging(args.verbose)
@@ -172,9 +195,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             take_screenshot(args.screen, parse_lang(args.lang), Path(args.out), args.size,
                             args.source, args.data_dir)
         except ValueError as exc:
-            return _fail(str(exc))
+            return fail(str(exc), EXIT_USAGE)
         except RuntimeError as exc:
-            return _fail(str(exc), EXIT_FAILED)
+            return fail(str(exc), EXIT_FAILED)
         print(f"wrote {args.out}")
         return EXIT_OK
     if command == "bench":
@@ -185,10 +208,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             report = run_bench(args.demo_id, args.source, args.seconds, args.data_dir,
                                startup=not args.no_startup)
         except ValueError as exc:
-            return _fail(str(exc))
+            return fail(str(exc), EXIT_USAGE)
         print(json.dumps(report, indent=None if args.json else 2))
         return EXIT_OK
-    return _fail(f"unknown command {command!r}")
+    return fail(f"unknown command {command!r}", EXIT_USAGE)
 
 
 def _quiet_logging(verbose: bool) -> None:
@@ -213,11 +236,11 @@ def _run_demo(args: argparse.Namespace) -> int:
     try:
         entry = find_demo(_entries(args.data_dir), args.demo_id)
     except UnknownDemoError as exc:
-        return _fail(str(exc))
+        return fail(str(exc), EXIT_USAGE)
     if entry.state is not DemoState.READY:
-        return _fail(f"demo {entry.id} is broken: {'; '.join(entry.problems)}", EXIT_FAILED)
+        return fail(f"demo {entry.id} is broken: {'; '.join(entry.problems)}", EXIT_FAILED)
     if args.frames is not None and args.frames < 1:
-        return _fail("--frames must be 1 or more")
+        return fail("--frames must be 1 or more", EXIT_USAGE)
     from kiosk.runtime.demos import load_runner
     from kiosk.runtime.headless import class_folders, teach_from_folders
 
@@ -234,9 +257,9 @@ def _run_demo(args: argparse.Namespace) -> int:
         else:
             source, natural = open_offline_source(args.source)
     except SourceError as exc:
-        return _fail(str(exc))
+        return fail(str(exc), EXIT_USAGE)
     except ModelLoadError as exc:
-        return _fail(str(exc), EXIT_FAILED)
+        return fail(str(exc), EXIT_FAILED)
     count = 0
     try:
         for record in run_frames(entry, source, args.frames or natural, runner):
@@ -246,11 +269,11 @@ def _run_demo(args: argparse.Namespace) -> int:
             else:
                 print(_human(record))
     except ModelLoadError as exc:
-        return _fail(str(exc), EXIT_FAILED)
+        return fail(str(exc), EXIT_FAILED)
     finally:
         source.close()
     if count == 0:
-        return _fail(f"{args.source} gave no frames", EXIT_FAILED)
+        return fail(f"{args.source} gave no frames", EXIT_FAILED)
     return EXIT_OK
 
 

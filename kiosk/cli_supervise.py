@@ -15,16 +15,10 @@ import argparse
 import logging
 import signal
 import sys
-from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-Handler = Callable[[argparse.Namespace], int]
-Common = Callable[[argparse.ArgumentParser], None]
+from kiosk.cli_common import EXIT_USAGE, Common, Handler
 
 
 def register(sub: Any, common: Common) -> dict[str, Handler]:

@@ -62,15 +62,17 @@ def take_screenshot(
     asyncio.set_event_loop(loop)
     store = None
     if staff_section is not None:
-        from kiosk.app import open_event_store, staff_services
+        from kiosk.app import KioskApp, RunSettings, open_event_store
         from kiosk.core.settings import load_settings
         from kiosk.runtime.crashlog import RecentErrors
         from kiosk.ui.staff.integration import install_staff_mode
 
         settings, problems = load_settings(state)
         store = open_event_store(state, settings)
-        services = staff_services(state, [settings], controller, RunnerCache(), store,
-                                  RecentErrors(), problems, app, [0], loop)
+        services = KioskApp(
+            state=state, settings=RunSettings(settings), qt_app=app, loop=loop,
+            controller=controller, runners=RunnerCache(), store=store,
+            recent_errors=RecentErrors(), problems=problems).staff_services()
         mode = install_staff_mode(window, services, kiosk_mode=False, data_dir=state,
                                   first_start_prompt=False)
 
