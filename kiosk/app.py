@@ -370,16 +370,22 @@ class StaffBackend:
         return ActionResult(result.ok, "\n".join(lines))
 
     def camera_choices(self) -> list[CameraChoice]:
-        """The picture sources staff can choose from."""
+        """The picture sources staff can choose from: only what is there (blocking)."""
         from kiosk.core.i18n import Text
+        from kiosk.runtime.cameras import probe_cameras
         from kiosk.ui.staff.services import CameraChoice
 
-        choices = [CameraChoice(str(i), Text(f"Kamera {i}", f"Camera {i}")) for i in range(4)]
+        choices = []
+        for cam in probe_cameras():
+            de, en = f"Kamera {cam.index}", f"Camera {cam.index}"
+            if cam.name:
+                de, en = f"{de} · {cam.name}", f"{en} · {cam.name}"
+            choices.append(CameraChoice(str(cam.index), Text(de, en)))
         choices.append(CameraChoice("sample", Text("Beispielbilder", "Sample photos")))
         media = self.app.state / "media"
         if media.is_dir():
             choices += [CameraChoice(str(p), Text(p.name, p.name))
-                        for p in sorted(media.iterdir())]
+                        for p in sorted(media.iterdir()) if not p.name.startswith(".")]
         return choices
 
     def open_preview(self, value: str) -> Any:

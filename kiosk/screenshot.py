@@ -84,7 +84,8 @@ def take_screenshot(
             mode.open_panel()
             mode.panel.set_lang(lang)  # the screenshot's language, not the staff setting's
             mode.panel.show_section(staff_section)
-            await asyncio.sleep(1.5 if staff_section == "stats" else 0.3)
+            # the statistics load and the camera page searches and opens its preview
+            await asyncio.sleep(1.5 if staff_section in ("stats", "camera") else 0.3)
         if demo_id is not None:
             controller.open_demo(demo_id)
             deadline = time.monotonic() + timeout
