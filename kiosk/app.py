@@ -467,6 +467,8 @@ def run_kiosk(
         log.warning("settings: %s", problem)
     run_settings = RunSettings(saved, camera=camera, lang=lang)
     settings = run_settings.effective
+    if QApplication.instance() is None:
+        check_display()
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qt_app, QApplication)
     qt_app.setApplicationName("Showroom Kiosk")
@@ -505,6 +507,22 @@ def run_kiosk(
         QTimer.singleShot(0, ready)
     signal.signal(signal.SIGTERM, kiosk.terminate)
     return kiosk.run()
+
+
+def check_display() -> None:
+    """Raise DisplayUnavailable, with the fix, when Qt's window plugin cannot load here.
+
+    Qt itself would abort the process with "could not load the Qt platform plugin".
+    """
+    from PySide6.QtCore import QLibraryInfo
+
+    from kiosk.runtime.display_check import DisplayUnavailable, xcb_problem
+
+    plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+    problem = xcb_problem(plugins, os.environ)
+    if problem:
+        log.info("no window possible: %s", problem)  # the command line prints it
+        raise DisplayUnavailable(problem)
 
 
 def _crashed_last_time(state: Path) -> bool:

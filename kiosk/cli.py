@@ -165,12 +165,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
     if command == "run":
         from kiosk.app import run_kiosk
+        from kiosk.runtime.display_check import DisplayUnavailable
 
-        return run_kiosk(
-            windowed=args.windowed, camera=args.camera,
-            lang=parse_lang(args.lang) if args.lang else None, state_dir=args.data_dir,
-            exit_when_ready=args.exit_when_ready, started=STARTED, verbose=args.verbose,
-        )
+        try:
+            return run_kiosk(
+                windowed=args.windowed, camera=args.camera,
+                lang=parse_lang(args.lang) if args.lang else None, state_dir=args.data_dir,
+                exit_when_ready=args.exit_when_ready, started=STARTED, verbose=args.verbose,
+            )
+        except DisplayUnavailable as exc:
+            return fail(str(exc), EXIT_FAILED)
     if command == "make-sample-video":
         from kiosk.runtime.sample_video import write_sample_video
         from kiosk.runtime.sources import SourceError
