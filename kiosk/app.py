@@ -499,14 +499,25 @@ def run_kiosk(
         window.show()
     controller.start()
     kiosk.start_background()
-    if exit_when_ready:
-        def ready() -> None:
-            ms = (time.perf_counter() - started) * 1000
+    def ready() -> None:
+        ms = (time.perf_counter() - started) * 1000
+        if exit_when_ready:
             ready_log.info("KIOSK_READY %.0f", ms)
             kiosk.quit_with(0)
-        QTimer.singleShot(0, ready)
+        else:
+            ready_log.info("KIOSK_READY %.0f ms %s", ms, how_to_leave(windowed))
+    QTimer.singleShot(0, ready)  # once the event loop runs: the window is up
     signal.signal(signal.SIGTERM, kiosk.terminate)
     return kiosk.run()
+
+
+def how_to_leave(windowed: bool) -> str:
+    """The rest of the ready line: what runs, and how a newcomer gets out of it."""
+    if windowed:
+        return "- the kiosk runs in a window; close the window to stop it."
+    return ("- the kiosk runs full screen and locked. To leave: hold the top-left corner "
+            "for 3 s (or tap it 5 times), enter the staff PIN, tap \"Exit kiosk\". "
+            "For a normal window start with --windowed.")
 
 
 def check_display() -> None:
