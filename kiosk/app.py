@@ -372,11 +372,17 @@ class StaffBackend:
     def camera_choices(self) -> list[CameraChoice]:
         """The picture sources staff can choose from: only what is there (blocking)."""
         from kiosk.core.i18n import Text
-        from kiosk.runtime.cameras import probe_cameras
+        from kiosk.runtime.cameras import FoundCamera, device_exists, device_name, probe_cameras
         from kiosk.ui.staff.services import CameraChoice
 
+        found = probe_cameras()
+        saved = self.app.settings.saved.camera.strip()
+        if saved.isdigit() and all(c.index != int(saved) for c in found) \
+                and device_exists(int(saved)):
+            # plugged in but busy (a demo still letting go of it): not "not found"
+            found.append(FoundCamera(int(saved), device_name(int(saved))))
         choices = []
-        for cam in probe_cameras():
+        for cam in found:
             de, en = f"Kamera {cam.index}", f"Camera {cam.index}"
             if cam.name:
                 de, en = f"{de} · {cam.name}", f"{en} · {cam.name}"

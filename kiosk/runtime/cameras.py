@@ -40,16 +40,25 @@ class FoundCamera:
     name: str = ""  # the device's own name when the system tells it, e.g. "HD Pro Webcam C920"
 
 
-def candidate_indices(dev: Path = DEV, platform: str = sys.platform) -> list[int]:
+def candidate_indices(dev: Path | None = None, platform: str = sys.platform) -> list[int]:
     """Camera indices worth trying, in order."""
     if not platform.startswith("linux"):
         return list(OTHER_OS_INDICES)
     try:
-        names = [p.name for p in dev.iterdir()]
+        names = [p.name for p in (dev or DEV).iterdir()]
     except OSError:
         return []
     found = (_VIDEO_NODE.fullmatch(n) for n in names)
     return sorted(int(m.group(1)) for m in found if m)
+
+
+def device_exists(index: int, dev: Path | None = None, platform: str = sys.platform) -> bool:
+    """Whether camera ``index`` is plugged in, opened or not (Linux; False where unknown).
+
+    A camera that is there but busy (a demo still closing it, another program) fails the
+    probe; this tells it apart from one that is not connected at all.
+    """
+    return platform.startswith("linux") and ((dev or DEV) / f"video{index}").exists()
 
 
 def device_name(index: int, sys_v4l: Path = SYS_V4L) -> str:
@@ -76,22 +85,25 @@ def opens(source: int | str) -> bool:
 
 
 def probe_cameras(
-    candidates: Iterable[int] | None = None, *, try_open: Callable[[int], bool] = opens,
+    candidates: Iterable[int] | None = None, *, try_open: Callable[[int], bool] | None = None,
     name: Callable[[int], str] = device_name, time_limit_s: float = PROBE_TIME_LIMIT_S,
     clock: Callable[[], float] = time.monotonic,
 ) -> list[FoundCamera]:
     """The cameras among ``candidates`` (default: :func:`candidate_indices`) that work.
 
+    ``try_open`` tells whether a camera delivers a picture (default: :func:`opens`).
+
     All candidates are tried at once, each in a daemon thread; the search returns after
     ``time_limit_s`` at the latest, leaving any hung probe behind.
     """
     indices = candidate_indices() if candidates is None else list(candidates)
+    attempt = try_open or opens
     results: dict[int, bool] = {}
     lock = threading.Lock()
 
     def probe(index: int) -> None:
         try:
-            ok = try_open(index)
+            ok = attempt(index)
         except Exception:  # a broken driver is "not found", never a crash of the search
             log.debug("probing camera %d failed", index, exc_info=True)
             ok = False

@@ -5,7 +5,16 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from kiosk.runtime.cameras import FoundCamera, candidate_indices, device_name, opens, probe_cameras
+import pytest
+
+from kiosk.runtime.cameras import (
+    FoundCamera,
+    candidate_indices,
+    device_exists,
+    device_name,
+    opens,
+    probe_cameras,
+)
 
 
 def test_linux_candidates_are_the_video_device_nodes(tmp_path: Path) -> None:
@@ -73,3 +82,34 @@ def test_opencv_probe_on_a_real_video_and_on_no_video(sample_video: Path,
 
 def test_no_camera_on_a_machine_without_video_devices(tmp_path: Path) -> None:
     assert probe_cameras(candidate_indices(tmp_path, platform="linux")) == []
+
+
+def test_a_plugged_in_camera_has_a_device_node(tmp_path: Path) -> None:
+    (tmp_path / "video0").touch()
+    assert device_exists(0, tmp_path, platform="linux")
+    assert not device_exists(1, tmp_path, platform="linux")
+    assert not device_exists(0, tmp_path, platform="win32")  # no way to tell: not claimed
+
+
+def test_staff_see_the_saved_camera_as_busy_not_missing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from kiosk import app as kiosk_app
+    from kiosk.core.settings import Settings
+    from kiosk.runtime import cameras
+
+    dev = tmp_path / "dev"
+    dev.mkdir()
+    (dev / "video0").touch()  # camera 0 is plugged in, but a closing demo still holds it
+    monkeypatch.setattr(cameras, "DEV", dev)
+    monkeypatch.setattr(cameras, "opens", lambda _: False)  # held: it delivers no picture
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "loop.mp4").touch()
+    fake_app = SimpleNamespace(state=tmp_path,
+                               settings=kiosk_app.RunSettings(Settings(camera="0")))
+    backend = kiosk_app.StaffBackend(fake_app)  # type: ignore[arg-type]
+    values = [c.value for c in backend.camera_choices()]
+    assert values == ["0", "sample", str(tmp_path / "media" / "loop.mp4")]
+    fake_app.settings.saved = Settings(camera="2")  # not plugged in: stays off the list
+    assert next(c.value for c in backend.camera_choices()) == "sample"
