@@ -65,16 +65,29 @@ def missing_libraries(plugin: Path, run: Runner = _ldd) -> list[str]:
     return list(dict.fromkeys(_NOT_FOUND.findall(output)))
 
 
+def loads(library: Path) -> bool:
+    """Whether the dynamic loader of this very process can load ``library``."""
+    try:
+        ctypes.CDLL(str(library))
+    except OSError:
+        return False
+    return True
+
+
 def xcb_problem(plugins_dir: Path, env: Mapping[str, str], platform: str = sys.platform,
-                run: Runner = _ldd) -> str | None:
-    """What stops Qt's X11 plugin from loading, and the fix; None when nothing does."""
+                run: Runner = _ldd, can_load: Callable[[Path], bool] = loads) -> str | None:
+    """What stops Qt's X11 plugin from loading, and the fix; None when nothing does.
+
+    ``ldd`` names every missing library at once; the loader has the last word, since a
+    bundle may carry libraries ``ldd`` cannot see from outside the process.
+    """
     if not uses_xcb(env, platform):
         return None
     plugin = plugins_dir / "platforms" / XCB_PLUGIN
     if not plugin.is_file():
         return None  # a build without the plugin: Qt's own message names the choices
     missing = missing_libraries(plugin, run)
-    if not missing:
+    if not missing or can_load(plugin):
         return None
     log.debug("Qt's X11 plugin %s misses %s", plugin, missing)
     return (f"cannot open a window: this desktop lacks system libraries Qt needs "
