@@ -505,6 +505,7 @@ def run_kiosk(
         window.show()
     controller.start()
     kiosk.start_background()
+
     def ready() -> None:
         ms = (time.perf_counter() - started) * 1000
         if exit_when_ready:
@@ -512,6 +513,7 @@ def run_kiosk(
             kiosk.quit_with(0)
         else:
             ready_log.info("KIOSK_READY %.0f ms %s", ms, how_to_leave(windowed))
+
     QTimer.singleShot(0, ready)  # once the event loop runs: the window is up
     signal.signal(signal.SIGTERM, kiosk.terminate)
     return kiosk.run()
