@@ -37,8 +37,12 @@ bootstrap_venv() {
   [[ -n $extra ]] && target="$root[$extra]"
   echo "[3/3] Installing the kiosk and its packages (Qt, OpenCV, onnxruntime …;" \
        "the first time a few hundred MB and several minutes) …" >&2
-  "$root/.venv/bin/python" -m pip install --disable-pip-version-check -e "$target" \
-    || return 1  # not --quiet: pip's "Collecting …" lines and progress bars are the progress
+  # Not --quiet: pip's "Collecting …" lines and progress bars are the progress. setuptools'
+  # advice on editable installs ("be careful with folders … with the same name") asks nothing
+  # of the person installing: keep it off their screen.
+  PYTHONWARNINGS="ignore:Editable installation${PYTHONWARNINGS:+,$PYTHONWARNINGS}" \
+    "$root/.venv/bin/python" -m pip install --disable-pip-version-check -e "$target" \
+    || return 1
   echo "$want" > "$stamp"
   echo "Set-up done." >&2
 }

@@ -16,7 +16,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 FAKE_PYTHON = """#!/usr/bin/env bash
-echo "python $*" >> "$FAKE_LOG"
+echo "python $* (PYTHONWARNINGS=$PYTHONWARNINGS)" >> "$FAKE_LOG"
 if [[ $1 == -m && $2 == venv ]]; then
   mkdir -p "$3/bin" && cp "$0" "$3/bin/python"
 fi
@@ -51,6 +51,7 @@ def test_first_install_says_each_step_and_shows_pips_progress(tmp_path: Path) ->
     calls = (tmp_path / "calls.log").read_text(encoding="utf-8").splitlines()
     install = [c for c in calls if " pip install " in c and " -e " in c]
     assert len(install) == 1 and "--quiet" not in install[0]
+    assert "PYTHONWARNINGS=ignore:Editable installation" in install[0]  # setuptools' advice
     assert out.stderr.rstrip().endswith("Set-up done.")
 
 
