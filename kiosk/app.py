@@ -155,6 +155,26 @@ def source_chooser(camera: str | None, mirror: bool) -> Callable[[], object]:
     return choose
 
 
+def presence_factory(settings: Callable[[], Settings]) -> Callable[..., Any]:
+    """Opens the wake-on-approach watcher on the configured camera (never on sample photos)."""
+
+    def make(on_change: Callable[[bool], None], on_preview: Callable[[Any], None]) -> Any:
+        from kiosk.core.paths import models_dir
+        from kiosk.runtime.presence import open_watcher
+
+        current = settings()
+        if not current.wake_on_approach:
+            return None
+        choice: Any = source_chooser(current.camera, current.mirror)()
+        if choice.no_camera:
+            choice.source.close()  # demo mode: there is nobody to see on the sample photos
+            return None
+        return open_watcher(choice.source, models_dir() / "mp_pose_detection.onnx",
+                            on_change, on_preview)
+
+    return make
+
+
 class RunSettings:
     """The settings staff edit and save, plus this run's command-line overrides.
 
@@ -418,9 +438,12 @@ class StaffBackend:
             problems=[*app.problems, *app.store.problems()])
 
     def on_staff_mode(self, active: bool) -> None:
-        """Staff mode opening ends the visit and frees the camera."""
+        """Staff mode ends the visit and frees the camera, also from the wake-up watcher
+        (the camera page probes and previews it); closing staff mode gives it back."""
+        controller = self.app.controller
+        controller.pause_presence(active)
         if active:
-            self.app.controller.finish()
+            controller.finish()
 
     def stats_widget(self, lang: Lang, parent: Any) -> Any:
         """The visitor statistics page, made when staff first open it."""
@@ -490,6 +513,7 @@ def run_kiosk(
         window, entries, runners, run_settings.choose_source,  # type: ignore[arg-type]
         idle_timeout=settings.idle_timeout, idle_warning=settings.idle_warning,
         lang=settings.lang, event_sink=store.session_sink(),
+        presence=presence_factory(lambda: run_settings.effective),
     )
     for demo_id in settings.disabled_demos:
         controller.set_enabled(demo_id, False)
