@@ -203,3 +203,39 @@ def qtbot_left() -> Any:
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+class FakeWatcher:
+    """The wake-on-approach watcher's part that matters here: it holds the camera."""
+
+    def __init__(self) -> None:
+        self.started = False
+        self.stopped = False
+
+    def start(self) -> None:
+        self.started = True
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def test_staff_mode_takes_the_camera_from_the_wake_watcher(make_kiosk: Any, qtbot: Any) -> None:
+    from types import SimpleNamespace
+
+    from kiosk.app import StaffBackend
+
+    watchers: list[FakeWatcher] = []
+
+    def presence(on_change: Any, on_preview: Any) -> FakeWatcher:
+        watchers.append(FakeWatcher())
+        return watchers[-1]
+
+    k = make_kiosk(presence=presence)
+    k.controller.start()
+    qtbot.waitUntil(lambda: bool(watchers) and watchers[0].started, timeout=10_000)
+    backend = StaffBackend(SimpleNamespace(controller=k.controller))  # type: ignore[arg-type]
+    backend.on_staff_mode(True)  # the camera page may now probe and preview the camera
+    qtbot.waitUntil(lambda: watchers[0].stopped, timeout=10_000)
+    assert len(watchers) == 1  # staff mode's end of the visit did not start a new one
+    backend.on_staff_mode(False)
+    qtbot.waitUntil(lambda: len(watchers) == 2 and watchers[1].started, timeout=10_000)
