@@ -7,7 +7,6 @@ import logging
 import logging.handlers
 import os
 import shutil
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from kiosk.core.i18n import Lang
 from kiosk.core.paths import data_dir, demos_dir
 from kiosk.core.settings import Settings, apply_demo_order, load_settings, save_settings
 from kiosk.runtime.demos import DemoEntry, discover, load_runner
+from kiosk.runtime.disk import DiskWatch
 from kiosk.runtime.event_store import EventStore
 from kiosk.runtime.pipeline import TaskRunner
 from kiosk.runtime.sources import CameraSource, SourceError, open_sample_source, open_source
@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 # The start-up mark benchmarks and the bundle's smoke test read: "KIOSK_READY <ms>" on stdout.
 ready_log = logging.getLogger("kiosk.ready")
 READY_HANDLER = "kiosk-ready-stdout"
-
-SIGTERM_EXIT_CODE = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 
 
 def setup_logging(folder: Path | None, verbose: bool = False) -> None:
@@ -101,8 +99,10 @@ class RunnerCache:
 class InboxPoller:
     """Imports packs dropped into ``<data dir>/inbox`` while the kiosk runs (off the GUI thread)."""
 
-    def __init__(self, state: Path, runners: RunnerCache, refresh: Callable[[], None]) -> None:
+    def __init__(self, state: Path, runners: RunnerCache, refresh: Callable[[], None],
+                 disk: DiskWatch | None = None) -> None:
         self._state = state
+        self._disk = disk or DiskWatch(state)
         self._watcher: Any = None  # made on the first poll: keeps the pack code off start-up
         self._runners = runners
         self._refresh = refresh
@@ -110,8 +110,8 @@ class InboxPoller:
 
     async def poll(self) -> None:
         """One look into the inbox; the home screen follows when something was installed."""
-        if self._busy:
-            return
+        if self._busy or self._disk.check() is not None:
+            return  # nothing can be installed on a read-only or full disk; staff are told
         self._busy = True
         try:
             if self._watcher is None:
@@ -119,6 +119,10 @@ class InboxPoller:
 
                 self._watcher = InboxWatcher(self._state)
             results = await asyncio.get_running_loop().run_in_executor(None, self._watcher.poll)
+        except OSError as exc:
+            if self._disk.failed(exc) is None:
+                log.exception("checking the pack inbox failed")
+            return
         except Exception:  # the inbox must never take the kiosk down
             log.exception("checking the pack inbox failed")
             return
@@ -222,6 +226,7 @@ class KioskApp:
         self.problems = problems
         self.exit_code = 0
         self.started = time.monotonic()
+        self.disk = DiskWatch(state)  # read-only or full: one message for staff, no inbox polls
         self._timers: list[Any] = []
 
     # -- demos and settings ----------------------------------------------------------------
@@ -252,20 +257,23 @@ class KioskApp:
         """The pack-inbox poll and the supervisor's heartbeat, on timers of the GUI thread."""
         from PySide6.QtCore import QTimer
 
-        from kiosk.runtime.heartbeat import BEAT_INTERVAL_MS, HeartbeatWriter, heartbeat_path
+        from kiosk.runtime.heartbeat import BEAT_INTERVAL_MS, open_heartbeat
 
-        inbox = InboxPoller(self.state, self.runners, self.refresh_demos)
+        inbox = InboxPoller(self.state, self.runners, self.refresh_demos, self.disk)
         inbox_timer = QTimer(self.qt_app)
         inbox_timer.setInterval(3000)
         inbox_timer.timeout.connect(lambda: asyncio.ensure_future(inbox.poll()))
         inbox_timer.start()
-        beats = HeartbeatWriter(heartbeat_path(self.state))
-        beats.beat()
-        beat_timer = QTimer(self.qt_app)  # on the GUI thread on purpose: a hung GUI stops beats
-        beat_timer.setInterval(BEAT_INTERVAL_MS)
-        beat_timer.timeout.connect(beats.beat)
-        beat_timer.start()
-        self._timers = [inbox_timer, beat_timer]
+        self._timers = [inbox_timer]
+        beats = open_heartbeat()  # a pipe from the supervisor; None when unsupervised
+        if beats is not None:
+            beats.beat()
+            # on the GUI thread on purpose: a hung GUI stops the beats
+            beat_timer = QTimer(self.qt_app)
+            beat_timer.setInterval(BEAT_INTERVAL_MS)
+            beat_timer.timeout.connect(beats.beat)
+            beat_timer.start()
+            self._timers.append(beat_timer)
 
     # -- how it ends -----------------------------------------------------------------------
     def quit_with(self, code: int) -> None:
@@ -273,21 +281,23 @@ class KioskApp:
         self.exit_code = code
         self.qt_app.exit(code)  # not quit(): a locked-down window refuses to close
 
-    def terminate(self, *_: object) -> None:
-        """SIGTERM handler: systemd or the supervisor stop us.
+    def on_stop_signal(self, signum: int) -> None:
+        """SIGINT or SIGTERM (systemd, the supervisor, Ctrl+C), called from the loop.
 
-        Leave through the normal path so the interaction log is flushed (Python's default
-        would end the process at once).
+        Leave through the normal path so the interaction log is flushed.
         """
-        self.quit_with(SIGTERM_EXIT_CODE)
+        from kiosk.runtime.signals import exit_code
+
+        self.quit_with(exit_code(signum))
 
     def stop(self) -> None:
         """Free the camera and close the interaction log (the app is about to quit)."""
+        from kiosk.runtime.signals import is_signal_exit
         from kiosk.runtime.supervisor import RESTART_EXIT_CODE
 
         self.controller.shutdown()
-        reason = {RESTART_EXIT_CODE: "restart", SIGTERM_EXIT_CODE: "signal"}.get(
-            self.exit_code, "quit")
+        reason = "signal" if is_signal_exit(self.exit_code) else {
+            RESTART_EXIT_CODE: "restart"}.get(self.exit_code, "quit")
         self.store.record("app_stop", payload={"reason": reason})
         self.store.close()
 
@@ -424,18 +434,23 @@ class StaffBackend:
         from kiosk.ui.staff.services import HealthSnapshot
 
         app = self.app
+        disk_problem = app.disk.check()
+        store_problems = app.store.problems()
+        if disk_problem is not None and app.store.health().problem is not None:
+            store_problems = store_problems[1:]  # the same trouble: the disk message says it
         free: int | None = None
         total: int | None = None
         try:
-            disk = shutil.disk_usage(app.state)
-            free, total = disk.free, disk.total
+            usage = shutil.disk_usage(app.state)
+            free, total = usage.free, usage.total
         except OSError:
             pass
         return HealthSnapshot(
             uptime_s=time.monotonic() - app.started, fps=app.controller.fps_by_demo(),
             errors=app.recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
             last_crash=crashlog.last_crash(app.state),
-            problems=[*app.problems, *app.store.problems()])
+            problems=[*app.problems, *store_problems], disk_problem=disk_problem,
+            data_dir=str(app.state))
 
     def on_staff_mode(self, active: bool) -> None:
         """Staff mode ends the visit and frees the camera, also from the wake-up watcher
@@ -480,6 +495,7 @@ def run_kiosk(
     from PySide6.QtWidgets import QApplication
 
     from kiosk.runtime import crashlog
+    from kiosk.runtime.signals import install_stop_signals
     from kiosk.ui.controller import KioskController
     from kiosk.ui.main_window import KioskWindow
     from kiosk.ui.staff.integration import install_staff_mode
@@ -502,10 +518,14 @@ def run_kiosk(
     assert isinstance(qt_app, QApplication)
     qt_app.setApplicationName("Showroom Kiosk")
     apply_theme(qt_app)
+    if (state / "packs" / ".journal").is_dir():  # a pack change was cut short: undo it first
+        from kiosk.runtime.packs import PackInstaller
+
+        PackInstaller(state).recover()
     entries = apply_demo_order(discover(demo_dirs(state)), settings.demo_order,
                                key=lambda e: e.id)
     store = open_event_store(state, settings)
-    if crashlog.last_crash(state) and _crashed_last_time(state):
+    if crashlog.unreported_crash(state):
         store.record("crash", payload={"code": "previous_run"})
     window = KioskWindow(settings.lang)
     runners = RunnerCache()
@@ -522,6 +542,7 @@ def run_kiosk(
     kiosk = KioskApp(state=state, settings=run_settings, qt_app=qt_app, loop=loop,
                      controller=controller, runners=runners, store=store,
                      recent_errors=recent_errors, problems=problems)
+    install_stop_signals(loop, kiosk.on_stop_signal)
     install_staff_mode(window, kiosk.staff_services(), kiosk_mode=not windowed,
                        data_dir=state, notices=problems)
     if windowed:
@@ -539,7 +560,6 @@ def run_kiosk(
             ready_log.info("KIOSK_READY %.0f ms %s", ms, how_to_leave(windowed))
 
     QTimer.singleShot(0, ready)  # once the event loop runs: the window is up
-    signal.signal(signal.SIGTERM, kiosk.terminate)
     return kiosk.run()
 
 
@@ -568,13 +588,6 @@ def check_display() -> None:
         raise DisplayUnavailable(problem)
 
 
-def _crashed_last_time(state: Path) -> bool:
-    """Whether the newest crash log is from after the previous clean start (best effort)."""
-    folder = state / "logs"
-    try:
-        return any(p.stat().st_mtime > time.time() - 7 * 86400 for p in folder.glob("crash*"))
-    except OSError:
-        return False
 
 
 def open_event_store(state: Path, settings: Settings) -> EventStore:
@@ -586,8 +599,8 @@ def open_event_store(state: Path, settings: Settings) -> EventStore:
     from kiosk import __version__
     from kiosk.runtime.event_store import open_store
 
-    retention = float(getattr(settings, "log_retention_days", 365))
-    store = open_store(state, kiosk_id=settings.kiosk_id, retention_days=retention)
+    store = open_store(state, kiosk_id=settings.kiosk_id,
+                       retention_days=settings.log_retention_days)
     store.record("app_start", payload={"version": __version__})
     return store
 
