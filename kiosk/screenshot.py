@@ -65,7 +65,7 @@ def take_screenshot(
     store = None
     scratch = tempfile.TemporaryDirectory(prefix="kiosk-screenshot-")
     if staff_section is not None:
-        from kiosk.app import staff_services
+        from kiosk.app import KioskApp, RunSettings
         from kiosk.core.settings import load_settings
         from kiosk.runtime.crashlog import RecentErrors
         from kiosk.runtime.event_store import open_store
@@ -75,8 +75,10 @@ def take_screenshot(
         # A throwaway log: a screenshot is no visitor and must never write to the real one
         # (the statistics page still reads the real log, read-only).
         store = open_store(Path(scratch.name), kiosk_id=settings.kiosk_id, retention_days=None)
-        services = staff_services(state, [settings], controller, RunnerCache(), store,
-                                  RecentErrors(), problems, app, [0], loop)
+        services = KioskApp(
+            state=state, settings=RunSettings(settings), qt_app=app, loop=loop,
+            controller=controller, runners=RunnerCache(), store=store,
+            recent_errors=RecentErrors(), problems=problems).staff_services()
         mode = install_staff_mode(window, services, kiosk_mode=False, data_dir=state,
                                   first_start_prompt=False)
 
@@ -88,7 +90,8 @@ def take_screenshot(
             mode.open_panel()
             mode.panel.set_lang(lang)  # the screenshot's language, not the staff setting's
             mode.panel.show_section(staff_section)
-            await asyncio.sleep(1.5 if staff_section == "stats" else 0.3)
+            # the statistics load and the camera page searches and opens its preview
+            await asyncio.sleep(1.5 if staff_section in ("stats", "camera") else 0.3)
         if demo_id is not None:
             controller.open_demo(demo_id)
             deadline = time.monotonic() + timeout

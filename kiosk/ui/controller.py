@@ -100,6 +100,7 @@ class KioskController(QObject):
         self._watcher: Any = None
         self._watcher_stopping: asyncio.Future[Any] | None = None
         self._presence_gen = 0
+        self._presence_paused = False  # staff mode: the camera page may need the camera
         self.presence_bridge = PresenceBridge(self)
         self.greeting = Greeting(window.attract)
         self.greeting.touched.connect(self.activity)
@@ -251,8 +252,17 @@ class KioskController(QObject):
         self._start_presence()
 
     # -- wake on approach ----------------------------------------------------------------------
+    def pause_presence(self, paused: bool) -> None:
+        """Let go of the camera while staff work (True), and watch again afterwards (False)."""
+        self._presence_paused = paused
+        if paused:
+            self._stop_presence()
+        elif self.session.screen is Screen.ATTRACT:
+            self._start_presence()
+
     def _start_presence(self) -> None:
-        if self._presence_factory is None or self._watcher is not None:
+        if self._presence_factory is None or self._watcher is not None \
+                or self._presence_paused:
             return
         factory, bridge = self._presence_factory, self.presence_bridge
         generation = self._presence_gen

@@ -27,6 +27,7 @@ from kiosk.core.pin import PIN_FILE, PinState, PinStore
 from kiosk.core.session import Screen
 from kiosk.core.settings import Settings, SettingsError, load_settings, save_settings
 from kiosk.ui.main_window import KioskWindow
+from kiosk.ui.staff.camera_page import CameraPage
 from kiosk.ui.staff.folders import FolderPicker, choose_folder
 from kiosk.ui.staff.integration import PAD_TIMEOUT, StaffMode, install_staff_mode
 from kiosk.ui.staff.pin_pad import PinMode, PinPad
@@ -38,7 +39,7 @@ from kiosk.ui.staff.services import (
     StaffServices,
     default_media_roots,
 )
-from kiosk.ui.staff.staff_panel import SECTIONS, CameraPage, ImportPage, SettingsPage
+from kiosk.ui.staff.staff_panel import SECTIONS, ImportPage, SettingsPage
 from kiosk.ui.staff.texts import TEXTS
 from kiosk.ui.theme import apply_theme
 from tests.gui.conftest import FakeClock
@@ -655,6 +656,7 @@ def test_camera_page_chooses_a_source_and_previews_it(make_staff: Any, qtbot: An
     s.mode.panel.show_section("camera")
     page = s.mode.panel.page("camera")
     assert isinstance(page, CameraPage)
+    qtbot.waitUntil(lambda: page.found is not None, timeout=10_000)  # searched off the GUI
     assert page.buttons["0"].isChecked()
     qtbot.waitUntil(lambda: page.frames_shown >= 2, timeout=10_000)
     qtbot.mouseClick(page.buttons["1"], LEFT)

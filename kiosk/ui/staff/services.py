@@ -109,6 +109,7 @@ class StaffServices:
     set_demo_order: Callable[[list[str]], None]  # every demo id, in the new order
     self_test: Callable[[str], ActionResult]  # blocking
     import_pack: Callable[[Path], ActionResult]  # blocking; a folder, .zip or .onnx
+    # blocking (it looks for cameras): the cameras found, the sample photos, media files
     camera_choices: Callable[[], list[CameraChoice]]
     get_settings: Callable[[], Settings]
     # Apply and save; raise kiosk.core.settings.SettingsError (its message is shown).

@@ -18,7 +18,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
@@ -36,7 +35,6 @@ from PySide6.QtWidgets import (
 
 from kiosk.core.i18n import Lang
 from kiosk.core.settings import Settings, check_settings
-from kiosk.runtime.sources import FrameSource
 from kiosk.ui import theme
 from kiosk.ui.staff.folders import FolderBrowser, clear_layout, scroll_list
 from kiosk.ui.staff.services import ActionResult, DemoRow, StaffServices
@@ -52,7 +50,7 @@ from kiosk.ui.staff.touch import (
     label,
     touch_scroll,
 )
-from kiosk.ui.widgets import LanguageSwitch, VideoView
+from kiosk.ui.widgets import LanguageSwitch
 
 log = logging.getLogger(__name__)
 
@@ -380,167 +378,6 @@ class ImportPage(Page):
         self.result.style().polish(self.result)
         self.result.setText(text)
         self.result_area.setVisible(bool(text))
-
-
-# --------------------------------------------------------------------------- camera
-
-
-class CameraPage(Page):
-    """Choose the picture source, see it live, mirror it."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__("camera", *args, **kwargs)
-        body = QHBoxLayout()
-        body.setSpacing(32)
-        left = QVBoxLayout()
-        left.setSpacing(12)
-        self.source_title = label("", "SectionTitle", self)
-        left.addWidget(self.source_title)
-        self.choices_area, self.choices = scroll_list(self)
-        left.addWidget(self.choices_area, 1)
-        mirror_row = QFrame(self)
-        mirror_row.setObjectName("Row")
-        h = QHBoxLayout(mirror_row)
-        h.setContentsMargins(26, 12, 16, 12)
-        self.mirror_label = label("", "RowTitle", mirror_row)
-        h.addWidget(self.mirror_label, 1)
-        self.mirror = Toggle("", "", mirror_row)
-        self.mirror.clicked.connect(self.set_mirror)
-        h.addWidget(self.mirror)
-        left.addWidget(mirror_row)
-        self.status = label("", "StatusOk", self, wrap=True)
-        left.addWidget(self.status)
-        body.addLayout(left, 2)
-        right = QVBoxLayout()
-        right.setSpacing(12)
-        self.preview_title = label("", "SectionTitle", self)
-        right.addWidget(self.preview_title)
-        self.video = VideoView(self)
-        self.video.setMinimumSize(560, 420)
-        right.addWidget(self.video, 1)
-        self.preview_status = label("", "RowSub", self, wrap=True)
-        right.addWidget(self.preview_status)
-        body.addLayout(right, 3)
-        self.root.addLayout(body, 1)
-        self.group = QButtonGroup(self)
-        self.buttons: dict[str, QPushButton] = {}
-        self.settings: Settings | None = None
-        self._generation = 0
-        self.frames_shown = 0
-        # Its own runner: a running preview is no reason to keep staff mode open.
-        self.preview_runner = Runner()
-
-    def retranslate(self) -> None:
-        self.source_title.setText(tr("camera.source", self.lang))
-        self.preview_title.setText(tr("camera.preview", self.lang))
-        self.mirror_label.setText(tr("camera.mirror", self.lang))
-        self.mirror.set_texts(tr("demos.on", self.lang), tr("demos.off", self.lang))
-        if self.isVisible():
-            self._build_choices()
-
-    def on_show(self) -> None:
-        self.settings = self.services.get_settings()
-        self.mirror.setChecked(self.settings.mirror)
-        self._build_choices()
-        self.start_preview()
-
-    def on_hide(self) -> None:
-        self._generation += 1  # the preview loop sees it and closes the source
-
-    def _build_choices(self) -> None:
-        clear_layout(self.choices)
-        for b in self.group.buttons():
-            self.group.removeButton(b)
-        self.buttons = {}
-        try:
-            choices = list(self.services.camera_choices())
-        except Exception as exc:
-            log.exception("listing cameras failed")
-            choices = []
-            self._say(tr("camera.preview.failed", self.lang, error=_first_line(exc)), False)
-        current = self.settings.camera if self.settings else None
-        values = [c.value for c in choices]
-        labelled = [(c.value, c.label.get(self.lang)) for c in choices]
-        if current is not None and current not in values:
-            labelled.append((current, current))
-        for value, text in labelled:
-            b = button(text, "ChoiceButton")
-            b.setCheckable(True)
-            b.setChecked(value == current)
-            b.clicked.connect(lambda _=False, v=value: self.choose(v))
-            self.group.addButton(b)
-            self.choices.insertWidget(self.choices.count() - 1, b)
-            self.buttons[value] = b
-
-    def _apply(self, new: Settings) -> bool:
-        try:
-            self.services.set_settings(new)
-        except Exception as exc:
-            log.warning("camera setting not saved: %s", exc)
-            self._say(tr("settings.failed", self.lang, error=_first_line(exc)), False)
-            return False
-        self.settings = new
-        self._say(tr("camera.saved", self.lang), True)
-        return True
-
-    def choose(self, value: str) -> None:
-        """Use picture source ``value`` from now on."""
-        current = self.services.get_settings()
-        if value != current.camera and self._apply(replace(current, camera=value)):
-            self.services.log_event("staff_camera", {"camera": value})
-        self.settings = self.services.get_settings()
-        for v, b in self.buttons.items():
-            b.setChecked(v == self.settings.camera)
-        self.start_preview()
-
-    def set_mirror(self, on: bool) -> None:
-        """Mirror live pictures or not."""
-        current = self.services.get_settings()
-        if not self._apply(replace(current, mirror=on)):
-            self.mirror.setChecked(current.mirror)
-
-    def _say(self, text: str, ok: bool) -> None:
-        self.status.setObjectName("StatusOk" if ok else "StatusBad")
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
-        self.status.setText(text)
-
-    # -- preview -------------------------------------------------------------------------------
-    def start_preview(self) -> None:
-        """(Re)open the preview of the chosen source."""
-        self._generation += 1
-        self.video.set_frame(None)
-        if self.services.open_preview is None or self.settings is None:
-            self.preview_status.setText(tr("camera.preview.none", self.lang))
-            return
-        self.preview_runner.start(self._preview(self.settings.camera, self._generation))
-
-    async def _preview(self, value: str, generation: int) -> None:
-        assert self.services.open_preview is not None
-        self.preview_status.setText(tr("camera.preview.opening", self.lang, source=value))
-        try:
-            source: FrameSource = await Runner.blocking(self.services.open_preview, value)
-        except Exception as exc:
-            if generation == self._generation:
-                self.preview_status.setText(
-                    tr("camera.preview.failed", self.lang, error=_first_line(exc)))
-            return
-        try:
-            while generation == self._generation:
-                frame = await Runner.blocking(source.read)
-                if generation != self._generation:
-                    break
-                if frame is not None:
-                    if self.mirror.isChecked() and getattr(source, "live", False):
-                        frame = np.ascontiguousarray(frame[:, ::-1])
-                    self.video.set_frame(frame)
-                    self.frames_shown += 1
-                    self.preview_status.setText(tr("camera.preview.live", self.lang,
-                                                   source=getattr(source, "description",
-                                                                  value)))
-                await asyncio.sleep(1 / 15)  # a preview, not a demo: spare the CPU
-        finally:
-            await Runner.blocking(source.close)
 
 
 # --------------------------------------------------------------------------- settings
@@ -960,6 +797,8 @@ class StaffPanel(QWidget):
         right.addLayout(notice_box)
         self.stack = QStackedWidget(self)
         args = (services, self.runner, lang)
+        from kiosk.ui.staff.camera_page import CameraPage  # it builds on Page: import late
+
         self.pages: dict[str, Page] = {
             "demos": DemosPage(*args), "import": ImportPage(*args),
             "camera": CameraPage(*args), "settings": SettingsPage(*args),

@@ -117,10 +117,42 @@ TEXTS: dict[str, Text] = {
     "camera.source": Text("Bildquelle", "Picture source"),
     "camera.mirror": Text("Bild spiegeln", "Mirror the picture"),
     "camera.preview": Text("Vorschau", "Preview"),
+    "camera.searching": Text("Suche angeschlossene Kameras …", "Looking for connected cameras …"),
+    "camera.search": Text("Neu suchen", "Search again"),
+    "camera.none_found": Text(
+        "Keine Kamera gefunden. USB-Kamera anschließen, dann „Neu suchen“ tippen.",
+        "No camera found. Connect a USB camera, then tap “Search again”."),
+    "camera.found": Text("{count} Kamera(s) gefunden.", "{count} camera(s) found."),
+    "camera.name.camera": Text("Kamera {index}", "Camera {index}"),
+    "camera.name.sample": Text("Beispielbilder", "Sample photos"),
+    "camera.missing.label": Text("{name} – nicht gefunden", "{name} – not found"),
     "camera.preview.none": Text("Keine Vorschau verfügbar.", "No preview available."),
     "camera.preview.opening": Text("Öffne {source} …", "Opening {source} …"),
-    "camera.preview.failed": Text("Nicht verfügbar: {error}", "Not available: {error}"),
-    "camera.preview.live": Text("Live: {source}", "Live: {source}"),
+    "camera.shows.camera": Text(
+        "Live-Bild von {source}. So sehen die Besucher sich in den Demos.",
+        "Live picture from {source}. This is how visitors see themselves in the demos."),
+    "camera.shows.sample": Text(
+        "Die Demos zeigen die Beispielbilder statt einer Kamera, weil sie so eingestellt sind.",
+        "The demos show the sample photos instead of a camera, because that is the setting."),
+    "camera.shows.media": Text(
+        "Die Demos zeigen „{source}“ in einer Endlosschleife statt einer Kamera.",
+        "The demos show “{source}” in a loop instead of a camera."),
+    "camera.shows.missing": Text(
+        "{source} ist nicht angeschlossen. Die Demos zeigen deshalb die Beispielbilder "
+        "(hier zu sehen). Kabel prüfen und „Neu suchen“ tippen, oder eine andere Bildquelle "
+        "wählen.",
+        "{source} is not connected, so the demos show the sample photos (seen here). Check "
+        "the cable and tap “Search again”, or choose another picture source."),
+    "camera.shows.broken": Text(
+        "{source} lässt sich gerade nicht öffnen (vielleicht belegt oder beschädigt). Die "
+        "Demos zeigen deshalb die Beispielbilder (hier zu sehen).",
+        "{source} cannot be opened right now (busy or damaged?), so the demos show the "
+        "sample photos (seen here)."),
+    "camera.shows.nothing": Text(
+        "Keine Vorschau: auch die Beispielbilder lassen sich nicht öffnen. Bitte die "
+        "Installation prüfen (kiosk self-test).",
+        "No preview: even the sample photos cannot be opened. Please check the installation "
+        "(kiosk self-test)."),
     "camera.saved": Text("Gespeichert. Gilt ab der nächsten Demo.",
                          "Saved. Applies from the next demo on."),
     # Settings
