@@ -19,10 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # Imported top-level package → (packages collected whole when installed,
 #                                alternatives of which one must be complete in the bundle).
 # psycopg picks its libpq wrapper at import time (psycopg_c, psycopg_binary, or ctypes and a
-# system libpq a kiosk does not have); cryptography's Rust core is an extension module that
-# its Python modules import by name.
+# system libpq a kiosk does not have); those wrappers refuse to be imported on their own, so
+# their modules are named. cryptography's Rust core is an extension module that its Python
+# modules import by name.
 DYNAMIC_PACKAGES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
-    "psycopg": (("psycopg", "psycopg_binary", "psycopg_c", "psycopg_pool"),
+    "psycopg": (("psycopg", "psycopg_pool"),
                 (("psycopg_binary.pq", "psycopg_binary._psycopg"),
                  ("psycopg_c.pq", "psycopg_c._psycopg"))),
     "cryptography": (("cryptography",),
@@ -53,12 +54,19 @@ def _installed(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
-def packages_to_collect(imported: Iterable[str],
-                        installed: Callable[[str], bool] = _installed) -> list[str]:
-    """The installed packages to collect whole for the modules the kiosk imports."""
+def to_collect(imported: Iterable[str], installed: Callable[[str], bool] = _installed
+               ) -> tuple[list[str], list[str]]:
+    """(installed packages to collect whole, installed run-time modules to add by name) for
+    the dynamic packages among the modules the kiosk imports."""
     tops = {m.split(".")[0] for m in imported}
-    return [name for top, (whole, _) in sorted(DYNAMIC_PACKAGES.items()) if top in tops
-            for name in whole if installed(name)]
+    whole: list[str] = []
+    named: list[str] = []
+    for top, (packages, alternatives) in sorted(DYNAMIC_PACKAGES.items()):
+        if top in tops:
+            whole += [name for name in packages if installed(name)]
+            named += [m for group in alternatives for m in group
+                      if installed(m.split(".")[0])]
+    return whole, named
 
 
 def missing_run_time_parts(modules: set[str]) -> list[str]:

@@ -26,14 +26,14 @@ def test_the_kiosks_imports_are_found() -> None:
     assert not {m for m in third if m.split(".")[0] in ("json", "sqlite3", "kiosk")}
 
 
-def test_a_dynamic_package_is_collected_whole_only_when_imported_and_installed() -> None:
-    psycopg_installed = installed("psycopg", "psycopg_binary", "cryptography")
-    assert bc.packages_to_collect({"numpy", "psycopg.rows"}, psycopg_installed) == [
-        "psycopg", "psycopg_binary"]
-    assert bc.packages_to_collect({"cryptography.hazmat.primitives.asymmetric.ed25519"},
-                                  psycopg_installed) == ["cryptography"]
-    assert bc.packages_to_collect({"numpy"}, psycopg_installed) == []
-    assert bc.packages_to_collect({"psycopg"}, installed()) == []
+def test_a_dynamic_package_is_collected_only_when_imported_and_installed() -> None:
+    some = installed("psycopg", "psycopg_binary", "cryptography")
+    assert bc.to_collect({"numpy", "psycopg.rows"}, some) == (
+        ["psycopg"], ["psycopg_binary.pq", "psycopg_binary._psycopg"])
+    assert bc.to_collect({"cryptography.hazmat.primitives.asymmetric.ed25519"}, some) == (
+        ["cryptography"], ["cryptography.hazmat.bindings._rust"])
+    assert bc.to_collect({"numpy"}, some) == ([], [])
+    assert bc.to_collect({"psycopg"}, installed()) == ([], [])
 
 
 def test_a_bundled_psycopg_needs_a_libpq_wrapper() -> None:
