@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from bundle_contents import kiosk_imports, missing_run_time_parts
+from bundle_contents import kiosk_imports, left_out, missing_run_time_parts
 from smoke_bundle import SIZE_LIMIT_MB, largest_parts, tree_size
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +100,11 @@ def check_modules(bundle: Path, exe: Path) -> list[str]:
     except Exception as exc:  # any reader error is a failed check, reported as such
         return [f"cannot read the modules of {exe.name}: {exc}"]
     own, third = kiosk_imports(ROOT)
-    problems = [f"module {m} is missing" for m in sorted(own | third) if m not in modules]
+    skipped = left_out(third)
+    for module, reason in skipped.items():
+        print(f"build: note: {module} is left out of the bundle on purpose: {reason}")
+    problems = [f"module {m} is missing" for m in sorted(own | third)
+                if m not in modules and m not in skipped]
     problems += missing_run_time_parts(modules)
     problems += [f"package {p} should be excluded" for p in FORBIDDEN_PACKAGES
                  if any(m == p or m.startswith(p + ".") for m in modules)]

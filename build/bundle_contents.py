@@ -30,6 +30,13 @@ DYNAMIC_PACKAGES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]
                      (("cryptography.hazmat.bindings._rust",),)),
 }
 
+# Third-party packages the kiosk's code imports that the bundle leaves out on purpose, with
+# what does not work in the bundle because of it. Adding one is a decision, not a fix.
+LEFT_OUT: dict[str, str] = {
+    "skimage": "`kiosk bench-wake` (kiosk/bench_wake.py draws its scene from scikit-image's "
+               "photos) works from a checkout only",
+}
+
 
 def kiosk_imports(root: Path = ROOT) -> tuple[set[str], set[str]]:
     """(the kiosk's own modules, the third-party modules its code imports)."""
@@ -67,6 +74,12 @@ def to_collect(imported: Iterable[str], installed: Callable[[str], bool] = _inst
             named += [m for group in alternatives for m in group
                       if installed(m.split(".")[0])]
     return whole, named
+
+
+def left_out(imported: Iterable[str]) -> dict[str, str]:
+    """Module → reason, for the imported modules the bundle leaves out on purpose."""
+    return {m: LEFT_OUT[m.split(".")[0]] for m in sorted(imported)
+            if m.split(".")[0] in LEFT_OUT}
 
 
 def missing_run_time_parts(modules: set[str]) -> list[str]:

@@ -50,3 +50,8 @@ def test_a_bundled_cryptography_needs_its_rust_core() -> None:
         "cryptography is bundled without cryptography.hazmat.bindings._rust"]
     assert bc.missing_run_time_parts({"cryptography",
                                       "cryptography.hazmat.bindings._rust"}) == []
+
+
+def test_only_packages_left_out_on_purpose_are_excused() -> None:
+    assert bc.left_out({"skimage", "skimage.data", "numpy", "scipy"}) == {
+        "skimage": bc.LEFT_OUT["skimage"], "skimage.data": bc.LEFT_OUT["skimage"]}
