@@ -97,8 +97,7 @@ def test_self_test_passes(data_dir: Path) -> None:
     assert out.returncode == 0, report
     assert report["ok"] is True
     names = {c["name"] for c in report["checks"]}
-    assert {"native.linear_algebra", "assets.fonts", "assets.sample_media",
-            f"demo.{DEMO}"} <= names
+    assert {"assets.fonts", "assets.sample_media", f"demo.{DEMO}"} <= names
 
 
 def test_screenshot_writes_a_png(tmp_path: Path, data_dir: Path) -> None:
