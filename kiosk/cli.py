@@ -77,6 +77,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     rd.add_argument("--json", action="store_true", help="one JSON object per processed frame")
     rd.add_argument("--mirror", action="store_true",
                     help="run as a mirrored live camera does (display mirrored, model not)")
+    rd.add_argument("--explain", action="store_true",
+                    help="add the heat map (\"where is the AI looking?\") to each result")
     rd.add_argument("--mask-out", metavar="MASK.png", type=Path,
                     help="segmentation demos: write the last frame's 8-bit person mask here "
                          "(the kiosk itself never stores one)")
@@ -93,6 +95,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     sh.add_argument("--size", default="1920x1080", metavar="WxH")
     sh.add_argument("--source", metavar="PATH", help="picture source for demo screens "
                     "(default: the bundled sample photos)")
+    sh.add_argument("--explain", action="store_true",
+                    help="demo screens: switch the demo's explanation (heat map) on")
+    sh.add_argument("--model-view", action="store_true",
+                    help="demo screens: open \"what the AI gets to see\"")
 
     be = sub.add_parser("bench", help="measure a demo's live pipeline (JSON figures)")
     _common(be)
@@ -101,6 +107,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     be.add_argument("--seconds", type=float, default=20.0)
     be.add_argument("--json", action="store_true")
     be.add_argument("--no-startup", action="store_true", help="skip the cold-start measurement")
+    be.add_argument("--explain", action="store_true",
+                    help="measure with the demo's heat map on (\"where is the AI looking?\")")
 
     bw = sub.add_parser("bench-wake", help="wake on approach: idle CPU and time to greet, on a "
                         "recorded scene (JSON figures)")
@@ -184,7 +192,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         try:
             take_screenshot(args.screen, parse_lang(args.lang), Path(args.out), args.size,
-                            args.source, args.data_dir)
+                            args.source, args.data_dir, explain=args.explain,
+                            view=args.model_view)
         except ValueError as exc:
             return _fail(str(exc))
         except RuntimeError as exc:
@@ -197,7 +206,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         try:
             report = run_bench(args.demo_id, args.source, args.seconds, args.data_dir,
-                               startup=not args.no_startup)
+                               startup=not args.no_startup, explain=args.explain)
         except ValueError as exc:
             return _fail(str(exc))
         print(json.dumps(report, indent=None if args.json else 2))
@@ -262,6 +271,12 @@ def _run_demo(args: argparse.Namespace) -> int:
                   f"{learn_ms:.2f} ms", file=sys.stderr)
         else:
             source, natural = open_offline_source(args.source)
+        if args.explain:
+            runner = runner if runner is not None else load_runner(entry)
+            problem = _explain_on(runner, entry.id)
+            if problem:
+                source.close()
+                return _fail(problem, EXIT_FAILED)
     except SourceError as exc:
         return _fail(str(exc))
     except ModelLoadError as exc:
@@ -321,6 +336,17 @@ def _write_mask(output: Any, path: Path) -> int:
         return _fail(f"cannot write {path}: check the folder exists and the name ends in .png",
                      EXIT_FAILED)
     return EXIT_OK
+
+
+def _explain_on(runner: object, demo_id: str) -> str | None:
+    """Switch a runner's heat map on; the reason when it has none."""
+    if not hasattr(runner, "explain"):
+        return f"demo {demo_id} has no heat map (only classifier demos explain themselves)"
+    reason = getattr(runner, "explain_unavailable", None)
+    if reason:
+        return f"demo {demo_id} cannot show where its AI looks: {reason}"
+    runner.explain = True
+    return None
 
 
 def _human(record: dict) -> str:

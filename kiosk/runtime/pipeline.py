@@ -86,6 +86,7 @@ class PipelineStats:
     reconnects: int = 0
     model_ms: list[float] = field(default_factory=list)
     latency_ms: list[float] = field(default_factory=list)
+    explain_ms: list[float] = field(default_factory=list)
 
 
 def _flip(image: np.ndarray) -> np.ndarray:
@@ -269,5 +270,7 @@ class Pipeline:
                 self.stats.latency_ms.append(result.latency_ms)
                 if "model" in timings:
                     self.stats.model_ms.append(timings["model"])
+                if "explain" in timings:
+                    self.stats.explain_ms.append(timings["explain"])
             if self._on_result is not None:
                 self._on_result(result)

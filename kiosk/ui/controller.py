@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk.core.i18n import DEFAULT_LANG, Lang, parse_lang
 from kiosk.core.session import Screen, SessionEvent, VisitorSession
 from kiosk.runtime.demos import DemoEntry, DemoState
+from kiosk.runtime.model_card import generated_about
 from kiosk.runtime.pipeline import Pipeline, Status, TaskRunner
 from kiosk.runtime.sources import FrameSource
 from kiosk.ui.bridge import PipelineBridge
@@ -180,7 +182,10 @@ class KioskController(QObject):
         self.window.home.feedback.dismiss()
         self._emit(self.session.open_demo(demo_id, self.clock()))
         m = entry.manifest
-        info = DemoInfo(m.id, m.title, m.how_it_works, m.about, m.needs_camera)
+        make_about = None
+        if m.about is None and m.models:  # zero-config packs: a card from the model file
+            make_about = partial(generated_about, m, entry.model_path(next(iter(m.models))))
+        info = DemoInfo(m.id, m.title, m.how_it_works, m.about, m.needs_camera, make_about)
         self.window.demo.open(info, make_panel(m.task, self.lang))
         self.window.demo.set_no_camera(False)
         self.window.show_screen(Screen.DEMO)
@@ -303,7 +308,7 @@ class KioskController(QObject):
         if generation != self._generation:
             return
         assert entry.manifest is not None
-        self.window.demo.panel.attach(runner, self.services)
+        self.window.demo.attach(runner, self.services)
         if not entry.manifest.needs_camera:
             self.window.demo.set_status(None)
             return

@@ -833,6 +833,8 @@ class HealthPage(Page):
         else:
             self.fps_text.setText(tr("health.fps.none", lang))
         notes = [*h.problems, *self.extra_problems, *h.errors[-5:]]
+        if h.disk_problem in ("read_only", "full"):  # first: it explains most of the rest
+            notes.insert(0, tr(f"health.disk.{h.disk_problem}", lang, path=h.data_dir))
         self.notes_text.setText("\n".join(f"• {n}" for n in notes) if notes
                                 else tr("health.problems.none", lang))
         self.crash_text.setText(h.last_crash or tr("health.crash.none", lang))
