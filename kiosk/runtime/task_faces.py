@@ -12,6 +12,7 @@ from kiosk.core.tasks.base import JsonDict
 from kiosk.core.tasks.faces import Face, FaceDetector, FaceParams
 from kiosk.core.tasks.params import ParamReader
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
+from kiosk.runtime.pipeline import WholeFrameRunner
 from kiosk.runtime.tasks import ModelPath, TaskKind
 
 NETS = ("pnet", "rnet", "onet")
@@ -28,7 +29,7 @@ class FacesResult:
         return {"count": len(self.faces), "faces": [f.to_json() for f in self.faces]}
 
 
-class FaceRunner:
+class FaceRunner(WholeFrameRunner):
     """Runs the MTCNN cascade on each frame."""
 
     def __init__(self, detector: FaceDetector) -> None:
