@@ -344,6 +344,14 @@ class _KeepLast:
         self.runner = runner
         self.last: Any = None
 
+    def prepare(self, rgb: Any) -> Any:
+        return self.runner.prepare(rgb)
+
+    def process_prepared(self, rgb: Any, prepared: Any) -> Any:
+        output, timings = self.runner.process_prepared(rgb, prepared)
+        self.last = output
+        return output, timings
+
     def process(self, rgb: Any) -> Any:
         output, timings = self.runner.process(rgb)
         self.last = output

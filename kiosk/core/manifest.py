@@ -17,14 +17,14 @@ from typing import Any
 
 from kiosk.core.i18n import Text
 from kiosk.core.safe_read import FileRefused, read_bounded
+from kiosk.core.tasks.spec import TASK_NAMES
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "demo.toml"
 # Always used with fullmatch: ``$`` would also accept a trailing newline.
 DEMO_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,47}")
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
-TASKS = ("classification", "detection", "faces", "ocr", "drawing", "few-shot", "pose",
-         "segmentation", "hands")
+TASKS = TASK_NAMES  # the kinds registered in kiosk.core.tasks.spec
 
 # Bounds on what a manifest may hold; far above any real demo, far below what hurts.
 MAX_MANIFEST_BYTES = 256 * 1024

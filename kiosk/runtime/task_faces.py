@@ -13,6 +13,7 @@ from kiosk.core.tasks.base import JsonDict
 from kiosk.core.tasks.faces import Face, FaceDetector, FaceHold, FaceParams
 from kiosk.core.tasks.params import ParamReader
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
+from kiosk.runtime.pipeline import WholeFrameRunner
 from kiosk.runtime.tasks import ModelPath, TaskKind
 
 NETS = ("pnet", "rnet", "onet")
@@ -32,7 +33,7 @@ class FacesResult:
                 "faces": [f.to_json() for f in self.faces]}
 
 
-class FaceRunner:
+class FaceRunner(WholeFrameRunner):
     """Runs the MTCNN cascade on each frame; a face missed for a moment stays hidden."""
 
     def __init__(self, detector: FaceDetector, hold_seconds: float = 0.5,

@@ -11,7 +11,7 @@ from PySide6.QtGui import QImage, QPainter
 from kiosk.core.i18n import Text
 from kiosk.ui.demo_view import lead_sentence
 from kiosk.ui.home import TileInfo, paint_generated_thumbnail
-from kiosk.ui.panels import display_label
+from kiosk.ui.panel_classification import display_label
 
 SHOTS = os.environ.get("KIOSK_TEST_SHOTS")  # a folder: keep the pictures to look at
 
