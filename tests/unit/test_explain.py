@@ -16,7 +16,7 @@ from kiosk.core.tasks.classification import ClassificationParams, input_box, pre
 from kiosk.core.tasks.explain import Explanation, class_activation_map, occlusion_map
 from kiosk.runtime.demos import check_demo, load_runner
 from kiosk.runtime.onnx_weights import classifier_weights
-from kiosk.runtime.tasks import ClassificationRunner
+from kiosk.runtime.task_classification import ClassificationRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "mobilenet_v2_imagenet.onnx"

@@ -78,7 +78,6 @@ def pack_with_model(parent: Path, model: Path, pack_id: str = "hostile-model") -
     toml = (dest / "demo.toml").read_text(encoding="utf-8")
     toml = toml.replace('id = "image-classification"', f'id = "{pack_id}"')
     toml = toml.replace('file = "mobilenet_v2_imagenet.onnx"', 'file = "model.onnx"')
-    # the built-in model's pin, whatever its current sha256 (the model gets rebuilt)
     toml = re.sub(r'sha256 = "[0-9a-f]{64}"', f'sha256 = "{sha}"', toml, count=1)
     toml = toml.replace('card = "mobilenet_v2_imagenet.md"\n', "")
     (dest / "demo.toml").write_text(toml, encoding="utf-8")
