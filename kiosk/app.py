@@ -253,6 +253,7 @@ class KioskApp:
         session.idle_timeout = new.idle_timeout
         session.warning = new.idle_warning
         self.controller.default_lang = new.lang
+        self.controller.window.demo.set_performance_overlay(new.show_performance_overlay)
         if old.demo_order != new.demo_order:
             self.controller.set_entries(self.ordered(self.controller.entries))
 
@@ -331,6 +332,7 @@ class StaffBackend:
 
     def __init__(self, app: KioskApp) -> None:
         self.app = app
+        self._version_text = ""
 
     def services(self) -> StaffServices:
         """The panel's view of these actions."""
@@ -455,7 +457,15 @@ class StaffBackend:
             errors=app.recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
             last_crash=crashlog.last_crash(app.state),
             problems=[*app.problems, *store_problems], disk_problem=disk_problem,
-            data_dir=str(app.state))
+            data_dir=str(app.state), version=self._version(),
+            camera=app.settings.effective.camera, camera_state=app.controller.camera_state)
+
+    def _version(self) -> str:
+        if not self._version_text:  # asks git once (about 50 ms), when staff first open the page
+            from kiosk.version import version_string
+
+            self._version_text = version_string()
+        return self._version_text
 
     def on_staff_mode(self, active: bool) -> None:
         """Staff mode ends the visit and frees the camera, also from the wake-up watcher
@@ -542,6 +552,7 @@ def run_kiosk(
     )
     for demo_id in settings.disabled_demos:
         controller.set_enabled(demo_id, False)
+    window.demo.set_performance_overlay(settings.show_performance_overlay)
     loop = qasync.QEventLoop(qt_app)
     asyncio.set_event_loop(loop)
     kiosk = KioskApp(state=state, settings=run_settings, qt_app=qt_app, loop=loop,

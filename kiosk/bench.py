@@ -87,7 +87,7 @@ def run_bench(
     from kiosk.runtime.demos import discover
     from kiosk.runtime.headless import UnknownDemoError, find_demo
     from kiosk.runtime.sources import SourceError, open_source
-    from kiosk.runtime.tasks import ClassificationRunner
+    from kiosk.runtime.task_classification import ClassificationRunner
     from kiosk.ui.controller import KioskController, SourceChoice
     from kiosk.ui.main_window import KioskWindow
     from kiosk.ui.theme import apply_theme

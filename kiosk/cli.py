@@ -37,7 +37,8 @@ COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "bench-wake",
 # ``register(sub, common) -> dict[command name, handler(args) -> exit code]``
 # and imports anything heavy inside its handlers, so `kiosk --help` stays fast.
 PLUGINS: tuple[str, ...] = (
-    "kiosk.cli_packs", "kiosk.cli_log", "kiosk.cli_supervise", "kiosk.cli_staff")
+    "kiosk.cli_packs", "kiosk.cli_log", "kiosk.cli_supervise", "kiosk.cli_staff",
+    "kiosk.cli_measure")
 # What the top-level parser answers itself, without a command.
 TOP_LEVEL = ("-h", "--help", "--version")
 
@@ -342,6 +343,14 @@ class _KeepLast:
     def __init__(self, runner: Any) -> None:
         self.runner = runner
         self.last: Any = None
+
+    def prepare(self, rgb: Any) -> Any:
+        return self.runner.prepare(rgb)
+
+    def process_prepared(self, rgb: Any, prepared: Any) -> Any:
+        output, timings = self.runner.process_prepared(rgb, prepared)
+        self.last = output
+        return output, timings
 
     def process(self, rgb: Any) -> Any:
         output, timings = self.runner.process(rgb)

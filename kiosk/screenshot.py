@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,14 +63,18 @@ def take_screenshot(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     store = None
+    scratch = tempfile.TemporaryDirectory(prefix="kiosk-screenshot-")
     if staff_section is not None:
-        from kiosk.app import KioskApp, RunSettings, open_event_store
+        from kiosk.app import KioskApp, RunSettings
         from kiosk.core.settings import load_settings
         from kiosk.runtime.crashlog import RecentErrors
+        from kiosk.runtime.event_store import open_store
         from kiosk.ui.staff.integration import install_staff_mode
 
         settings, problems = load_settings(state)
-        store = open_event_store(state, settings)
+        # A throwaway log: a screenshot is no visitor and must never write to the real one
+        # (the statistics page still reads the real log, read-only).
+        store = open_store(Path(scratch.name), kiosk_id=settings.kiosk_id, retention_days=None)
         services = KioskApp(
             state=state, settings=RunSettings(settings), qt_app=app, loop=loop,
             controller=controller, runners=RunnerCache(), store=store,
@@ -92,10 +97,16 @@ def take_screenshot(
             deadline = time.monotonic() + timeout
             entry = next(e for e in entries if e.id == demo_id)
             camera_demo = entry.manifest is None or entry.manifest.needs_camera
+            first_result: float | None = None
             while time.monotonic() < deadline:
                 if window.demo.status == "failed":
                     break
-                if camera_demo and window.demo.results_shown >= results:
+                if camera_demo and window.demo.results_shown >= 1 and first_result is None:
+                    first_result = time.monotonic()
+                # what a visitor sees in the demo's first seconds: a slow model (OCR on a
+                # busy machine) must not let the slideshow move past the demo's own picture
+                if camera_demo and (window.demo.results_shown >= results or (
+                        first_result is not None and time.monotonic() - first_result > 1.5)):
                     break
                 if not camera_demo and window.demo.status is None:
                     break  # a camera-less demo is ready once its model is loaded
@@ -119,6 +130,7 @@ def take_screenshot(
         controller.shutdown()
         if store is not None:
             store.close()
+        scratch.cleanup()
 
     with loop:
         loop.run_until_complete(shoot())

@@ -91,6 +91,9 @@ class Settings:
     log_retention_days: float = field(default=365.0, metadata=_doc(
         "Days the interaction log keeps visitor events; older ones are deleted "
         "automatically, and `kiosk log purge` uses it too (1-3650)."))
+    show_performance_overlay: bool = field(default=False, metadata=_doc(
+        "Show frames per second and milliseconds per frame on the demo screens, for staff "
+        "and developers; visitors do not need them (true/false)."))
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Settings))
@@ -145,7 +148,7 @@ def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
             return value.strip(), None
         return None, ("kiosk_id must be 1 to 40 letters, digits, '.', '_' or '-', starting "
                       "with a letter or digit")
-    if name in ("mirror", "wake_on_approach"):
+    if name in ("mirror", "wake_on_approach", "show_performance_overlay"):
         if isinstance(value, bool):
             return value, None
         return None, f"{name} must be true or false"

@@ -12,6 +12,7 @@ from kiosk.core.tasks.base import JsonDict
 from kiosk.core.tasks.ocr import OcrLine, OcrParams, TextReader, characters_from_metadata
 from kiosk.core.tasks.params import ParamReader
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
+from kiosk.runtime.pipeline import WholeFrameRunner
 from kiosk.runtime.tasks import ModelPath, TaskKind
 
 
@@ -28,7 +29,7 @@ class OcrResult:
                 "full_quality": self.full_quality}
 
 
-class OcrRunner:
+class OcrRunner(WholeFrameRunner):
     """Reads live frames quickly and a frozen frame thoroughly."""
 
     def __init__(self, live: TextReader, full: TextReader) -> None:

@@ -690,7 +690,7 @@ def test_settings_page_saves_each_change(make_staff: Any, qtbot: Any) -> None:
     assert (saved.idle_timeout, saved.lang, saved.cursor_hide_seconds, saved.kiosk_id) == (
         120.0, "en", 3.0, "kiosk-7")
     assert page.status.text() == "Gespeichert."
-    assert "Kiosk kiosk-7" in s.mode.panel.rail_sub.text()
+    assert s.mode.panel.rail_sub.text() == "Dieser Kiosk: kiosk-7"  # not "Kiosk kiosk-7"
 
 
 def test_unwritable_data_dir_is_a_message_not_a_crash(make_staff: Any, qtbot: Any) -> None:
@@ -773,6 +773,45 @@ def test_staff_mode_over_the_real_visitor_flow(make_kiosk: Any, qtbot: Any,
     assert mode.panel_open and k.window.current_screen() is Screen.ATTRACT
     qtbot.mouseClick(mode.panel.back_button, LEFT)
     assert not mode.active
+
+
+def test_health_page_names_version_and_camera_and_skips_an_empty_crash_box(
+        make_staff: Any) -> None:
+    s = make_staff()
+    s.mode.services.health = lambda: HealthSnapshot(
+        uptime_s=5, version="0.1.0 (abc1234)", camera="0", camera_state="fallback")
+    s.mode.open_panel()
+    s.mode.panel.set_lang("en")
+    s.mode.panel.show_section("health")
+    page = s.mode.panel.page("health")
+    assert page.version.value.text() == "0.1.0 (abc1234)"  # type: ignore[attr-defined]
+    assert page.camera.value.text() == "Camera 0"  # type: ignore[attr-defined]
+    assert "sample photos" in page.camera.sub.text()  # type: ignore[attr-defined]
+    assert not page.crash_area.isVisibleTo(page)  # type: ignore[attr-defined]
+    assert page.no_crash.text() == "No crash recorded."  # type: ignore[attr-defined]
+
+
+def test_import_page_has_no_placeholder_button_before_a_place_is_chosen(
+        make_staff: Any, qtbot: Any) -> None:
+    s = make_staff()
+    s.app.roots = []
+    s.mode.open_panel()
+    s.mode.panel.show_section("import")
+    page = s.mode.panel.page("import")
+    assert isinstance(page, ImportPage) and page.folder is None
+    assert not page.import_button.isVisibleTo(page) and "…" not in page.import_button.text()
+    assert page.steps.isVisibleTo(page) and "USB" in page.steps.text()
+
+
+def test_staff_switch_the_performance_overlay_on(make_staff: Any, qtbot: Any) -> None:
+    s = make_staff()
+    s.mode.open_panel()
+    s.mode.panel.show_section("settings")
+    page = s.mode.panel.page("settings")
+    assert isinstance(page, SettingsPage) and not page.performance.isChecked()
+    qtbot.mouseClick(page.performance, LEFT)
+    assert s.app.settings.show_performance_overlay
+    assert load_settings(s.app.folder)[0].show_performance_overlay
 
 
 @pytest.mark.parametrize("problem, de, en", [

@@ -63,6 +63,9 @@ class HealthSnapshot:
     problems: Sequence[str] = ()  # settings problems found at start, broken PIN file …
     disk_problem: str | None = None  # "read_only" or "full": the data dir takes no writes
     data_dir: str = ""
+    version: str = ""  # "0.1.0 (61afb7d)"
+    camera: str = ""  # the camera setting: an index, "sample", a file or folder
+    camera_state: str = "unopened"  # "live", "fallback" (sample photos instead), "unopened"
 
 
 def default_media_roots() -> list[Path]:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -290,6 +291,10 @@ class ImportPage(Page):
         self.browser.file_chosen.connect(self.import_path)
         self.browser.folder_changed.connect(lambda _: self._update_button())
         self.root.addWidget(self.browser, 1)
+        # Before a place is chosen the list is empty: say what to do there instead.
+        self.steps = label("", "BodyText", self, wrap=True)
+        self.steps.setObjectName("ImportSteps")
+        self.root.addWidget(self.steps)
         self.import_button = button("", "PrimaryButton", self)
         self.import_button.clicked.connect(lambda: self.import_path(self.browser.folder))
         self.root.addWidget(self.import_button)
@@ -333,9 +338,14 @@ class ImportPage(Page):
 
     def _update_button(self) -> None:
         folder = self.browser.folder
+        # no placeholder button: it appears once there is a folder to import
+        self.import_button.setVisible(folder is not None)
+        self.steps.setVisible(folder is None)
+        self.steps.setText(tr("import.steps", self.lang))
         self.import_button.setEnabled(folder is not None and not self.runner.busy)
-        name = (folder.name or str(folder)) if folder is not None else "…"
-        self.import_button.setText(tr("import.this", self.lang, name=name))
+        if folder is not None:
+            name = folder.name or str(folder)
+            self.import_button.setText(tr("import.this", self.lang, name=name))
 
     def import_path(self, path: object) -> asyncio.Future[None] | None:
         """Import ``path`` (a folder, .zip or .onnx) in the background."""
@@ -356,7 +366,7 @@ class ImportPage(Page):
         self._say(tr(key, self.lang, message=result.message), result.ok)
         self.services.log_event("staff_import", {"ok": result.ok})
         # The runner counts this task until it has returned: re-enable just after that.
-        QTimer.singleShot(0, self._idle)
+        QTimer.singleShot(0, self, self._idle)  # not after the page is gone (tear-down)
 
     def _idle(self) -> None:
         self.browser.set_busy(False)
@@ -416,6 +426,7 @@ class SettingsPage(Page):
         self.lang_choice = Segmented([("de", "Deutsch"), ("en", "English")])
         self.staff = Stepper(STAFF_STEPS, s.staff_timeout, lambda v: duration(v, self.lang))
         self.pointer = Stepper(CURSOR_STEPS, s.cursor_hide_seconds, self._cursor_text)
+        self.performance = Toggle("", "")
         id_box = QWidget()
         id_row = QHBoxLayout(id_box)
         id_row.setContentsMargins(0, 0, 0, 0)
@@ -428,12 +439,23 @@ class SettingsPage(Page):
         self.rows = {
             "idle": SettingRow(self.idle), "lang": SettingRow(self.lang_choice),
             "staff": SettingRow(self.staff), "cursor": SettingRow(self.pointer),
+            "performance": SettingRow(self.performance),
             "kiosk_id": SettingRow(id_box), "pin": SettingRow(self.pin_button),
         }
         for row in self.rows.values():
+            # natural height: on a short screen the list scrolls instead of squashing rows
+            row.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             rows.addWidget(row)
         rows.addStretch(1)
-        self.stack.addWidget(rows_page)
+        rows_area = QScrollArea()
+        rows_area.setWidgetResizable(True)
+        rows_area.setFrameShape(QFrame.Shape.NoFrame)
+        rows_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        rows_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget "
+                                "{ background: transparent; }")
+        rows_area.setWidget(rows_page)
+        touch_scroll(rows_area)
+        self.stack.addWidget(rows_area)
         self.keyboard = MiniKeyboard()
         kb_page = QWidget()
         kb_layout = QVBoxLayout(kb_page)
@@ -447,6 +469,7 @@ class SettingsPage(Page):
         self.idle.changed.connect(lambda v: self._set(idle_timeout=v))
         self.staff.changed.connect(lambda v: self._set(staff_timeout=v))
         self.pointer.changed.connect(lambda v: self._set(cursor_hide_seconds=v))
+        self.performance.clicked.connect(lambda on: self._set(show_performance_overlay=on))
         self.lang_choice.changed.connect(lambda code: self._set(lang=code))
         self.change_id.clicked.connect(self._edit_id)
         self.keyboard.accepted.connect(self._id_entered)
@@ -461,6 +484,7 @@ class SettingsPage(Page):
         for key, row in self.rows.items():
             row.set_texts(tr(f"settings.{key}", lang), tr(f"settings.{key}.sub", lang))
         self.change_id.setText(tr("settings.change", lang))
+        self.performance.set_texts(tr("demos.on", lang), tr("demos.off", lang))
         self.pin_button.setText(tr("settings.pin.change", lang))
         self.keyboard.set_layout(lang)
         self.keyboard.ok_button.setText(tr("keyboard.ok", lang))
@@ -478,6 +502,7 @@ class SettingsPage(Page):
         self.idle.set_value(s.idle_timeout)
         self.staff.set_value(s.staff_timeout)
         self.pointer.set_value(s.cursor_hide_seconds)
+        self.performance.setChecked(s.show_performance_overlay)
         self.lang_choice.select(s.lang)
         self.kiosk_id.setText(s.kiosk_id)
 
@@ -582,11 +607,15 @@ class HealthPage(Page):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__("health", *args, **kwargs)
-        kpis = QHBoxLayout()
+        kpis = QGridLayout()
         kpis.setSpacing(18)
         self.uptime, self.disk, self.errors = Kpi(self), Kpi(self), Kpi(self)
-        for k in (self.uptime, self.disk, self.errors):
-            kpis.addWidget(k, 1)
+        self.version, self.camera = Kpi(self), Kpi(self)
+        for i, k in enumerate((self.uptime, self.disk, self.errors)):
+            kpis.addWidget(k, 0, i)
+            kpis.setColumnStretch(i, 1)
+        kpis.addWidget(self.version, 1, 0)
+        kpis.addWidget(self.camera, 1, 1, 1, 2)
         self.root.addLayout(kpis)
         grid = QGridLayout()
         grid.setSpacing(18)
@@ -622,7 +651,11 @@ class HealthPage(Page):
         right = QVBoxLayout()
         right.setSpacing(10)
         right.addWidget(self.crash_title)
+        self.no_crash = label("", "BodyText", self, wrap=True)  # instead of an empty box
+        right.addWidget(self.no_crash)
         right.addWidget(self.crash_area, 1)
+        self.crash_spacer = QWidget(self)
+        right.addWidget(self.crash_spacer, 1)
         grid.addLayout(right, 0, 1)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
@@ -674,7 +707,18 @@ class HealthPage(Page):
             notes.insert(0, tr(f"health.disk.{h.disk_problem}", lang, path=h.data_dir))
         self.notes_text.setText("\n".join(f"• {n}" for n in notes) if notes
                                 else tr("health.problems.none", lang))
-        self.crash_text.setText(h.last_crash or tr("health.crash.none", lang))
+        self.crash_text.setText(h.last_crash or "")
+        self.no_crash.setText(tr("health.crash.none", lang))
+        self.no_crash.setVisible(not h.last_crash)
+        self.crash_area.setVisible(bool(h.last_crash))
+        self.crash_spacer.setVisible(not h.last_crash)
+        self.version.set_values(tr("health.version", lang), h.version or unknown)
+        cam = h.camera
+        cam_name = (tr("health.camera.index", lang, n=cam) if cam.isdigit() else
+                    tr("health.camera.sample", lang) if cam in ("", "sample") else Path(cam).name)
+        self.camera.set_values(tr("health.camera", lang), cam_name,
+                               tr(f"health.camera.{h.camera_state}", lang)
+                               if h.camera_state in ("live", "fallback", "unopened") else "")
 
 
 # --------------------------------------------------------------------------- the panel

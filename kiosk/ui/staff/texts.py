@@ -36,7 +36,7 @@ TEXTS: dict[str, Text] = {
     "pin.delete": Text("Löschen", "Delete"),
     # Panel frame
     "panel.title": Text("Personalbereich", "Staff mode"),
-    "panel.kiosk": Text("Kiosk {id}", "Kiosk {id}"),
+    "panel.kiosk": Text("Dieser Kiosk: {id}", "This kiosk: {id}"),
     "panel.back": Text("Zurück zum Kiosk", "Back to the kiosk"),
     "panel.restart": Text("App neu starten", "Restart app"),
     "panel.restart.confirm": Text("Nochmal tippen: neu starten", "Tap again to restart"),
@@ -61,8 +61,9 @@ TEXTS: dict[str, Text] = {
     "section.settings.sub": Text("Änderungen gelten sofort und werden gespeichert.",
                                  "Changes apply at once and are saved."),
     "section.stats.sub": Text("Wie Besucher den Kiosk nutzen.", "How visitors use the kiosk."),
-    "section.health.sub": Text("Laufzeit, Bildrate, Fehler, Speicherplatz, letzter Absturz.",
-                               "Uptime, frame rate, errors, disk space, last crash."),
+    "section.health.sub": Text(
+        "Laufzeit, Speicherplatz, Fehler, Version, Kamera, Bildrate, letzter Absturz.",
+        "Uptime, disk space, errors, version, camera, frame rate, last crash."),
     # Demos
     "demos.on": Text("An", "On"),
     "demos.off": Text("Aus", "Off"),
@@ -90,6 +91,15 @@ TEXTS: dict[str, Text] = {
     "import.up": Text("Ordner höher", "Up one folder"),
     "import.this": Text("Ordner „{name}“ importieren", "Import folder “{name}”"),
     "import.file": Text("Importieren", "Import"),
+    "import.steps": Text(
+        "So geht's:\n1. USB-Stick einstecken und „Aktualisieren“ tippen.\n"
+        "2. Links den Stick (oder den persönlichen Ordner) wählen.\n"
+        "3. Den Demo-Ordner, die .zip-Datei oder das .onnx-Modell antippen und importieren.\n"
+        "Der Kiosk prüft das Paket und testet das Modell, bevor Besucher es sehen.",
+        "How it works:\n1. Plug in the USB stick and tap “Refresh”.\n"
+        "2. Choose the stick (or the home folder) on the left.\n"
+        "3. Tap the demo folder, the .zip file or the .onnx model and import it.\n"
+        "The kiosk checks the pack and tests the model before visitors see it."),
     "import.empty": Text("Dieser Ordner enthält keine Unterordner, .zip- oder .onnx-Dateien.",
                          "This folder holds no sub-folders, .zip or .onnx files."),
     "import.unreadable": Text("Ordner nicht lesbar: {error}", "Folder cannot be read: {error}"),
@@ -156,6 +166,9 @@ TEXTS: dict[str, Text] = {
     "settings.cursor": Text("Mauszeiger ausblenden nach", "Hide the mouse pointer after"),
     "settings.cursor.sub": Text("im Kiosk-Modus, ohne Mausbewegung",
                                 "in kiosk mode, without mouse movement"),
+    "settings.performance": Text("Leistungsanzeige", "Performance overlay"),
+    "settings.performance.sub": Text("Bilder/s und ms pro Bild in den Demos (für Fachleute)",
+                                     "frames/s and ms per frame in the demos (for experts)"),
     "settings.kiosk_id": Text("Name dieses Kiosks", "Name of this kiosk"),
     "settings.kiosk_id.sub": Text("erscheint in der Statistik", "appears in the statistics"),
     "settings.change": Text("Ändern", "Change"),
@@ -194,6 +207,15 @@ TEXTS: dict[str, Text] = {
         "The disk holding the data folder {path} is full. The demos keep running, but visits "
         "are only kept in memory and no packs are installed. Free some space (e.g. remove "
         "old exports or packs)."),
+    "health.version": Text("Version", "Version"),
+    "health.camera": Text("Kamera", "Camera"),
+    "health.camera.index": Text("Kamera {n}", "Camera {n}"),
+    "health.camera.sample": Text("Beispielbilder", "Sample photos"),
+    "health.camera.live": Text("liefert Bilder", "delivering pictures"),
+    "health.camera.fallback": Text("nicht erreichbar – Besucher sehen Beispielbilder",
+                                   "not available – visitors see sample photos"),
+    "health.camera.unopened": Text("wird mit der ersten Demo geöffnet",
+                                   "opens with the first demo"),
     "health.crash": Text("Letzter Absturz", "Last crash"),
     "health.crash.none": Text("Kein Absturz aufgezeichnet.", "No crash recorded."),
     "health.unknown": Text("unbekannt", "unknown"),
