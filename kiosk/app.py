@@ -227,7 +227,11 @@ class KioskApp:
         self.exit_code = 0
         self.started = time.monotonic()
         self.disk = DiskWatch(state)  # read-only or full: one message for staff, no inbox polls
+        # Kept here: a Qt signal holds a bound method of a plain object only weakly, and the
+        # heartbeat pipe closes when its writer is collected (the supervisor sees a hang).
         self._timers: list[Any] = []
+        self._inbox: InboxPoller | None = None
+        self._beats: Any = None
 
     # -- demos and settings ----------------------------------------------------------------
     def ordered(self, entries: list[DemoEntry]) -> list[DemoEntry]:
@@ -260,13 +264,14 @@ class KioskApp:
 
         from kiosk.runtime.heartbeat import BEAT_INTERVAL_MS, open_heartbeat
 
-        inbox = InboxPoller(self.state, self.runners, self.refresh_demos, self.disk)
+        inbox = self._inbox = InboxPoller(self.state, self.runners, self.refresh_demos,
+                                          self.disk)
         inbox_timer = QTimer(self.qt_app)
         inbox_timer.setInterval(3000)
         inbox_timer.timeout.connect(lambda: asyncio.ensure_future(inbox.poll()))
         inbox_timer.start()
         self._timers = [inbox_timer]
-        beats = open_heartbeat()  # a pipe from the supervisor; None when unsupervised
+        beats = self._beats = open_heartbeat()  # a pipe from the supervisor; None unsupervised
         if beats is not None:
             beats.beat()
             # on the GUI thread on purpose: a hung GUI stops the beats
