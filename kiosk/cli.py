@@ -26,7 +26,8 @@ COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "make-sample-
 # ``register(sub, common) -> dict[command name, handler(args) -> exit code]``
 # and imports anything heavy inside its handlers, so `kiosk --help` stays fast.
 PLUGINS: tuple[str, ...] = (
-    "kiosk.cli_packs", "kiosk.cli_log", "kiosk.cli_supervise", "kiosk.cli_staff")
+    "kiosk.cli_packs", "kiosk.cli_log", "kiosk.cli_supervise", "kiosk.cli_staff",
+    "kiosk.cli_tune")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -267,12 +268,19 @@ def _human(record: dict) -> str:
 
 def _self_test(args: argparse.Namespace) -> int:
     from kiosk.core.paths import data_dir as resolve
+    from kiosk.runtime import autotune, tuning
     from kiosk.runtime.headless import self_test
 
+    stored = autotune.load_or_none(resolve(args.data_dir))
+    if stored is not None:
+        tuning.activate(stored)
     checks = self_test(_entries(args.data_dir), resolve(args.data_dir))
     ok = all(c.ok for c in checks)
+    runtime = {"providers": tuning.available_providers(), "tuned": stored is not None,
+               "notes": tuning.notes()}
     if args.json:
-        print(json.dumps({"ok": ok, "checks": [c.to_json() for c in checks]}, ensure_ascii=False))
+        print(json.dumps({"ok": ok, "runtime": runtime, "checks": [c.to_json() for c in checks]},
+                         ensure_ascii=False))
     else:
         for c in checks:
             print(f"{'PASS' if c.ok else 'FAIL'}  {c.name}: {c.detail}")
