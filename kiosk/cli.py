@@ -95,6 +95,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     be.add_argument("--seconds", type=float, default=20.0)
     be.add_argument("--json", action="store_true")
     be.add_argument("--no-startup", action="store_true", help="skip the cold-start measurement")
+    be.add_argument("--baseline", choices=("sync",),
+                    help="also measure a plain synchronous read→infer→draw loop with the same "
+                         "model, and onnxruntime vs OpenCV DNN per model")
 
     mv = sub.add_parser("make-sample-video",
                         help="write a 640×480 video of the sample photos (for bench and tests)")
@@ -184,7 +187,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         try:
             report = run_bench(args.demo_id, args.source, args.seconds, args.data_dir,
-                               startup=not args.no_startup)
+                               startup=not args.no_startup, baseline=args.baseline)
         except ValueError as exc:
             return _fail(str(exc))
         print(json.dumps(report, indent=None if args.json else 2))

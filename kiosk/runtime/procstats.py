@@ -1,0 +1,48 @@
+"""This process's resident memory, threads and open files (for bench, soak and health).
+
+Read from ``/proc/self`` on Linux (the kiosk's platform); elsewhere the figures the
+standard library offers, ``None`` for what it cannot tell.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+
+def rss_mb() -> float | None:
+    """Resident set size in MiB right now."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024.0, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def os_threads() -> int:
+    """Threads of this process, native ones (onnxruntime, Qt) included where the OS says."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return threading.active_count()
+
+
+def open_files() -> int | None:
+    """Open file descriptors (files, sockets, pipes) of this process."""
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            return sum(1 for _ in Path(folder).iterdir()) - 1  # listing opens one itself
+        except OSError:
+            continue
+    return None
+
+
+def snapshot() -> dict[str, float | int | None]:
+    """All three at once, JSON-ready."""
+    return {"rss_mb": rss_mb(), "threads": os_threads(),
+            "python_threads": threading.active_count(), "open_files": open_files()}
