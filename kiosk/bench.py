@@ -361,3 +361,85 @@ def run_bench(
     if startup:
         report.update(cold_start_ms())
     return report
+
+
+def run_soak(source: str | None, minutes: float, state_dir: str | None,
+             per_demo_seconds: float = 8.0, idle_seconds: float = 2.0) -> dict[str, Any]:
+    """Cycle through every ready demo for ``minutes``: open it in the real (offscreen)
+    window, let it run, go home, idle-reset to the attract screen, rest. Samples RSS,
+    threads and open files after every cycle; growth is measured from the end of the first
+    cycle (every model loaded once) to the end."""
+    import gc
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.app import RunnerCache, demo_dirs
+    from kiosk.runtime.demos import DemoState, discover
+    from kiosk.runtime.procstats import snapshot
+    from kiosk.runtime.sources import FrameSource, SourceError, open_sample_source, open_source
+    from kiosk.ui.controller import KioskController, SourceChoice
+    from kiosk.ui.main_window import KioskWindow
+    from kiosk.ui.theme import apply_theme
+
+    def opener() -> FrameSource:
+        return open_source(source) if source else open_sample_source()
+
+    _use_tuning(data_dir(state_dir))
+    try:
+        opener().close()
+    except SourceError as exc:
+        raise ValueError(str(exc)) from None
+    entries = [e for e in discover(demo_dirs(data_dir(state_dir)))
+               if e.state is DemoState.READY]
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    apply_theme(app)
+    window = KioskWindow("en")
+    controller = KioskController(
+        window, entries, RunnerCache(),
+        lambda: SourceChoice(opener(), None, no_camera=False, mirror=False),
+        idle_timeout=3600, idle_warning=10)
+    window.resize(1920, 1080)
+    window.show()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    samples: list[dict[str, Any]] = []
+    results: dict[str, int] = {e.id: 0 for e in entries}
+    first = snapshot()
+
+    async def soak() -> None:
+        t_end = time.monotonic() + minutes * 60
+        cycle = 0
+        while cycle == 0 or time.monotonic() < t_end:
+            for entry in entries:
+                controller.activity()
+                controller.open_demo(entry.id)  # counts results from 0
+                await asyncio.sleep(per_demo_seconds)
+                results[entry.id] += window.demo.results_shown
+                controller.back_home()
+                await asyncio.sleep(0.5)
+            controller._reset("idle")  # what the idle timer does, without waiting 90 s
+            await asyncio.sleep(idle_seconds)
+            gc.collect()
+            cycle += 1
+            samples.append({"cycle": cycle, "t_min": round(
+                (minutes * 60 - (t_end - time.monotonic())) / 60, 2), **snapshot()})
+        controller.shutdown()
+
+    with loop:
+        loop.run_until_complete(soak())
+    base, last = samples[0], samples[-1]
+    rss0, rss1 = base["rss_mb"], last["rss_mb"]
+    return {
+        "soak_minutes": minutes, "cycles": len(samples), "demos": [e.id for e in entries],
+        "results_per_demo": results,
+        "rss_mb_process_start": first["rss_mb"],
+        "rss_mb_start": rss0, "rss_mb_end": rss1,
+        "rss_mb_max": max((s["rss_mb"] or 0.0) for s in samples),
+        "rss_growth_pct": (round((rss1 - rss0) / rss0 * 100, 2) if rss0 and rss1 else None),
+        "threads_start": base["threads"], "threads_end": last["threads"],
+        "threads_max": max(s["threads"] for s in samples),
+        "open_files_start": base["open_files"], "open_files_end": last["open_files"],
+        "samples": samples,
+    }

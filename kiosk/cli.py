@@ -90,8 +90,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
     be = sub.add_parser("bench", help="measure a demo's live pipeline (JSON figures)")
     _common(be)
-    be.add_argument("demo_id", metavar="DEMO_ID")
-    be.add_argument("--source", required=True, metavar="PATH", help="a video file (30 fps)")
+    be.add_argument("demo_id", metavar="DEMO_ID", nargs="?")
+    be.add_argument("--source", metavar="PATH",
+                    help="a video file (30 fps); default for --soak: the sample photos")
+    be.add_argument("--soak", action="store_true",
+                    help="cycle through every demo (open, run, close, idle reset) and report "
+                         "memory, threads and open files over time")
+    be.add_argument("--minutes", type=float, default=30.0, help="length of a --soak run")
     be.add_argument("--seconds", type=float, default=20.0)
     be.add_argument("--json", action="store_true")
     be.add_argument("--no-startup", action="store_true", help="skip the cold-start measurement")
@@ -183,9 +188,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_OK
     if command == "bench":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from kiosk.bench import run_bench
+        from kiosk.bench import run_bench, run_soak
 
         try:
+            if args.soak:
+                report = run_soak(args.source, args.minutes, args.data_dir)
+                print(json.dumps(report, indent=None if args.json else 2))
+                return EXIT_OK
+            if args.demo_id is None or args.source is None:
+                return _fail("bench needs DEMO_ID and --source (or --soak)")
             report = run_bench(args.demo_id, args.source, args.seconds, args.data_dir,
                                startup=not args.no_startup, baseline=args.baseline)
         except ValueError as exc:
