@@ -91,6 +91,16 @@ class RunnerCache:
                 self._runners[entry.id] = runner
             return runner
 
+    def warm(self, entry: DemoEntry) -> None:
+        """Load and warm a demo in the background (a fresh copy replaces a cached one: the
+        tuning changed). Warmed before it is shared, so no pipeline ever runs it meanwhile."""
+        from kiosk.runtime.autotune import sample_images, warm_up
+
+        runner = load_runner(entry)
+        warm_up(runner, sample_images())
+        with self._lock:
+            self._runners[entry.id] = runner
+
 
 class InboxPoller:
     """Imports packs dropped into ``<data dir>/inbox`` while the kiosk runs (off the GUI thread)."""
@@ -212,6 +222,8 @@ def run_kiosk(
         window.resize(1600, 900)
         window.show()
     controller.start()
+    # after the attract screen's first paint: warm every demo, tune on a new machine
+    QTimer.singleShot(500, lambda: _warm_in_background(state, entries, runners))
     inbox = InboxPoller(state, runners, lambda: controller.set_entries(
         apply_demo_order(discover(demo_dirs(state)), current[0].demo_order, key=lambda e: e.id)))
     inbox_timer = QTimer(app)
@@ -240,6 +252,9 @@ def run_kiosk(
     signal.signal(signal.SIGTERM, terminate)
 
     def stop() -> None:
+        from kiosk.runtime.autotune import stop_background
+
+        stop_background()
         controller.shutdown()
         reason = {RESTART_EXIT_CODE: "restart", SIGTERM_EXIT_CODE: "signal"}.get(
             exit_code[0], "quit")
@@ -253,6 +268,12 @@ def run_kiosk(
         cmd = kiosk_command(sys.argv[1:])
         os.execv(cmd[0], cmd)
     return exit_code[0]
+
+
+def _warm_in_background(state: Path, entries: list[DemoEntry], runners: RunnerCache) -> None:
+    from kiosk.runtime.autotune import start_background
+
+    start_background(state, entries, runners.warm)
 
 
 def _crashed_last_time(state: Path) -> bool:

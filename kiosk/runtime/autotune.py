@@ -9,7 +9,10 @@ result. :func:`prepare_runtime` is what the kiosk calls in the background after 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,12 @@ from kiosk.runtime.onnx_model import OnnxModel
 log = logging.getLogger(__name__)
 
 SAMPLES_PER_MODEL = 8
+_stop = threading.Event()  # set when the kiosk quits: background work ends early
+
+
+def stop_background() -> None:
+    """Ask the background warm-up / tuning to stop at its next step."""
+    _stop.set()
 
 
 def models_of(runner: Any, depth: int = 4) -> list[OnnxModel]:
@@ -114,7 +123,7 @@ def tune_entries(
     choices: dict[str, tuning.Choice] = {}
     by_demo: dict[str, list[str]] = {}
     for entry in entries:
-        if entry.state is not DemoState.READY:
+        if entry.state is not DemoState.READY or _stop.is_set():
             continue
         try:
             runner = load_runner(entry)
@@ -148,6 +157,8 @@ def tune_and_save(state: Path, entries: Sequence[DemoEntry],
     providers = tuning.available_providers()
     machine = tuning.fingerprint(providers)
     choices, by_demo = tune_entries(entries, providers=providers, progress=progress)
+    if _stop.is_set():  # cut short: a partial tuning must not pass for a whole one
+        return {"machine": machine, "models": {}, "demos": {}}
     tuning.save_choices(tuning.tuning_path(state), machine, choices)
     tuning.activate(choices)
     return {"machine": machine, "models": {k: c.to_json() for k, c in choices.items()},
@@ -164,18 +175,25 @@ def prepare_runtime(state: Path, entries: Sequence[DemoEntry],
     if stored is not None:
         tuning.activate(stored)
     ready = [e for e in entries if e.state is DemoState.READY]
-    for entry in ready:
-        if warm is not None:
-            warm(entry)
-    if stored is None:
+
+    def warm_each(which: Sequence[DemoEntry]) -> None:
+        for entry in which:
+            if _stop.is_set():
+                return
+            try:
+                if warm is not None:
+                    warm(entry)
+            except Exception as exc:  # the demo reports it itself when a visitor opens it
+                log.warning("warming %s failed: %s", entry.id, exc)
+
+    warm_each(ready)
+    if stored is None and not _stop.is_set():
         log.info("no tuning for this machine yet: tuning in the background")
         report = tune_and_save(state, ready)
         log.info("tuned %d models", len(report["models"]))
         changed = {k for k, c in report["models"].items()
                    if tuning.Choice.from_json(c).candidate != tuning.REFERENCE}
-        for entry in ready:
-            if warm is not None and changed & set(report["demos"].get(entry.id, [])):
-                warm(entry)
+        warm_each([e for e in ready if changed & set(report["demos"].get(e.id, []))])
 
 
 def demo_runtime(runner: Any) -> dict[str, Any]:
@@ -187,3 +205,33 @@ def demo_runtime(runner: Any) -> dict[str, Any]:
                          "threads": getattr(m, "threads", 1)} for m in models}
     first = next(iter(per.values()), {"provider": None, "precision": None, "threads": None})
     return {**first, "models": per}
+
+
+def warm_up(runner: Any, images: Sequence[np.ndarray]) -> None:
+    """Run a freshly loaded runner on a few pictures: onnxruntime's first runs allocate and
+    pick kernels, which would otherwise make the visitor's first result slow. Each picture
+    twice, so a tracking reader also runs its recogniser; then it forgets what it saw."""
+    for img in images[:3]:
+        runner.process(img)
+        runner.process(img)
+    reset = getattr(runner, "reset", None)
+    if callable(reset):
+        reset()
+
+
+def start_background(state: Path, entries: Sequence[DemoEntry],
+                     warm: Callable[[DemoEntry], None]) -> threading.Thread:
+    """:func:`prepare_runtime` on a thread of its own at low CPU priority, so the attract
+    screen and a visitor's first touch keep the cores (2 on the target mini-PC)."""
+    def work() -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            # Linux: a thread's own nice value; elsewhere there is no such call
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        try:
+            prepare_runtime(state, entries, warm)
+        except Exception:  # the kiosk runs untuned and cold rather than not at all
+            log.exception("background warm-up / tuning failed")
+
+    thread = threading.Thread(target=work, name="kiosk-warmup", daemon=True)
+    thread.start()
+    return thread

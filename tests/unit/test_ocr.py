@@ -520,7 +520,7 @@ def shifted(image: np.ndarray, dx: float, dy: float, zoom: float = 1.0) -> np.nd
     """The picture moved by (dx, dy) and zoomed about its centre, as a hand-held card moves."""
     h, w = image.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), 0.0, zoom)
-    m[:, 2] += (dx, dy)
+    m[:, 2] += np.array([dx, dy])
     return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=PAPER)
 

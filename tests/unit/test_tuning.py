@@ -265,3 +265,34 @@ def test_real_cpu_tuning_of_the_digit_model() -> None:
     assert choice.provider == CPU and choice.threads in (1, 2)
     assert choice.latency_ms is not None and choice.latency_ms > 0
     assert choice.notes == []
+
+
+def test_background_start_warms_every_demo_with_the_stored_tuning(tmp_path: Path) -> None:
+    """With this machine's tuning on disk: no tuning run, the choice is in effect, and every
+    ready demo is loaded and warmed into the cache before a visitor touches its tile."""
+    from kiosk.app import RunnerCache, demo_dirs
+    from kiosk.runtime import autotune
+    from kiosk.runtime.demos import discover
+
+    entries = [e for e in discover(demo_dirs(tmp_path)) if e.id in ("draw-digit", "ai-reads")]
+    assert len(entries) == 2
+    machine = tuning.fingerprint(tuning.available_providers())
+    stored = {"digits_cnn.onnx": Choice(CPU, 2, "fp32", 0.1, "top-1 100.0%")}
+    tuning.save_choices(tuning.tuning_path(tmp_path), machine, stored)
+    runners = RunnerCache()
+    warmed: list[str] = []
+
+    def warm(entry: object) -> None:
+        runners.warm(entry)  # type: ignore[arg-type]
+        warmed.append(entry.id)  # type: ignore[attr-defined]
+    try:
+        autotune.prepare_runtime(tmp_path, entries, warm)
+        assert sorted(warmed) == ["ai-reads", "draw-digit"]
+        digits = next(e for e in entries if e.id == "draw-digit")
+        runtime = autotune.demo_runtime(runners(digits))
+        assert (runtime["provider"], runtime["threads"]) == (CPU, 2)  # the stored choice
+        reads = next(e for e in entries if e.id == "ai-reads")
+        ocr = runners(reads)
+        assert ocr.tracker.lines() == []  # type: ignore[attr-defined]  # warm-up forgot its frames
+    finally:
+        tuning.activate({})
