@@ -91,6 +91,11 @@ class RunnerCache:
                 self._runners[entry.id] = runner
             return runner
 
+    def loaded(self) -> dict[str, TaskRunner]:
+        """The demos loaded so far."""
+        with self._lock:
+            return dict(self._runners)
+
     def warm(self, entry: DemoEntry) -> None:
         """Load and warm a demo in the background (a fresh copy replaces a cached one: the
         tuning changed). Warmed before it is shared, so no pipeline ever runs it meanwhile."""
@@ -270,6 +275,20 @@ def run_kiosk(
     return exit_code[0]
 
 
+def _runtime_health(runners: RunnerCache) -> dict[str, Any]:
+    """What each loaded demo runs on, for the staff health page."""
+    from kiosk.runtime import autotune, tuning
+
+    runtime: dict[str, dict[str, Any]] = {}
+    for demo_id, runner in runners.loaded().items():
+        r = autotune.demo_runtime(runner)
+        runtime[demo_id] = {**r, "provider": tuning.SHORT_NAMES.get(r["provider"], r["provider"])}
+    # only what tuning tries (onnxruntime also lists e.g. a cloud "Azure" provider)
+    providers = [tuning.SHORT_NAMES[p] for p in tuning.available_providers()
+                 if p in tuning.SHORT_NAMES]
+    return {"runtime": runtime, "providers": providers}
+
+
 def _warm_in_background(state: Path, entries: list[DemoEntry], runners: RunnerCache) -> None:
     from kiosk.runtime.autotune import start_background
 
@@ -374,6 +393,8 @@ def staff_services(
         return open_sample_source() if value == "sample" else open_source(value)
 
     def health() -> HealthSnapshot:
+        from kiosk.runtime import tuning
+
         free: int | None = None
         total: int | None = None
         try:
@@ -384,7 +405,9 @@ def staff_services(
         return HealthSnapshot(
             uptime_s=time.monotonic() - started, fps=controller.fps_by_demo(),
             errors=recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
-            last_crash=crashlog.last_crash(state), problems=[*problems, *store.problems()])
+            last_crash=crashlog.last_crash(state),
+            problems=[*problems, *store.problems(), *tuning.notes()],
+            **_runtime_health(runners))
 
     def quit_with(code: int) -> None:
         exit_code[0] = code

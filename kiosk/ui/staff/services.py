@@ -61,6 +61,9 @@ class HealthSnapshot:
     disk_total_bytes: int | None = None
     last_crash: str | None = None  # text of the newest crash log
     problems: Sequence[str] = ()  # settings problems found at start, broken PIN file …
+    # demo id → what its models run on: "provider" (short name), "threads", "precision"
+    runtime: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    providers: Sequence[str] = ()  # execution providers this machine offers (short names)
 
 
 def default_media_roots() -> list[Path]:

@@ -756,6 +756,8 @@ class HealthPage(Page):
         self.fps_title = label("", "SectionTitle", self)
         self.fps_text = label("", "BodyText", self, wrap=True)
         self.fps_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.runtime_title = label("", "SectionTitle", self)
+        self.runtime_text = label("", "BodyText", self, wrap=True)
         self.notes_title = label("", "SectionTitle", self)
         self.notes_text = label("", "BodyText", self, wrap=True)
         self.notes_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -778,6 +780,9 @@ class HealthPage(Page):
         for w in (self.fps_title, self.fps_text):
             left.addWidget(w)
         left.addSpacing(16)
+        for w in (self.runtime_title, self.runtime_text):
+            left.addWidget(w)
+        left.addSpacing(16)
         for w in (self.notes_title, self.notes_text):
             left.addWidget(w)
         left.addStretch(1)
@@ -797,6 +802,7 @@ class HealthPage(Page):
 
     def retranslate(self) -> None:
         self.fps_title.setText(tr("health.fps", self.lang))
+        self.runtime_title.setText(tr("health.runtime", self.lang))
         self.notes_title.setText(tr("health.problems", self.lang))
         self.crash_title.setText(tr("health.crash", self.lang))
         self.refresh()
@@ -832,6 +838,12 @@ class HealthPage(Page):
                 for demo, fps in sorted(h.fps.items())))
         else:
             self.fps_text.setText(tr("health.fps.none", lang))
+        lines = [tr("health.runtime.value", lang, demo=demo, provider=r.get("provider", "?"),
+                    threads=r.get("threads", "?"), precision=r.get("precision", "?"))
+                 for demo, r in sorted(h.runtime.items())] or [tr("health.runtime.none", lang)]
+        if h.providers:
+            lines.append(tr("health.runtime.providers", lang, providers=", ".join(h.providers)))
+        self.runtime_text.setText("\n".join(lines))
         notes = [*h.problems, *self.extra_problems, *h.errors[-5:]]
         self.notes_text.setText("\n".join(f"• {n}" for n in notes) if notes
                                 else tr("health.problems.none", lang))
