@@ -20,6 +20,7 @@ from kiosk.core.i18n import DEFAULT_LANG, Lang, parse_lang
 from kiosk.core.session import Screen, SessionEvent, VisitorSession
 from kiosk.runtime.demos import DemoEntry, DemoState
 from kiosk.runtime.pipeline import Pipeline, Status, TaskRunner
+from kiosk.runtime.procstats import release_memory
 from kiosk.runtime.sources import FrameSource
 from kiosk.ui.bridge import PipelineBridge
 from kiosk.ui.demo_view import DemoInfo
@@ -222,6 +223,8 @@ class KioskController(QObject):
         self.lang = self.default_lang
         self.window.set_lang(self.lang)
         self.window.show_screen(Screen.ATTRACT)
+        # the end of a visitor: a good moment to return what the demos freed to the OS
+        asyncio.get_event_loop().run_in_executor(None, release_memory)
 
     # -- pipeline ------------------------------------------------------------------------------
     async def _start_pipeline(self, entry: DemoEntry, generation: int) -> None:
