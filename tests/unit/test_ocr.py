@@ -609,3 +609,26 @@ def test_live_params_refuse_nonsense() -> None:
         LiveParams(detect_every=0)
     with pytest.raises(ValueError):
         LiveParams(track_side=8)
+
+
+def test_the_ai_reads_runner_tracks_live_and_reads_a_freeze_in_full(page: np.ndarray,
+                                                                   tmp_path: Path) -> None:
+    """The built-in demo as the app loads it: live frames go through the tracker (the detector
+    only every few frames), the freeze button still gets the thorough reading."""
+    from kiosk.app import demo_dirs
+    from kiosk.runtime.demos import discover, load_runner
+
+    entry = next(e for e in discover(demo_dirs(tmp_path)) if e.id == "ai-reads")
+    runner = load_runner(entry)
+    detections = 0
+    result = None
+    for i in range(12):
+        result, timings = runner.process(shifted(page, 0.5 * i, 0.0))  # type: ignore[attr-defined]
+        assert set(timings) == {"track", "detect", "recognise", "model"}
+        detections += timings["detect"] > 0
+    assert result is not None and not result.full_quality
+    assert 1 <= detections <= 3  # frame 1, then every detect_every-th frame
+    expected = [*PAGE_LINES, ROTATED_LINE]
+    assert char_accuracy(expected, result.lines) >= 0.95
+    full = runner.read_full(page)  # type: ignore[attr-defined]
+    assert full.full_quality and char_accuracy(expected, full.lines) >= 0.95

@@ -19,6 +19,7 @@ separate steps so the UI can draw the boxes before the slower recognition has fi
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -591,6 +592,9 @@ class LiveStats:
     reads: int = 0
     tracked: int = 0
     reused: int = 0
+    track_ms: float = 0.0
+    detect_ms: float = 0.0
+    read_ms: float = 0.0
 
 
 class LiveReader:
@@ -630,16 +634,22 @@ class LiveReader:
         scale = min(1.0, p.track_side / max(h, w))
         small = (cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))),
                             interpolation=cv2.INTER_AREA) if scale < 1.0 else grey)
+        t0 = time.perf_counter()
         tracked = bool(self._tracks) and self._follow(small, scale, w, h)
         self._prev_small = small
         self._since_detect += 1
         detect = not tracked or self._since_detect >= p.detect_every
+        t1 = time.perf_counter()
         if detect:
             self._since_detect = 0
             self._merge(self.reader._detect_bgr(bgr))
+        t2 = time.perf_counter()
         self.stats.detected = detect
         self.stats.tracked = len(self._tracks)
         self._read_changed(bgr, grey, p.max_reads_on_detect if detect else p.max_reads)
+        t3 = time.perf_counter()
+        self.stats.track_ms, self.stats.detect_ms, self.stats.read_ms = (
+            (t1 - t0) * 1000, (t2 - t1) * 1000 if detect else 0.0, (t3 - t2) * 1000)
         return self.lines()
 
     def lines(self) -> list[OcrLine]:
