@@ -122,3 +122,25 @@ def test_draw_a_digit_without_any_camera(make_kiosk, qtbot) -> None:  # type: ig
     qtbot.mouseClick(panel.clear_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: panel.digit.text() == "?", timeout=30_000)  # type: ignore[attr-defined]
     assert canvas.strokes == []
+
+
+def test_ai_reads_live_and_the_next_visitor_starts_without_the_last_ones_text(
+        make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from tests.unit.test_ocr import render_centred
+
+    src = SwitchableSource(render_centred("Showroom 2026"))
+    k = make_kiosk(source=lambda: SourceChoice(src, None, False, False))  # type: ignore[arg-type]
+    k.controller.activity()
+    k.controller.open_demo("ai-reads")
+    panel = k.window.demo.panel
+    qtbot.waitUntil(lambda: [line.text for line in panel.lines] == ["Showroom 2026"],  # type: ignore[attr-defined]
+                    timeout=60_000)
+    k.controller.finish()  # the visitor leaves; the next one holds up the same card
+    k.controller.activity()
+    k.controller.open_demo("ai-reads")
+    panel = k.window.demo.panel
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=60_000)
+    # the first result is this visitor's frame: detected, not yet read, nothing remembered
+    assert panel.lines == ()  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: [line.text for line in panel.lines] == ["Showroom 2026"],  # type: ignore[attr-defined]
+                    timeout=60_000)
