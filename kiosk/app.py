@@ -164,6 +164,26 @@ def source_chooser(camera: str | None, mirror: bool) -> Callable[[], object]:
     return choose
 
 
+def presence_factory(settings: Callable[[], Settings]) -> Callable[..., Any]:
+    """Opens the wake-on-approach watcher on the configured camera (never on sample photos)."""
+
+    def make(on_change: Callable[[bool], None], on_preview: Callable[[Any], None]) -> Any:
+        from kiosk.core.paths import models_dir
+        from kiosk.runtime.presence import open_watcher
+
+        current = settings()
+        if not current.wake_on_approach:
+            return None
+        choice: Any = source_chooser(current.camera, current.mirror)()
+        if choice.no_camera:
+            choice.source.close()  # demo mode: there is nobody to see on the sample photos
+            return None
+        return open_watcher(choice.source, models_dir() / "mp_pose_detection.onnx",
+                            on_change, on_preview)
+
+    return make
+
+
 def run_kiosk(
     *, windowed: bool, camera: str | None, lang: Lang | None, state_dir: str | None,
     exit_when_ready: bool = False, started: float | None = None,
@@ -213,6 +233,7 @@ def run_kiosk(
         lambda: source_chooser(effective().camera, effective().mirror)(),  # type: ignore[arg-type,return-value]
         idle_timeout=settings.idle_timeout, idle_warning=settings.idle_warning,
         lang=settings.lang, event_sink=store.session_sink(),
+        presence=presence_factory(effective),
     )
     for demo_id in settings.disabled_demos:
         controller.set_enabled(demo_id, False)

@@ -36,7 +36,7 @@ from kiosk.core.session import SessionEvent
 #: Every event type the log knows.
 EVENT_TYPES: Final = frozenset({
     "session_start", "session_end", "demo_open", "demo_close", "interaction",
-    "language_change", "feedback", "error", "app_start", "app_stop", "crash",
+    "language_change", "feedback", "error", "app_start", "app_stop", "crash", "presence",
 })
 
 #: Types written to disk at once instead of with the next batch: the end of a visit and the
@@ -48,6 +48,7 @@ URGENT_TYPES: Final = frozenset({"session_end", "app_stop", "crash"})
 INTERACTION_KINDS: Final = frozenset({
     "capture", "predict", "teach_sample", "teach_reset", "draw_submit", "draw_clear",
     "toggle", "slider", "info_open", "retry",
+    "game_point",
 })
 
 END_REASONS: Final = frozenset({"idle", "done"})
@@ -125,6 +126,8 @@ PAYLOAD_FIELDS: Final[Mapping[str, Mapping[str, tuple[bool, Check]]]] = {
     "app_start": {"version": (False, _CODE)},
     "app_stop": {"reason": (False, _choice(STOP_REASONS))},
     "crash": {"code": (False, _CODE)},
+    # Someone stepped up to the idle kiosk (wake on approach): no picture, no count, no face.
+    "presence": {},
 }
 
 #: Every payload field of every type, in a fixed order (the flat columns of a CSV export).
@@ -135,7 +138,7 @@ INT_FIELDS: Final = frozenset({"duration_ms", "active_ms", "dwell_ms", "rating"}
 _NEEDS_SESSION = frozenset({"session_start", "session_end", "demo_open", "demo_close",
                             "interaction", "language_change", "feedback"})
 _NEEDS_DEMO = frozenset({"demo_open", "demo_close", "interaction"})
-_NO_SESSION = frozenset({"app_start", "app_stop", "crash"})
+_NO_SESSION = frozenset({"app_start", "app_stop", "crash", "presence"})
 
 
 # -- time ------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ STRINGS: dict[str, Text] = {
         "Live demos with real neural networks – running right here on this computer",
     ),
     "attract.touch": Text("Berühre den Bildschirm, um zu starten", "Touch the screen to start"),
+    "greeting.hello": Text("Hallo! Tippe, um zu starten", "Hello! Tap to start"),
     "home.title": Text("Wähle eine Demo", "Choose a demo"),
     "home.subtitle": Text(
         "Alles läuft offline auf diesem Gerät. Es wird nichts gespeichert.",

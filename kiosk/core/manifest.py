@@ -21,7 +21,8 @@ SCHEMA_VERSION = 1
 MANIFEST_NAME = "demo.toml"
 DEMO_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-TASKS = ("classification", "detection", "faces", "ocr", "drawing", "few-shot")
+TASKS = ("classification", "detection", "faces", "ocr", "drawing", "few-shot", "pose",
+         "segmentation", "hands")
 
 
 def is_plain_name(value: object) -> bool:

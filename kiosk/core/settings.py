@@ -72,6 +72,9 @@ class Settings:
         '"sample" for the bundled sample photos.'))
     mirror: bool = field(default=True, metadata=_doc(
         "Mirror the live camera picture, as people expect from a mirror (true/false)."))
+    wake_on_approach: bool = field(default=True, metadata=_doc(
+        "On the attract screen, greet people who step up to the kiosk (needs a camera; "
+        "nothing is stored but an anonymous 'someone came' count) (true/false)."))
     kiosk_id: str = field(default="kiosk-1", metadata=_doc(
         "Name of this kiosk in the statistics: letters, digits, '.', '_' and '-', "
         "at most 40 characters."))
@@ -138,10 +141,10 @@ def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
             return value.strip(), None
         return None, ("kiosk_id must be 1 to 40 letters, digits, '.', '_' or '-', starting "
                       "with a letter or digit")
-    if name == "mirror":
+    if name in ("mirror", "wake_on_approach"):
         if isinstance(value, bool):
             return value, None
-        return None, "mirror must be true or false"
+        return None, f"{name} must be true or false"
     if name in ("demo_order", "disabled_demos"):
         if isinstance(value, list | tuple) and all(
                 isinstance(v, str) and v.strip() and len(v) <= MAX_DEMO_ID

@@ -136,6 +136,9 @@ TASK_MODULES: dict[str, str] = {
     "faces": "kiosk.runtime.task_faces",
     "few-shot": "kiosk.runtime.task_few_shot",
     "ocr": "kiosk.runtime.task_ocr",
+    "hands": "kiosk.runtime.task_hands",
+    "pose": "kiosk.runtime.task_pose",
+    "segmentation": "kiosk.runtime.task_segmentation",
 }
 
 

@@ -263,14 +263,14 @@ class DemoScreen(QWidget):
         """Hold the current picture (True) or go live again (False)."""
         self.frozen = frozen
 
-    def show_frame(self, rgb: np.ndarray) -> None:
-        """The newest camera picture."""
+    def show_frame(self, rgb: np.ndarray, mirrored: bool = False) -> None:
+        """The newest camera picture, as taken; ``mirrored`` shows it (and overlays) flipped."""
         if self.status == "lost":
             self.set_status(None)
         if self.frozen:
             return
         self.frames_shown += 1
-        self.video.set_frame(rgb)
+        self.video.set_frame(rgb, mirrored)
 
     def show_result(self, result: Result) -> None:
         """The newest task result."""

@@ -129,6 +129,9 @@ PANEL_MODULES: dict[str, str] = {
     "faces": "kiosk.ui.panel_faces:FacesPanel",
     "few-shot": "kiosk.ui.panel_teach:TeachPanel",
     "ocr": "kiosk.ui.panel_ocr:OcrPanel",
+    "hands": "kiosk.ui.panel_hands:HandsPanel",
+    "pose": "kiosk.ui.panel_pose:PosePanel",
+    "segmentation": "kiosk.ui.panel_background:BackgroundPanel",
 }
 
 

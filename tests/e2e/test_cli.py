@@ -181,3 +181,18 @@ def test_sigterm_stops_cleanly_and_logs_it(data_dir: Path) -> None:
     rows = conn.execute("SELECT type, payload FROM events ORDER BY uuid").fetchall()
     conn.close()
     assert rows[-1][0] == "app_stop" and json.loads(rows[-1][1]) == {"reason": "signal"}
+
+
+def test_run_demo_mirror_reads_the_same_text(data_dir: Path) -> None:
+    """A mirrored live camera must not make the AI read mirror writing."""
+    sign = ROOT / "assets" / "sample" / "05-sign.jpg"
+    texts = []
+    for extra in ((), ("--mirror",)):
+        out = kiosk("run-demo", "ai-reads", "--source", str(sign), "--json", *extra,
+                    data_dir=data_dir)
+        assert out.returncode == 0, out.stderr
+        (record,) = [json.loads(line) for line in out.stdout.splitlines()]
+        assert record.get("mirrored", False) == bool(extra)
+        texts.append([line["text"] for line in record["result"]["lines"]])
+    assert texts[0] == texts[1]
+    assert "Welcome to the" in texts[1]
