@@ -101,6 +101,29 @@ def record_samples(runner: Any, images: Sequence[np.ndarray],
     return sinks
 
 
+def still_feeds(path: Path, images: Sequence[np.ndarray],
+                limit: int = SAMPLES_PER_MODEL) -> list[tuning.Feed]:
+    """Inputs for a model its demo never ran on the sample media (a hand-landmark net sees
+    no hand there): the photos scaled to its fixed input size, 0..1. [] when the size is not
+    fixed or the layout is not one image."""
+    import cv2
+
+    model = OnnxModel(path)
+    shape = model.input_shape
+    if len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
+        return []
+    channels_first = shape[1] == 3
+    h, w = (shape[2], shape[3]) if channels_first else (shape[1], shape[2])
+    if not channels_first and shape[3] != 3:
+        return []
+    feeds: list[tuning.Feed] = []
+    for img in images[:limit]:
+        x = cv2.resize(img, (w, h)).astype(np.float32) / 255.0
+        x = x.transpose(2, 0, 1) if channels_first else x
+        feeds.append({model.input_name: np.ascontiguousarray(x[np.newaxis])})
+    return feeds
+
+
 def sample_images() -> list[np.ndarray]:
     """The bundled sample photos as RGB arrays."""
     from kiosk.core.paths import sample_media_dir
@@ -135,6 +158,8 @@ def tune_entries(
         for path, feeds in recorded.items():
             if path.name in choices:
                 continue
+            if not feeds:
+                feeds = still_feeds(path, images)
             if progress is not None:
                 progress(f"{entry.id}: {path.name} ({len(feeds)} sample inputs)")
             try:

@@ -56,6 +56,7 @@ SHORT_NAMES = {
 MARGIN = 0.9
 TOP1_AGREEMENT = 0.99
 COSINE_AGREEMENT = 0.99
+SCORES_COSINE_SANITY = 0.9
 TUNING_FILE = "tuning.json"
 FILE_VERSION = 1
 
@@ -203,6 +204,7 @@ def agreement(reference: Sequence[Sequence[np.ndarray]],
     """
     rows = hits = 0
     worst_cos = 1.0
+    scores_cos: list[float] = []
     for ref_outs, outs in zip(reference, outputs, strict=True):
         if len(ref_outs) != len(outs):
             return False, "different number of outputs"
@@ -213,13 +215,14 @@ def agreement(reference: Sequence[Sequence[np.ndarray]],
                 return False, f"output {k} has shape {o.shape}, expected {r.shape}"
             if not np.isfinite(o).all():
                 return False, f"output {k} is not finite"
+            cos = _cosine(r, o)
             if k == 0 and r.ndim == 2 and r.shape[1] > 1:
                 rows += r.shape[0]
                 hits += int((r.argmax(axis=1) == o.argmax(axis=1)).sum())
+                # a loose sanity bound on the mean too: the same top-1 from garbage scores is
+                # no agreement (and a 2-D first output may be coordinates, not class scores)
+                scores_cos.append(cos)
                 continue
-            a, b = r.ravel(), o.ravel()
-            na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
-            cos = 1.0 if na == nb == 0.0 else float(a @ b) / max(na * nb, 1e-30)
             worst_cos = min(worst_cos, cos)
     top1 = hits / rows if rows else 1.0
     parts = []
@@ -227,7 +230,15 @@ def agreement(reference: Sequence[Sequence[np.ndarray]],
         parts.append(f"top-1 {top1:.1%}")
     if worst_cos < 1.0 or not rows:
         parts.append(f"cosine ≥ {worst_cos:.4f}")
-    return top1 >= TOP1_AGREEMENT and worst_cos >= COSINE_AGREEMENT, ", ".join(parts)
+    ok = top1 >= TOP1_AGREEMENT and worst_cos >= COSINE_AGREEMENT and (
+        not scores_cos or statistics.fmean(scores_cos) >= SCORES_COSINE_SANITY)
+    return ok, ", ".join(parts)
+
+
+def _cosine(r: np.ndarray, o: np.ndarray) -> float:
+    a, b = r.ravel(), o.ravel()
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    return 1.0 if na == nb == 0.0 else float(a @ b) / max(na * nb, 1e-30)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -296,3 +296,12 @@ def test_background_start_warms_every_demo_with_the_stored_tuning(tmp_path: Path
         assert ocr.tracker.lines() == []  # type: ignore[attr-defined]  # warm-up forgot its frames
     finally:
         tuning.activate({})
+
+
+def test_same_top1_from_garbage_scores_is_no_agreement() -> None:
+    rng = np.random.default_rng(2)
+    ref = [[np.array([[5.0, 1.0, 0.5, 0.2]]) + rng.normal(size=(1, 4)) * 0.01]
+           for _ in range(10)]
+    garbage = [[np.array([[9.0, -7.0, 8.5, -9.0]])] for _ in ref]  # top-1 still class 0
+    ok, summary = tuning.agreement(ref, garbage)
+    assert not ok and "top-1 100.0%" in summary
