@@ -129,7 +129,8 @@ def test_ai_reads_live_and_the_next_visitor_starts_without_the_last_ones_text(
     from tests.unit.test_ocr import render_centred
 
     src = SwitchableSource(render_centred("Showroom 2026"))
-    k = make_kiosk(source=lambda: SourceChoice(src, None, False, False))  # type: ignore[arg-type]
+    # a live camera shown mirrored: the reader still gets the picture as taken
+    k = make_kiosk(source=lambda: SourceChoice(src, None, False, True))  # type: ignore[arg-type]
     k.controller.activity()
     k.controller.open_demo("ai-reads")
     panel = k.window.demo.panel
