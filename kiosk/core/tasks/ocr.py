@@ -640,13 +640,18 @@ class LiveReader:
         self._since_detect += 1
         detect = not tracked or self._since_detect >= p.detect_every
         t1 = time.perf_counter()
+        fresh = not any(t.signature is not None for t in self._tracks)
         if detect:
             self._since_detect = 0
             self._merge(self.reader._detect_bgr(bgr))
         t2 = time.perf_counter()
         self.stats.detected = detect
         self.stats.tracked = len(self._tracks)
-        self._read_changed(bgr, grey, p.max_reads_on_detect if detect else p.max_reads)
+        # Text that just came into view is read in full at once (as a still picture would
+        # be); after that, the per-frame budget keeps every frame short.
+        budget = len(self._tracks) if fresh else (
+            p.max_reads_on_detect if detect else p.max_reads)
+        self._read_changed(bgr, grey, budget)
         t3 = time.perf_counter()
         self.stats.track_ms, self.stats.detect_ms, self.stats.read_ms = (
             (t1 - t0) * 1000, (t2 - t1) * 1000 if detect else 0.0, (t3 - t2) * 1000)
