@@ -202,6 +202,9 @@ def run_kiosk(
     from kiosk.ui.theme import apply_theme
 
     started = started if started is not None else time.perf_counter()
+    from kiosk.runtime.procstats import limit_heap_arenas
+
+    limit_heap_arenas()  # before any worker thread: runs for days, must not creep
     state = data_dir(state_dir)
     setup_logging(state)
     crashlog.install(state)

@@ -376,7 +376,7 @@ def run_soak(source: str | None, minutes: float, state_dir: str | None,
 
     from kiosk.app import RunnerCache, demo_dirs
     from kiosk.runtime.demos import DemoState, discover
-    from kiosk.runtime.procstats import snapshot
+    from kiosk.runtime.procstats import limit_heap_arenas, snapshot
     from kiosk.runtime.sources import FrameSource, SourceError, open_sample_source, open_source
     from kiosk.ui.controller import KioskController, SourceChoice
     from kiosk.ui.main_window import KioskWindow
@@ -385,6 +385,7 @@ def run_soak(source: str | None, minutes: float, state_dir: str | None,
     def opener() -> FrameSource:
         return open_source(source) if source else open_sample_source()
 
+    limit_heap_arenas()  # as the kiosk does at start
     _use_tuning(data_dir(state_dir))
     try:
         opener().close()

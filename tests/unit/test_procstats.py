@@ -38,3 +38,8 @@ def test_release_memory_returns_what_a_worker_thread_freed() -> None:
     after = procstats.rss_mb()
     assert held is not None and after is not None
     assert held - after > 150, (held, after)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_heap_arenas_can_be_capped() -> None:
+    assert procstats.limit_heap_arenas(2)
