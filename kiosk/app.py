@@ -7,7 +7,6 @@ import logging
 import logging.handlers
 import os
 import shutil
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from kiosk.core.i18n import Lang
 from kiosk.core.paths import data_dir, demos_dir
 from kiosk.core.settings import Settings, apply_demo_order, load_settings, save_settings
 from kiosk.runtime.demos import DemoEntry, discover, load_runner
+from kiosk.runtime.disk import DiskWatch
 from kiosk.runtime.event_store import EventStore
 from kiosk.runtime.pipeline import TaskRunner
 from kiosk.runtime.sources import CameraSource, SourceError, open_sample_source, open_source
@@ -29,14 +29,18 @@ if TYPE_CHECKING:
 
     from kiosk.runtime.crashlog import RecentErrors
     from kiosk.ui.controller import KioskController
-    from kiosk.ui.staff.services import StaffServices
+    from kiosk.ui.staff.services import (
+        ActionResult,
+        CameraChoice,
+        DemoRow,
+        HealthSnapshot,
+        StaffServices,
+    )
 
 log = logging.getLogger(__name__)
 # The start-up mark benchmarks and the bundle's smoke test read: "KIOSK_READY <ms>" on stdout.
 ready_log = logging.getLogger("kiosk.ready")
 READY_HANDLER = "kiosk-ready-stdout"
-
-SIGTERM_EXIT_CODE = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 
 
 def setup_logging(folder: Path | None, verbose: bool = False) -> None:
@@ -110,8 +114,10 @@ class RunnerCache:
 class InboxPoller:
     """Imports packs dropped into ``<data dir>/inbox`` while the kiosk runs (off the GUI thread)."""
 
-    def __init__(self, state: Path, runners: RunnerCache, refresh: Callable[[], None]) -> None:
+    def __init__(self, state: Path, runners: RunnerCache, refresh: Callable[[], None],
+                 disk: DiskWatch | None = None) -> None:
         self._state = state
+        self._disk = disk or DiskWatch(state)
         self._watcher: Any = None  # made on the first poll: keeps the pack code off start-up
         self._runners = runners
         self._refresh = refresh
@@ -119,8 +125,8 @@ class InboxPoller:
 
     async def poll(self) -> None:
         """One look into the inbox; the home screen follows when something was installed."""
-        if self._busy:
-            return
+        if self._busy or self._disk.check() is not None:
+            return  # nothing can be installed on a read-only or full disk; staff are told
         self._busy = True
         try:
             if self._watcher is None:
@@ -128,6 +134,10 @@ class InboxPoller:
 
                 self._watcher = InboxWatcher(self._state)
             results = await asyncio.get_running_loop().run_in_executor(None, self._watcher.poll)
+        except OSError as exc:
+            if self._disk.failed(exc) is None:
+                log.exception("checking the pack inbox failed")
+            return
         except Exception:  # the inbox must never take the kiosk down
             log.exception("checking the pack inbox failed")
             return
@@ -184,9 +194,332 @@ def presence_factory(settings: Callable[[], Settings]) -> Callable[..., Any]:
     return make
 
 
+class RunSettings:
+    """The settings staff edit and save, plus this run's command-line overrides.
+
+    Staff change the saved values; ``--camera`` and ``--lang`` apply to this run only, so
+    what the kiosk uses (:attr:`effective`) is the saved settings with the overrides on top.
+    """
+
+    def __init__(self, saved: Settings, *, camera: str | None = None,
+                 lang: Lang | None = None) -> None:
+        self.saved = saved
+        self.camera = camera
+        self.lang = lang
+
+    @property
+    def effective(self) -> Settings:
+        """What this run uses."""
+        return _override(self.saved, self.camera, self.lang)
+
+    def choose_source(self) -> object:
+        """Open the picture source the settings ask for (the controller's source chooser)."""
+        now = self.effective
+        return source_chooser(now.camera, now.mirror)()
+
+
+class KioskApp:
+    """The running kiosk: its parts, the settings it runs with, and how it ends.
+
+    :func:`run_kiosk` builds one; the staff panel acts on it through :meth:`staff_services`,
+    and ``kiosk screenshot`` builds one around its own window to show the staff pages.
+    """
+
+    def __init__(
+        self, *, state: Path, settings: RunSettings, qt_app: QApplication,
+        loop: asyncio.AbstractEventLoop, controller: KioskController, runners: RunnerCache,
+        store: EventStore, recent_errors: RecentErrors, problems: list[str],
+    ) -> None:
+        self.state = state
+        self.settings = settings
+        self.qt_app = qt_app
+        self.loop = loop
+        self.controller = controller
+        self.runners = runners
+        self.store = store
+        self.recent_errors = recent_errors
+        self.problems = problems
+        self.exit_code = 0
+        self.started = time.monotonic()
+        self.disk = DiskWatch(state)  # read-only or full: one message for staff, no inbox polls
+        self._timers: list[Any] = []
+
+    # -- demos and settings ----------------------------------------------------------------
+    def ordered(self, entries: list[DemoEntry]) -> list[DemoEntry]:
+        """``entries`` in the order staff chose."""
+        return apply_demo_order(entries, self.settings.saved.demo_order, key=lambda e: e.id)
+
+    def refresh_demos(self) -> None:
+        """Look for demos again (a pack was installed) and show them on the home screen."""
+        self.controller.set_entries(self.ordered(discover(demo_dirs(self.state))))
+
+    def set_settings(self, new: Settings) -> None:
+        """Save staff's new settings and apply them to the running kiosk.
+
+        Raises SettingsError when they cannot be saved: the panel shows its message.
+        """
+        save_settings(self.state, new)
+        old, self.settings.saved = self.settings.saved, new
+        session = self.controller.session
+        session.idle_timeout = new.idle_timeout
+        session.warning = new.idle_warning
+        self.controller.default_lang = new.lang
+        self.controller.window.demo.set_performance_overlay(new.show_performance_overlay)
+        if old.demo_order != new.demo_order:
+            self.controller.set_entries(self.ordered(self.controller.entries))
+
+    # -- background work -------------------------------------------------------------------
+    def start_background(self) -> None:
+        """The pack-inbox poll and the supervisor's heartbeat, on timers of the GUI thread."""
+        from PySide6.QtCore import QTimer
+
+        from kiosk.runtime.autotune import start_background
+        from kiosk.runtime.heartbeat import BEAT_INTERVAL_MS, open_heartbeat
+
+        # after the attract screen's first paint: warm every demo, tune on a new machine
+        QTimer.singleShot(500, lambda: start_background(
+            self.state, self.controller.entries, self.runners.warm))
+        inbox = InboxPoller(self.state, self.runners, self.refresh_demos, self.disk)
+        inbox_timer = QTimer(self.qt_app)
+        inbox_timer.setInterval(3000)
+        inbox_timer.timeout.connect(lambda: asyncio.ensure_future(inbox.poll()))
+        inbox_timer.start()
+        self._timers = [inbox_timer]
+        beats = open_heartbeat()  # a pipe from the supervisor; None when unsupervised
+        if beats is not None:
+            beats.beat()
+            # on the GUI thread on purpose: a hung GUI stops the beats
+            beat_timer = QTimer(self.qt_app)
+            beat_timer.setInterval(BEAT_INTERVAL_MS)
+            beat_timer.timeout.connect(beats.beat)
+            beat_timer.start()
+            self._timers.append(beat_timer)
+
+    # -- how it ends -----------------------------------------------------------------------
+    def quit_with(self, code: int) -> None:
+        """Leave the event loop with exit code ``code`` (staff exit, restart, a signal)."""
+        self.exit_code = code
+        self.qt_app.exit(code)  # not quit(): a locked-down window refuses to close
+
+    def on_stop_signal(self, signum: int) -> None:
+        """SIGINT or SIGTERM (systemd, the supervisor, Ctrl+C), called from the loop.
+
+        Leave through the normal path so the interaction log is flushed.
+        """
+        from kiosk.runtime.signals import exit_code
+
+        self.quit_with(exit_code(signum))
+
+    def stop(self) -> None:
+        """Free the camera and close the interaction log (the app is about to quit)."""
+        from kiosk.runtime.autotune import stop_background
+        from kiosk.runtime.signals import is_signal_exit
+        from kiosk.runtime.supervisor import RESTART_EXIT_CODE
+
+        stop_background()
+        self.controller.shutdown()
+        reason = "signal" if is_signal_exit(self.exit_code) else {
+            RESTART_EXIT_CODE: "restart"}.get(self.exit_code, "quit")
+        self.store.record("app_stop", payload={"reason": reason})
+        self.store.close()
+
+    def run(self) -> int:
+        """Run the event loop until the app quits; returns the exit code.
+
+        A staff restart without a supervisor replaces this process with a fresh kiosk.
+        """
+        from kiosk.runtime.supervisor import RESTART_EXIT_CODE, is_supervised, kiosk_command
+
+        self.qt_app.aboutToQuit.connect(self.stop)
+        with self.loop:  # type: ignore[attr-defined]  # qasync's loop is a context manager
+            self.loop.run_forever()
+        if self.exit_code == RESTART_EXIT_CODE and not is_supervised():
+            cmd = kiosk_command(sys.argv[1:])
+            os.execv(cmd[0], cmd)
+        return self.exit_code
+
+    def staff_services(self) -> StaffServices:
+        """What the staff panel may do, built from this app's own objects."""
+        return StaffBackend(self).services()
+
+
+class StaffBackend:
+    """The staff panel's actions on a running :class:`KioskApp`."""
+
+    def __init__(self, app: KioskApp) -> None:
+        self.app = app
+        self._version_text = ""
+
+    def services(self) -> StaffServices:
+        """The panel's view of these actions."""
+        from kiosk.runtime.supervisor import RESTART_EXIT_CODE
+        from kiosk.ui.staff.services import StaffServices
+
+        app = self.app
+        return StaffServices(
+            list_demos=self.list_demos, set_demo_enabled=self.set_demo_enabled,
+            set_demo_order=self.set_demo_order, self_test=self.demo_self_test,
+            import_pack=self.import_pack, camera_choices=self.camera_choices,
+            get_settings=lambda: app.settings.saved, set_settings=app.set_settings,
+            health=self.health, restart=lambda: app.quit_with(RESTART_EXIT_CODE),
+            exit_kiosk=lambda: app.quit_with(0),
+            log_event=lambda kind, payload: log.info("staff: %s %s", kind, payload),
+            stats_widget=self.stats_widget, open_preview=self.open_preview,
+            on_staff_mode=self.on_staff_mode,
+        )
+
+    def list_demos(self) -> list[DemoRow]:
+        """Every demo with its switch, in home-screen order."""
+        from kiosk.core.i18n import Text
+        from kiosk.runtime.demos import DemoState
+        from kiosk.ui.staff.services import DemoRow
+
+        controller = self.app.controller
+        off = set(self.app.settings.saved.disabled_demos)
+        return [DemoRow(
+            e.id, e.manifest.title if e.manifest else Text(e.id, e.id),
+            enabled=e.id not in off, ready=e.state is DemoState.READY, reasons=e.problems,
+            auto_disabled=e.id in controller.disabled and e.id not in off,
+        ) for e in controller.entries]
+
+    def set_demo_enabled(self, demo_id: str, enabled: bool) -> None:
+        """Staff's switch for one demo (saved)."""
+        saved = self.app.settings.saved
+        off = [d for d in saved.disabled_demos if d != demo_id]
+        if not enabled:
+            off.append(demo_id)
+        self.app.set_settings(replace(saved, disabled_demos=tuple(off)))
+        self.app.controller.set_enabled(demo_id, enabled)
+
+    def set_demo_order(self, ids: list[str]) -> None:
+        """The home screen's order (saved)."""
+        self.app.set_settings(replace(self.app.settings.saved, demo_order=tuple(ids)))
+
+    def demo_self_test(self, demo_id: str) -> ActionResult:
+        """Run one demo on its sample media (blocking)."""
+        from kiosk.runtime.headless import self_test
+        from kiosk.ui.staff.services import ActionResult
+
+        entry = next((e for e in self.app.controller.entries if e.id == demo_id), None)
+        if entry is None:
+            return ActionResult(False, f"no demo {demo_id}")
+        check = next(c for c in self_test([entry], platform=False)
+                     if c.name == f"demo.{demo_id}")
+        return ActionResult(check.ok, check.detail)
+
+    def import_pack(self, path: Path) -> ActionResult:
+        """Install a pack from ``path`` (blocking); the home screen follows on success."""
+        from kiosk.runtime.packs import PackError, PackInstaller
+        from kiosk.ui.staff.services import ActionResult
+
+        try:
+            result = PackInstaller(self.app.state).install(path)
+        except PackError as exc:
+            return ActionResult(False, str(exc))
+        if result.ok and result.report.pack_id:
+            self.app.runners.forget(result.report.pack_id)
+            self.app.loop.call_soon_threadsafe(self.app.refresh_demos)
+        lines = [result.summary(), *(f"• {p}" for p in result.report.problems)]
+        return ActionResult(result.ok, "\n".join(lines))
+
+    def camera_choices(self) -> list[CameraChoice]:
+        """The picture sources staff can choose from: only what is there (blocking)."""
+        from kiosk.core.i18n import Text
+        from kiosk.runtime.cameras import FoundCamera, device_exists, device_name, probe_cameras
+        from kiosk.ui.staff.services import CameraChoice
+
+        found = probe_cameras()
+        saved = self.app.settings.saved.camera.strip()
+        if saved.isdigit() and all(c.index != int(saved) for c in found) \
+                and device_exists(int(saved)):
+            # plugged in but busy (a demo still letting go of it): not "not found"
+            found.append(FoundCamera(int(saved), device_name(int(saved))))
+        choices = []
+        for cam in found:
+            de, en = f"Kamera {cam.index}", f"Camera {cam.index}"
+            if cam.name:
+                de, en = f"{de} · {cam.name}", f"{en} · {cam.name}"
+            choices.append(CameraChoice(str(cam.index), Text(de, en)))
+        choices.append(CameraChoice("sample", Text("Beispielbilder", "Sample photos")))
+        media = self.app.state / "media"
+        if media.is_dir():
+            choices += [CameraChoice(str(p), Text(p.name, p.name))
+                        for p in sorted(media.iterdir()) if not p.name.startswith(".")]
+        return choices
+
+    def open_preview(self, value: str) -> Any:
+        """Open a source for the camera page's preview (blocking)."""
+        return open_sample_source() if value == "sample" else open_source(value)
+
+    def health(self) -> HealthSnapshot:
+        """How the app is doing right now."""
+        from kiosk.runtime import crashlog, tuning
+        from kiosk.ui.staff.services import HealthSnapshot
+
+        app = self.app
+        disk_problem = app.disk.check()
+        store_problems = app.store.problems()
+        if disk_problem is not None and app.store.health().problem is not None:
+            store_problems = store_problems[1:]  # the same trouble: the disk message says it
+        free: int | None = None
+        total: int | None = None
+        try:
+            usage = shutil.disk_usage(app.state)
+            free, total = usage.free, usage.total
+        except OSError:
+            pass
+        return HealthSnapshot(
+            uptime_s=time.monotonic() - app.started, fps=app.controller.fps_by_demo(),
+            errors=app.recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
+            last_crash=crashlog.last_crash(app.state),
+            problems=[*app.problems, *store_problems, *tuning.notes()],
+            disk_problem=disk_problem, **_runtime_health(app.runners),
+            data_dir=str(app.state), version=self._version(),
+            camera=app.settings.effective.camera, camera_state=app.controller.camera_state)
+
+    def _version(self) -> str:
+        if not self._version_text:  # asks git once (about 50 ms), when staff first open the page
+            from kiosk.version import version_string
+
+            self._version_text = version_string()
+        return self._version_text
+
+    def on_staff_mode(self, active: bool) -> None:
+        """Staff mode ends the visit and frees the camera, also from the wake-up watcher
+        (the camera page probes and previews it); closing staff mode gives it back."""
+        controller = self.app.controller
+        controller.pause_presence(active)
+        if active:
+            controller.finish()
+
+    def stats_widget(self, lang: Lang, parent: Any) -> Any:
+        """The visitor statistics page, made when staff first open it."""
+        from kiosk.runtime.event_stats import csv_exporter, stats_loader
+        from kiosk.runtime.event_store import db_path
+        from kiosk.ui.dashboard import StatsDashboard
+        from kiosk.ui.staff.folders import choose_folder
+        from kiosk.ui.staff.texts import tr
+
+        app = self.app
+        db = db_path(app.state)
+
+        def folder() -> Path | None:
+            # asked after the dashboard exists: its own language switch may have changed
+            return choose_folder(parent, dash.lang, tr("folders.csv", dash.lang))
+
+        dash = StatsDashboard(
+            lang, load_stats=stats_loader(db),
+            export_csv=csv_exporter(db, app.settings.saved.kiosk_id,
+                                    before=lambda: app.store.flush(2.0)),
+            choose_folder=folder, show_lang_switch=False, parent=parent,
+            demo_titles={e.id: e.manifest.title for e in app.controller.entries if e.manifest})
+        dash.start_refresh()
+        return dash
+
+
 def run_kiosk(
     *, windowed: bool, camera: str | None, lang: Lang | None, state_dir: str | None,
-    exit_when_ready: bool = False, started: float | None = None,
+    exit_when_ready: bool = False, started: float | None = None, verbose: bool = False,
 ) -> int:
     """Start the visitor-facing kiosk and block until it quits; returns the exit code."""
     import qasync
@@ -194,8 +527,7 @@ def run_kiosk(
     from PySide6.QtWidgets import QApplication
 
     from kiosk.runtime import crashlog
-    from kiosk.runtime.heartbeat import BEAT_INTERVAL_MS, HeartbeatWriter, heartbeat_path
-    from kiosk.runtime.supervisor import RESTART_EXIT_CODE, is_supervised, kiosk_command
+    from kiosk.runtime.signals import install_stop_signals
     from kiosk.ui.controller import KioskController
     from kiosk.ui.main_window import KioskWindow
     from kiosk.ui.staff.integration import install_staff_mode
@@ -206,97 +538,65 @@ def run_kiosk(
 
     limit_heap_arenas()  # before any worker thread: runs for days, must not creep
     state = data_dir(state_dir)
-    setup_logging(state)
+    setup_logging(state, verbose)
     crashlog.install(state)
     recent_errors = crashlog.RecentErrors()
     logging.getLogger().addHandler(recent_errors)
     saved, problems = load_settings(state)  # a damaged file is moved aside: defaults + problem
     for problem in problems:
         log.warning("settings: %s", problem)
-    # staff edit the saved values; command-line overrides apply to this run only
-    current = [saved]
+    run_settings = RunSettings(saved, camera=camera, lang=lang)
+    settings = run_settings.effective
+    if QApplication.instance() is None:
+        check_display()
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(qt_app, QApplication)
+    qt_app.setApplicationName("Showroom Kiosk")
+    apply_theme(qt_app)
+    if (state / "packs" / ".journal").is_dir():  # a pack change was cut short: undo it first
+        from kiosk.runtime.packs import PackInstaller
 
-    def effective() -> Settings:
-        return _override(current[0], camera, lang)
-
-    settings = effective()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    app.setApplicationName("Showroom Kiosk")
-    apply_theme(app)
+        PackInstaller(state).recover()
     entries = apply_demo_order(discover(demo_dirs(state)), settings.demo_order,
                                key=lambda e: e.id)
     store = open_event_store(state, settings)
-    if crashlog.last_crash(state) and _crashed_last_time(state):
+    if crashlog.unreported_crash(state):
         store.record("crash", payload={"code": "previous_run"})
     window = KioskWindow(settings.lang)
     runners = RunnerCache()
     controller = KioskController(
-        window, entries, runners,
-        lambda: source_chooser(effective().camera, effective().mirror)(),  # type: ignore[arg-type,return-value]
+        window, entries, runners, run_settings.choose_source,  # type: ignore[arg-type]
         idle_timeout=settings.idle_timeout, idle_warning=settings.idle_warning,
         lang=settings.lang, event_sink=store.session_sink(),
-        presence=presence_factory(effective),
+        presence=presence_factory(lambda: run_settings.effective),
     )
     for demo_id in settings.disabled_demos:
         controller.set_enabled(demo_id, False)
-    loop = qasync.QEventLoop(app)
+    window.demo.set_performance_overlay(settings.show_performance_overlay)
+    loop = qasync.QEventLoop(qt_app)
     asyncio.set_event_loop(loop)
-    exit_code = [0]
-    services = staff_services(state, current, controller, runners, store, recent_errors,
-                              problems, app, exit_code, loop)
-    install_staff_mode(window, services, kiosk_mode=not windowed, data_dir=state,
-                       notices=problems)
+    kiosk = KioskApp(state=state, settings=run_settings, qt_app=qt_app, loop=loop,
+                     controller=controller, runners=runners, store=store,
+                     recent_errors=recent_errors, problems=problems)
+    install_stop_signals(loop, kiosk.on_stop_signal)
+    install_staff_mode(window, kiosk.staff_services(), kiosk_mode=not windowed,
+                       data_dir=state, notices=problems)
     if windowed:
         window.resize(1600, 900)
         window.show()
     controller.start()
-    # after the attract screen's first paint: warm every demo, tune on a new machine
-    QTimer.singleShot(500, lambda: _warm_in_background(state, entries, runners))
-    inbox = InboxPoller(state, runners, lambda: controller.set_entries(
-        apply_demo_order(discover(demo_dirs(state)), current[0].demo_order, key=lambda e: e.id)))
-    inbox_timer = QTimer(app)
-    inbox_timer.setInterval(3000)
-    inbox_timer.timeout.connect(lambda: asyncio.ensure_future(inbox.poll()))
-    inbox_timer.start()
-    beats = HeartbeatWriter(heartbeat_path(state))
-    beats.beat()
-    beat_timer = QTimer(app)  # on the GUI thread on purpose: a hung GUI stops the beats
-    beat_timer.setInterval(BEAT_INTERVAL_MS)
-    beat_timer.timeout.connect(beats.beat)
-    beat_timer.start()
-    if exit_when_ready:
-        def ready() -> None:
-            ms = (time.perf_counter() - started) * 1000
+    kiosk.start_background()
+
+    def ready() -> None:
+        ms = (time.perf_counter() - started) * 1000
+        if exit_when_ready:
             ready_log.info("KIOSK_READY %.0f", ms)
-            app.exit(0)  # not quit(): a locked-down window refuses to close
-        QTimer.singleShot(0, ready)
+            kiosk.quit_with(0)
+        else:
+            ready_log.info("KIOSK_READY %.0f ms %s", ms, how_to_leave(windowed))
 
-    def terminate(*_: object) -> None:
-        # systemd / the supervisor stop us: leave through the normal path so the
-        # interaction log is flushed (Python's default would end the process at once)
-        exit_code[0] = SIGTERM_EXIT_CODE
-        app.exit(SIGTERM_EXIT_CODE)
-
-    signal.signal(signal.SIGTERM, terminate)
-
-    def stop() -> None:
-        from kiosk.runtime.autotune import stop_background
-
-        stop_background()
-        controller.shutdown()
-        reason = {RESTART_EXIT_CODE: "restart", SIGTERM_EXIT_CODE: "signal"}.get(
-            exit_code[0], "quit")
-        store.record("app_stop", payload={"reason": reason})
-        store.close()
-
-    app.aboutToQuit.connect(stop)
-    with loop:
-        loop.run_forever()
-    if exit_code[0] == RESTART_EXIT_CODE and not is_supervised():
-        cmd = kiosk_command(sys.argv[1:])
-        os.execv(cmd[0], cmd)
-    return exit_code[0]
+    QTimer.singleShot(0, ready)  # once the event loop runs: the window is up
+    return kiosk.run()
 
 
 def _runtime_health(runners: RunnerCache) -> dict[str, Any]:
@@ -313,163 +613,31 @@ def _runtime_health(runners: RunnerCache) -> dict[str, Any]:
     return {"runtime": runtime, "providers": providers}
 
 
-def _warm_in_background(state: Path, entries: list[DemoEntry], runners: RunnerCache) -> None:
-    from kiosk.runtime.autotune import start_background
-
-    start_background(state, entries, runners.warm)
-
-
-def _crashed_last_time(state: Path) -> bool:
-    """Whether the newest crash log is from after the previous clean start (best effort)."""
-    folder = state / "logs"
-    try:
-        return any(p.stat().st_mtime > time.time() - 7 * 86400 for p in folder.glob("crash*"))
-    except OSError:
-        return False
+def how_to_leave(windowed: bool) -> str:
+    """The rest of the ready line: what runs, and how a newcomer gets out of it."""
+    if windowed:
+        return "- the kiosk runs in a window; close the window to stop it."
+    return ("- the kiosk runs full screen and locked. To leave: hold the top-left corner "
+            "for 3 s (or tap it 5 times), enter the staff PIN, tap \"Exit kiosk\". "
+            "For a normal window start with --windowed.")
 
 
-def staff_services(
-    state: Path, current: list[Settings], controller: KioskController, runners: RunnerCache,
-    store: EventStore, recent_errors: RecentErrors, problems: list[str], app: QApplication,
-    exit_code: list[int], loop: asyncio.AbstractEventLoop,
-) -> StaffServices:
-    """What the staff panel may do, built from the app's own objects."""
-    from kiosk.core.i18n import Text
-    from kiosk.runtime import crashlog
-    from kiosk.runtime.demos import DemoState
-    from kiosk.runtime.event_stats import csv_exporter, stats_loader
-    from kiosk.runtime.event_store import db_path
-    from kiosk.runtime.headless import self_test
-    from kiosk.runtime.packs import PackError, PackInstaller
-    from kiosk.runtime.supervisor import RESTART_EXIT_CODE
-    from kiosk.ui.staff.services import (
-        ActionResult,
-        CameraChoice,
-        DemoRow,
-        HealthSnapshot,
-        StaffServices,
-    )
+def check_display() -> None:
+    """Raise DisplayUnavailable, with the fix, when Qt's window plugin cannot load here.
 
-    started = time.monotonic()
+    Qt itself would abort the process with "could not load the Qt platform plugin".
+    """
+    from PySide6.QtCore import QLibraryInfo
 
-    def ordered(entries: list[DemoEntry]) -> list[DemoEntry]:
-        return apply_demo_order(entries, current[0].demo_order, key=lambda e: e.id)
+    from kiosk.runtime.display_check import DisplayUnavailable, xcb_problem
 
-    def refresh() -> None:
-        controller.set_entries(ordered(discover(demo_dirs(state))))
+    plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+    problem = xcb_problem(plugins, os.environ)
+    if problem:
+        log.info("no window possible: %s", problem)  # the command line prints it
+        raise DisplayUnavailable(problem)
 
-    def set_settings(new: Settings) -> None:
-        save_settings(state, new)  # raises SettingsError: the panel shows its message
-        old, current[0] = current[0], new
-        controller.session.idle_timeout = new.idle_timeout
-        controller.session.warning = new.idle_warning
-        controller.default_lang = new.lang
-        if old.demo_order != new.demo_order:
-            controller.set_entries(ordered(controller.entries))
 
-    def list_demos() -> list[DemoRow]:
-        off = set(current[0].disabled_demos)
-        return [DemoRow(
-            e.id, e.manifest.title if e.manifest else Text(e.id, e.id),
-            enabled=e.id not in off, ready=e.state is DemoState.READY, reasons=e.problems,
-            auto_disabled=e.id in controller.disabled and e.id not in off,
-        ) for e in controller.entries]
-
-    def set_demo_enabled(demo_id: str, enabled: bool) -> None:
-        off = [d for d in current[0].disabled_demos if d != demo_id]
-        if not enabled:
-            off.append(demo_id)
-        set_settings(replace(current[0], disabled_demos=tuple(off)))
-        controller.set_enabled(demo_id, enabled)
-
-    def set_demo_order(ids: list[str]) -> None:
-        set_settings(replace(current[0], demo_order=tuple(ids)))
-
-    def demo_self_test(demo_id: str) -> ActionResult:
-        entry = next((e for e in controller.entries if e.id == demo_id), None)
-        if entry is None:
-            return ActionResult(False, f"no demo {demo_id}")
-        check = next(c for c in self_test([entry], platform=False)
-                     if c.name == f"demo.{demo_id}")
-        return ActionResult(check.ok, check.detail)
-
-    def import_pack(path: Path) -> ActionResult:
-        try:
-            result = PackInstaller(state).install(path)
-        except PackError as exc:
-            return ActionResult(False, str(exc))
-        if result.ok and result.report.pack_id:
-            runners.forget(result.report.pack_id)
-            loop.call_soon_threadsafe(refresh)
-        lines = [result.summary(), *(f"• {p}" for p in result.report.problems)]
-        return ActionResult(result.ok, "\n".join(lines))
-
-    def camera_choices() -> list[CameraChoice]:
-        choices = [CameraChoice(str(i), Text(f"Kamera {i}", f"Camera {i}")) for i in range(4)]
-        choices.append(CameraChoice("sample", Text("Beispielbilder", "Sample photos")))
-        media = state / "media"
-        if media.is_dir():
-            choices += [CameraChoice(str(p), Text(p.name, p.name))
-                        for p in sorted(media.iterdir())]
-        return choices
-
-    def open_preview(value: str) -> Any:
-        return open_sample_source() if value == "sample" else open_source(value)
-
-    def health() -> HealthSnapshot:
-        from kiosk.runtime import tuning
-
-        free: int | None = None
-        total: int | None = None
-        try:
-            disk = shutil.disk_usage(state)
-            free, total = disk.free, disk.total
-        except OSError:
-            pass
-        return HealthSnapshot(
-            uptime_s=time.monotonic() - started, fps=controller.fps_by_demo(),
-            errors=recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
-            last_crash=crashlog.last_crash(state),
-            problems=[*problems, *store.problems(), *tuning.notes()],
-            **_runtime_health(runners))
-
-    def quit_with(code: int) -> None:
-        exit_code[0] = code
-        app.exit(code)
-
-    def on_staff_mode(active: bool) -> None:
-        if active:
-            controller.finish()  # ends the visit and frees the camera
-
-    def stats_widget(lang: Lang, parent: Any) -> Any:
-        from kiosk.ui.dashboard import StatsDashboard
-        from kiosk.ui.staff.folders import choose_folder
-        from kiosk.ui.staff.texts import tr
-
-        db = db_path(state)
-        holder: list[Any] = []
-
-        def folder() -> Path | None:
-            dash_lang = holder[0].lang if holder else lang
-            return choose_folder(parent, dash_lang, tr("folders.csv", dash_lang))
-
-        dash = StatsDashboard(
-            lang, load_stats=stats_loader(db),
-            export_csv=csv_exporter(db, current[0].kiosk_id, before=lambda: store.flush(2.0)),
-            choose_folder=folder, show_lang_switch=False, parent=parent,
-            demo_titles={e.id: e.manifest.title for e in controller.entries if e.manifest})
-        holder.append(dash)
-        dash.start_refresh()
-        return dash
-
-    return StaffServices(
-        list_demos=list_demos, set_demo_enabled=set_demo_enabled, set_demo_order=set_demo_order,
-        self_test=demo_self_test, import_pack=import_pack, camera_choices=camera_choices,
-        get_settings=lambda: current[0], set_settings=set_settings, health=health,
-        restart=lambda: quit_with(RESTART_EXIT_CODE), exit_kiosk=lambda: quit_with(0),
-        log_event=lambda kind, payload: log.info("staff: %s %s", kind, payload),
-        stats_widget=stats_widget, open_preview=open_preview, on_staff_mode=on_staff_mode,
-    )
 
 
 def open_event_store(state: Path, settings: Settings) -> EventStore:
@@ -481,8 +649,8 @@ def open_event_store(state: Path, settings: Settings) -> EventStore:
     from kiosk import __version__
     from kiosk.runtime.event_store import open_store
 
-    retention = float(getattr(settings, "log_retention_days", 365))
-    store = open_store(state, kiosk_id=settings.kiosk_id, retention_days=retention)
+    store = open_store(state, kiosk_id=settings.kiosk_id,
+                       retention_days=settings.log_retention_days)
     store.record("app_start", payload={"version": __version__})
     return store
 

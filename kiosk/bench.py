@@ -181,7 +181,7 @@ def _unthrottled_fps(source: str, runner: Any, seconds: float) -> float:
 
 def run_bench(
     demo_id: str, source: str, seconds: float, state_dir: str | None, startup: bool = True,
-    baseline: str | None = None,
+    explain: bool = False, baseline: str | None = None,
 ) -> dict[str, Any]:
     """Run all phases; raises ``ValueError`` for an unknown demo or a bad source."""
     import qasync
@@ -193,7 +193,7 @@ def run_bench(
     from kiosk.runtime.demos import discover
     from kiosk.runtime.headless import UnknownDemoError, find_demo
     from kiosk.runtime.sources import SourceError, open_source
-    from kiosk.runtime.tasks import ClassificationRunner
+    from kiosk.runtime.task_classification import ClassificationRunner
     from kiosk.ui.controller import KioskController, SourceChoice
     from kiosk.ui.main_window import KioskWindow
     from kiosk.ui.theme import apply_theme
@@ -224,7 +224,13 @@ def run_bench(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     report: dict[str, Any] = {"demo": demo_id, "source": source, "source_fps": round(source_fps, 2),
-                              "seconds": seconds}
+                              "seconds": seconds, "explain": explain}
+    runner = runners(entry)
+    if explain:  # the same cached runner the demo gets: the heat map is on from frame one
+        reason = getattr(runner, "explain_unavailable", "this demo has no heat map")
+        if reason:
+            raise ValueError(f"--explain: {reason}")
+        runner.explain = True  # type: ignore[attr-defined]
 
     gaps: list[float] = []
     last = [time.perf_counter()]
@@ -245,6 +251,9 @@ def run_bench(
         shown = window.demo.results_shown
         t0 = time.perf_counter()
         controller.open_demo(demo_id)
+        panel_toggle = getattr(window.demo.panel, "explain", None)
+        if explain and panel_toggle is not None:
+            panel_toggle.setChecked(True)  # as a visitor would: the heat map is painted too
         deadline = time.monotonic() + 60
         while window.demo.results_shown <= shown and time.monotonic() < deadline:
             if window.demo.status == "failed":
@@ -266,6 +275,7 @@ def run_bench(
         stats = pipe.stats
         stats.model_ms.clear()
         stats.latency_ms.clear()
+        stats.explain_ms.clear()
         c0, p0, d0 = stats.captured, stats.processed, pipe.dropped
         f0, r0 = window.demo.frames_shown, window.demo.results_shown
         paint0 = window.demo.video.painted
@@ -284,6 +294,7 @@ def run_bench(
             "dropped_frames": pipe.dropped - d0,
             "processed_frames": stats.processed - p0,
             "model_ms": {"p50": _pct(stats.model_ms, 50), "p95": _pct(stats.model_ms, 95)},
+            "explain_ms": {"p50": _pct(stats.explain_ms, 50), "p95": _pct(stats.explain_ms, 95)},
             "latency_ms": {"p50": _pct(stats.latency_ms, 50), "p95": _pct(stats.latency_ms, 95)},
             "gui_stall_ms_max": round(max(gaps) - 5.0, 2) if gaps else None,
             "gui_heartbeat_gap_ms_p99": _pct(gaps, 99),

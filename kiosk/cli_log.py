@@ -17,19 +17,17 @@ import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from kiosk.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Common, Handler
+from kiosk.cli_common import fail as _fail
+from kiosk.cli_common import out as _out
 
 if TYPE_CHECKING:
     from kiosk.core.events import LogStats
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-Handler = Callable[[argparse.Namespace], int]
-Common = Callable[[argparse.ArgumentParser], None]
 
 # Targets from the issue, reported next to the measured figures.
 TARGET_EVENTS_PER_S = 10_000
@@ -73,7 +71,7 @@ def register(sub: Any, common: Common) -> dict[str, Handler]:
     pu = actions.add_parser("purge", help="delete events older than the retention period")
     common(pu)
     pu.add_argument("--older-than", type=int, default=None, metavar="DAYS",
-                    help="days to keep (default 365)")
+                    help="days to keep (default: the log_retention_days setting, 365)")
 
     be = actions.add_parser(
         "bench", help="measure the event writer, loop stall, database size and stats time")
@@ -104,15 +102,6 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"the interaction log cannot be used: {exc}")
     except OSError as exc:
         return _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
-
-
-def _out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-
-
-def _fail(message: str, code: int = EXIT_FAILED) -> int:
-    sys.stderr.write(f"kiosk: {message}\n")
-    return code
 
 
 def _db(args: argparse.Namespace) -> Path:
@@ -261,18 +250,21 @@ def _import(args: argparse.Namespace) -> int:
 
 def _purge(args: argparse.Namespace) -> int:
     from kiosk.core.events import now_ms
-    from kiosk.runtime.event_store import DEFAULT_RETENTION_DAYS, connect, purge_older_than
+    from kiosk.core.paths import data_dir
+    from kiosk.core.settings import load_settings
+    from kiosk.runtime.event_store import connect, purge_older_than
 
-    days = DEFAULT_RETENTION_DAYS if args.older_than is None else args.older_than
+    days = (load_settings(data_dir(args.data_dir))[0].log_retention_days
+            if args.older_than is None else args.older_than)
     if days < 1:
         raise CliError("--older-than must be 1 day or more", EXIT_USAGE)
     db = _existing(_db(args))
     conn = connect(db, create=False)
     try:
-        deleted = purge_older_than(conn, now_ms() - days * 86_400_000)
+        deleted = purge_older_than(conn, now_ms() - int(days * 86_400_000))
     finally:
         conn.close()
-    _out(f"deleted {deleted:,} events older than {days} days from {db}")
+    _out(f"deleted {deleted:,} events older than {days:g} days from {db}")
     return EXIT_OK
 
 

@@ -12,18 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kiosk.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Handler
+from kiosk.cli_common import fail as _err
+from kiosk.cli_common import out as _out
+
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 def register(
@@ -63,15 +61,6 @@ def register(
     common(rb)
     rb.add_argument("pack_id", metavar="ID")
     return {"packs": run}
-
-
-def _out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-
-
-def _err(message: str, code: int) -> int:
-    sys.stderr.write(f"kiosk: {message}\n")
-    return code
 
 
 def _dump(data: Any) -> None:
@@ -155,11 +144,10 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _dry_run(args: argparse.Namespace, path: Path) -> int:
-    from kiosk.runtime.pack_import import propose
-    from kiosk.runtime.packs import builtin_ids, validate
+    from kiosk.runtime.packs import propose_isolated, validate
 
     if (path.is_dir() and not (path / "demo.toml").is_file()) or path.suffix.lower() == ".onnx":
-        prop = propose(path, args.title_de, args.title_en, reserved_ids=set(builtin_ids()))
+        prop = propose_isolated(path, args.title_de, args.title_en)
         if args.json:
             _dump(prop.to_json())
         elif prop.ok:

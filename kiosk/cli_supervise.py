@@ -14,42 +14,33 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
-from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-Handler = Callable[[argparse.Namespace], int]
-Common = Callable[[argparse.ArgumentParser], None]
+from kiosk.cli_common import EXIT_USAGE, Common, Handler, fail
 
 
 def register(sub: Any, common: Common) -> dict[str, Handler]:
     """Add ``kiosk supervise`` to the ``kiosk`` sub-command parsers."""
+    from kiosk.runtime.supervisor import SupervisorConfig  # stdlib only: cheap for --help
+
     p = sub.add_parser(
         "supervise", help="run the kiosk and restart it when it crashes or hangs",
         description="Run `kiosk <KIOSK ARGS>` as a child process; restart it (with back-off) "
         "when it exits abnormally or stops sending heartbeats; stop when it exits with 0. "
         "Restarts are recorded in <data dir>/logs/restarts.jsonl.")
     common(p)
-    p.add_argument("--hang-timeout", type=float, default=30.0, metavar="S",
-                   help="restart when no heartbeat came for S seconds (default 30)")
-    p.add_argument("--startup-grace", type=float, default=120.0, metavar="S",
-                   help="seconds to wait for the first heartbeat after a start (default 120)")
+    p.add_argument("--hang-timeout", type=float, default=SupervisorConfig.hang_timeout,
+                   metavar="S", help="restart when no heartbeat came for S seconds "
+                   f"(default {SupervisorConfig.hang_timeout:g})")
+    p.add_argument("--startup-grace", type=float, default=SupervisorConfig.startup_grace,
+                   metavar="S", help="seconds to wait for the first heartbeat after a start "
+                   f"(default {SupervisorConfig.startup_grace:g})")
     p.add_argument("--backoff-max", type=float, default=300.0, metavar="S",
                    help="longest wait between restarts after repeated crashes (default 300)")
     p.add_argument("kiosk_args", nargs=argparse.REMAINDER, metavar="-- KIOSK ARGS",
                    help="arguments for the kiosk, after `--` (e.g. -- --camera 0)")
     return {"supervise": _supervise}
-
-
-def _say(message: str) -> None:
-    # A windowed Windows bundle has no console: sys.stderr is None there.
-    if sys.stderr is not None:
-        sys.stderr.write(f"kiosk: {message}\n")
 
 
 def _supervise(args: argparse.Namespace) -> int:
@@ -60,12 +51,10 @@ def _supervise(args: argparse.Namespace) -> int:
     if rest and rest[0] == "--":
         rest = rest[1:]
     if rest and rest[0] in ("supervise",):
-        _say("supervise cannot supervise itself")
-        return EXIT_USAGE
+        return fail("supervise cannot supervise itself", EXIT_USAGE)
     for name in ("hang_timeout", "startup_grace", "backoff_max"):
         if getattr(args, name) <= 0:
-            _say(f"--{name.replace('_', '-')} must be more than 0")
-            return EXIT_USAGE
+            return fail(f"--{name.replace('_', '-')} must be more than 0", EXIT_USAGE)
     # The restart log and the journal are how IT sees what happened at 3 a.m.
     logging.getLogger("kiosk.runtime.supervisor").setLevel(logging.INFO)
     logging.getLogger().setLevel(logging.INFO)

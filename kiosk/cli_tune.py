@@ -12,14 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-
-Handler = Callable[[argparse.Namespace], int]
-Common = Callable[[argparse.ArgumentParser], None]
+from kiosk.cli_common import EXIT_FAILED, EXIT_OK, Common, Handler
 
 
 def register(sub: Any, common: Common) -> dict[str, Handler]:

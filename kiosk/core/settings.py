@@ -88,6 +88,12 @@ class Settings:
     cursor_hide_seconds: float = field(default=5.0, metadata=_doc(
         "In kiosk mode, hide the mouse pointer after this many seconds without mouse "
         "movement; 0 never hides it (0-600)."))
+    log_retention_days: float = field(default=365.0, metadata=_doc(
+        "Days the interaction log keeps visitor events; older ones are deleted "
+        "automatically, and `kiosk log purge` uses it too (1-3650)."))
+    show_performance_overlay: bool = field(default=False, metadata=_doc(
+        "Show frames per second and milliseconds per frame on the demo screens, for staff "
+        "and developers; visitors do not need them (true/false)."))
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Settings))
@@ -96,6 +102,7 @@ NUMBER_RANGES: dict[str, tuple[float, float]] = {
     "idle_warning": (3.0, 120.0),
     "staff_timeout": (30.0, 3600.0),
     "cursor_hide_seconds": (0.0, 600.0),
+    "log_retention_days": (1.0, 3650.0),
 }
 
 
@@ -137,11 +144,11 @@ def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
             return value.strip(), None
         return None, "camera must be a camera index, a file or folder path, or \"sample\""
     if name == "kiosk_id":
-        if isinstance(value, str) and KIOSK_ID_RE.match(value.strip()):
+        if isinstance(value, str) and KIOSK_ID_RE.fullmatch(value.strip()):
             return value.strip(), None
         return None, ("kiosk_id must be 1 to 40 letters, digits, '.', '_' or '-', starting "
                       "with a letter or digit")
-    if name in ("mirror", "wake_on_approach"):
+    if name in ("mirror", "wake_on_approach", "show_performance_overlay"):
         if isinstance(value, bool):
             return value, None
         return None, f"{name} must be true or false"

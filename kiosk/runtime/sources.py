@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from kiosk.core.image_header import image_size, too_large
+from kiosk.core.safe_read import FileRefused, read_bounded
+
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mjpeg", ".mjpg"}
 MAX_SIDE = 1280  # larger stills are shrunk once on load: a kiosk shows ~640×480 anyway
+MAX_IMAGE_BYTES = 64 * 1024 * 1024  # a 40 MP JPEG is ~20 MB
 
 
 class SourceError(Exception):
@@ -130,18 +135,32 @@ class VideoFileSource:
 
 
 def load_image(path: Path) -> np.ndarray | None:
-    """An image file as RGB uint8 (at most :data:`MAX_SIDE` px), or ``None`` if unreadable."""
-    cv2 = _cv2()
-    data = np.fromfile(str(path), dtype=np.uint8) if path.is_file() else None
-    if data is None or data.size == 0:
+    """An image file as RGB uint8 (at most :data:`MAX_SIDE` px), or ``None`` if unreadable.
+
+    The file itself (never a link), at most :data:`MAX_IMAGE_BYTES`, and only when its header
+    declares a size that is safe to decode: a small PNG can claim 30000×30000 pixels.
+    """
+    try:
+        raw = read_bounded(path, MAX_IMAGE_BYTES, "Picture")
+    except FileRefused as exc:
+        log.warning("%s", exc)
         return None
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    if img is None:
+    size = image_size(raw)
+    if too_large(size):
+        log.warning("picture %s refused: it %s", path.name,
+                    f"declares {size[0]}x{size[1]} pixels" if size else
+                    "is not a PNG, JPEG, BMP, GIF, WebP or TIFF picture")
+        return None
+    cv2 = _cv2()
+    img = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if img is None or img.size == 0:
         return None
     h, w = img.shape[:2]
     if max(h, w) > MAX_SIDE:
         s = MAX_SIDE / max(h, w)
-        img = cv2.resize(img, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+        # a 1×10000 strip must stay at least one pixel high
+        img = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))),
+                         interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(img[:, :, ::-1])
 
 
@@ -159,10 +178,14 @@ class ImageFolderSource:
         self, paths: list[Path], seconds_per_image: float = 6.0, fps: float = 15.0,
         animate: bool = False, size: tuple[int, int] = (640, 480), description: str = "",
     ) -> None:
-        self.images = [img for img in (load_image(p) for p in paths) if img is not None]
+        loaded = [(p, load_image(p)) for p in paths]
+        self.paths = [p for p, img in loaded if img is not None]
+        self.images = [img for _, img in loaded if img is not None]
         if not self.images:
             names = ", ".join(p.name for p in paths[:3]) or "(none)"
-            raise SourceError(f"No readable image among: {names}.")
+            raise SourceError(
+                f"No readable image among: {names} (a picture must be a plain JPEG, PNG, BMP, "
+                "GIF, WebP or TIFF file of at most 40 megapixels).")
         self.fps = fps
         self.animate = animate
         self.size = size
@@ -181,6 +204,25 @@ class ImageFolderSource:
             raise SourceError(
                 f"Folder {folder} holds no images (.jpg, .png, …): add some or pick another.")
         return cls(files, description=f"image folder {folder.name}", **kwargs)  # type: ignore[arg-type]
+
+    def start_with(self, first: Sequence[Path]) -> None:
+        """Restart the slideshow at ``first`` (e.g. the pictures that show a demo at its
+        best), then the other images; unreadable pictures are skipped."""
+        known = dict(zip(self.paths, self.images, strict=True))
+        front: list[Path] = []
+        for p in first:
+            if p not in known:
+                img = load_image(p)
+                if img is None:
+                    log.warning("sample picture %s cannot be read; skipped", p)
+                    continue
+                known[p] = img
+            if p not in front:
+                front.append(p)
+        order = front + [p for p in self.paths if p not in front]
+        self.paths = order
+        self.images = [known[p] for p in order]
+        self._n = 0
 
     def read(self) -> np.ndarray | None:
         i, k = divmod(self._n, self.frames_per_image)
@@ -237,11 +279,14 @@ def open_source(spec: str) -> FrameSource:
             f"Source {path} is neither an image nor a video OpenCV can read.") from None
 
 
-def open_sample_source() -> FrameSource:
-    """The bundled sample photos, animated: used when no camera works."""
+def open_sample_source(first: Sequence[Path] = ()) -> ImageFolderSource:
+    """The bundled sample photos, animated: used when no camera works. ``first``: pictures
+    to start with (a demo's ``sample_media``), which may lie outside the sample folder."""
     from kiosk.core.paths import sample_media_dir
 
     folder = sample_media_dir()
     src = ImageFolderSource.from_folder(folder, fps=30.0, animate=True, seconds_per_image=8.0)
     src.description = "sample media"
+    if first:
+        src.start_with(first)
     return src

@@ -19,6 +19,7 @@ from kiosk.core.tasks.ocr import (
 )
 from kiosk.core.tasks.params import ParamReader
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
+from kiosk.runtime.pipeline import WholeFrameRunner
 from kiosk.runtime.tasks import ModelPath, TaskKind
 
 
@@ -35,7 +36,7 @@ class OcrResult:
                 "full_quality": self.full_quality}
 
 
-class OcrRunner:
+class OcrRunner(WholeFrameRunner):
     """Reads live frames quickly (tracking lines between detections) and a frozen frame
     thoroughly (every line detected at full size and read with every retry)."""
 

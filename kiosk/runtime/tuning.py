@@ -157,14 +157,18 @@ def cpu_model() -> str:
 
 def available_providers() -> list[str]:
     """What this onnxruntime build offers."""
-    import onnxruntime as ort
+    from kiosk.runtime.onnx_model import import_onnxruntime
+
+    ort = import_onnxruntime()
 
     return list(ort.get_available_providers())
 
 
 def fingerprint(providers: Sequence[str]) -> dict[str, Any]:
     """What a tuning depends on; a different value means: tune again."""
-    import onnxruntime as ort
+    from kiosk.runtime.onnx_model import import_onnxruntime
+
+    ort = import_onnxruntime()
 
     return {"cpu": cpu_model(), "logical_cores": os.cpu_count() or 1,
             "physical_cores": physical_cores(), "onnxruntime": ort.__version__,
@@ -395,7 +399,9 @@ def plan_for(path: Path, threads: int | None = None) -> Plan:
 
 def session_options(threads: int) -> Any:
     """The onnxruntime options every kiosk session uses."""
-    import onnxruntime as ort
+    from kiosk.runtime.onnx_model import import_onnxruntime
+
+    ort = import_onnxruntime()
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
@@ -407,7 +413,9 @@ def session_options(threads: int) -> Any:
 
 def ort_factory(path: Path, cand: Candidate) -> RunFn:
     """A real onnxruntime session for ``cand`` (only that provider: no silent CPU fallback)."""
-    import onnxruntime as ort
+    from kiosk.runtime.onnx_model import import_onnxruntime
+
+    ort = import_onnxruntime()
 
     sess = ort.InferenceSession(str(path), sess_options=session_options(cand.threads),
                                 providers=[cand.provider])

@@ -98,6 +98,13 @@ TEXTS: dict[str, Text] = {
     "chart.demos": Text("Beliebteste Demos (Aufrufe)", "Most popular demos (opened)"),
     "chart.dwell": Text("Verweildauer in einer Demo", "Time spent in a demo"),
     "chart.feedback": Text("Bewertungen der Besucher", "Visitor ratings"),
+    "chart.inside": Text("In den Demos: was Besucher öffnen, wie oft die KI unsicher war",
+                         "Inside the demos: what visitors open, how often the AI was unsure"),
+    "inside.explain_on": Text("Heatmap: wo sie hinschaut", "Heat map: where it looks"),
+    "inside.model_view_open": Text("„Was die KI bekommt“", "“What the AI gets”"),
+    "inside.model_card_open": Text("Über das Modell", "About the model"),
+    "inside.slider": Text("„Trick die KI aus“", "“Try to fool it”"),
+    "inside.unsure_shown": Text("KI war unsicher", "AI was unsure"),
     "none": Text("Noch keine Daten", "No data yet"),
     "hour": Text("{h} Uhr", "{h}:00"),
     "weekend": Text("Wochenende", "weekend"),
@@ -200,6 +207,10 @@ QPushButton#ExportButton:disabled { background: #2A3560; color: #8C95AD; }
 """
 
 
+#: The "inside the demos" chart: explanations visitors open, and how often the AI was unsure.
+INSIDE_KINDS = ("explain_on", "model_view_open", "model_card_open", "slider", "unsure_shown")
+
+
 class KpiCard(QFrame):
     """One key figure: caption, big value, a line that explains it."""
 
@@ -267,6 +278,7 @@ class BarPlot(QWidget):
         self.values: list[float] = []
         self.colors: list[QColor] = []
         self.tick_every = 1
+        self.thin_labels = False  # a time axis: leave labels out rather than crowd them
         self.value_labels = True
         self.value_text: Callable[[float], str] = count_text
         self.empty = ""
@@ -317,7 +329,13 @@ class BarPlot(QWidget):
             left = widest + self.GAP + 4
         # With an axis, room above for half of the top number, which is centred on its line.
         above = ticks_fm.height() / 2 + 2 if step else 4.0
-        plot = QRectF(left, area.top() + above, area.width() - left - 4,
+        # Room on the right for half of today's label: centred under its bar, not pushed
+        # half a bar to the left by the card's edge.
+        right = 4.0
+        if n and self.labels:
+            last = ticks_fm.horizontalAdvance(self.labels[-1]) + 2
+            right = max(right, last / 2 - (area.width() - left) / n / 2 + 2)
+        plot = QRectF(left, area.top() + above, area.width() - left - right,
                       area.height() - ticks_fm.height() - self.GAP - above)
         painter.setFont(self.tick_font)
         if step:
@@ -337,7 +355,13 @@ class BarPlot(QWidget):
         if n == 0:
             return
         slot = plot.width() / n
-        label_width = slot * self.tick_every
+        # Every k-th label, k large enough that neighbours never touch (hour labels on a
+        # narrow card ran into each other); each label stays centred under its own bar.
+        widest = max((ticks_fm.horizontalAdvance(label) for label in self.labels), default=0.0)
+        every = self.tick_every
+        if self.thin_labels:
+            every = max(every, math.ceil((widest + 2 * self.GAP) / slot))
+        label_width = slot * every
         for i, (label, value) in enumerate(zip(self.labels, self.values, strict=True)):
             center = plot.left() + (i + 0.5) * slot
             height = value / scale * plot.height() if scale > 0 else 0.0
@@ -349,7 +373,7 @@ class BarPlot(QWidget):
                 painter.drawText(QRectF(center - slot / 2 - 20, bar.top() - strong_fm.height() - 2,
                                         slot + 40, strong_fm.height()),
                                  Qt.AlignmentFlag.AlignCenter, self.value_text(value))
-            if (n - 1 - i) % self.tick_every == 0:
+            if (n - 1 - i) % every == 0:
                 painter.setFont(self.tick_font)
                 painter.setPen(theme.MUTED)
                 text = ticks_fm.elidedText(label, Qt.TextElideMode.ElideRight, label_width)
@@ -426,6 +450,7 @@ class BarChart(QFrame):
     def set_bars(
         self, labels: Sequence[str], values: Sequence[float], *,
         colors: Sequence[QColor] | QColor = theme.TEAL, tick_every: int = 1,
+        thin_labels: bool = False,
         value_labels: bool = True, value_text: Callable[[float], str] | None = None,
         empty: str = "",
     ) -> None:
@@ -435,6 +460,7 @@ class BarChart(QFrame):
         view.colors = ([QColor(c) for c in colors] if isinstance(colors, Sequence)
                        else [QColor(colors)] * len(view.values))
         view.tick_every = max(1, tick_every)
+        view.thin_labels = thin_labels
         view.value_labels = value_labels
         view.value_text = value_text or count_text
         view.empty = empty
@@ -543,6 +569,8 @@ class StatsDashboard(QWidget):
         grid.addWidget(self.chart_demos, 1, 0)
         grid.addWidget(self.chart_dwell, 1, 1)
         grid.addWidget(self.chart_feedback, 1, 2)
+        self.chart_inside = BarChart(horizontal=True, parent=self)
+        grid.addWidget(self.chart_inside, 2, 0, 1, 3)
         for column in range(3):
             grid.setColumnStretch(column, 1)
         root.addLayout(grid, 1)
@@ -620,7 +648,8 @@ class StatsDashboard(QWidget):
     def series(self) -> dict[str, tuple[list[str], list[float]]]:
         """Each chart's category labels and values, as drawn (tests, accessibility)."""
         charts = {"days": self.chart_days, "hours": self.chart_hours, "demos": self.chart_demos,
-                  "dwell": self.chart_dwell, "feedback": self.chart_feedback}
+                  "dwell": self.chart_dwell, "feedback": self.chart_feedback,
+                  "inside": self.chart_inside}
         return {name: (chart.labels, chart.values) for name, chart in charts.items()}
 
     def kpis(self) -> dict[str, str]:
@@ -658,6 +687,7 @@ class StatsDashboard(QWidget):
         self.chart_demos.title.setText(tr("chart.demos", lang))
         self.chart_dwell.title.setText(tr("chart.dwell", lang))
         self.chart_feedback.title.setText(tr("chart.feedback", lang))
+        self.chart_inside.title.setText(tr("chart.inside", lang))
         self._retranslate_subtitle()
         if self._notice_text is not None:
             self.notice.setText(self._notice_text.get(lang))
@@ -719,7 +749,7 @@ class StatsDashboard(QWidget):
             self.chart_days.legend.setText(
                 f'<span style="color:{theme.VIOLET.name()}">■</span> {tr("weekend", lang)}')
             self.chart_days.set_bars(day_labels, per_day, colors=weekend,
-                                     tick_every=max(1, -(-len(days) // 8)),
+                                     tick_every=max(1, -(-len(days) // 8)), thin_labels=True,
                                      value_labels=len(days) <= 14, empty=empty)
 
         busy = [h for h, n in enumerate(stats.sessions_by_hour) if n]
@@ -728,7 +758,8 @@ class StatsDashboard(QWidget):
         hours = list(range(first_hour, last_hour + 1))
         self.chart_hours.set_bars(
             [tr("hour", lang, h=h) for h in hours], [stats.sessions_by_hour[h] for h in hours],
-            tick_every=2 if len(hours) > 8 else 1, value_labels=False, empty=empty)
+            tick_every=2 if len(hours) > 8 else 1, thin_labels=True, value_labels=False,
+            empty=empty)
 
         demos = [d for d in stats.demos if d.opens][:6]
         self.chart_demos.set_bars(
@@ -745,6 +776,13 @@ class StatsDashboard(QWidget):
             colors=[ROSE, ROSE, theme.AMBER, theme.TEAL, theme.TEAL_LIGHT],
             value_text=lambda v: number(v, lang), empty=empty)
 
+        kinds = stats.interaction_kinds
+        inside = [k for k in INSIDE_KINDS if kinds.get(k)]
+        self.chart_inside.set_bars(
+            [tr(f"inside.{k}", lang) for k in inside], [kinds[k] for k in inside],
+            colors=[theme.AMBER if k == "unsure_shown" else theme.TEAL for k in inside],
+            value_text=lambda v: number(v, lang), empty=empty)
+
     def _draw_weeks(self, days: list[date], per_day: list[int]) -> None:
         """More than two months: one bar per calendar week (ISO weeks, Monday first)."""
         weeks: dict[tuple[int, int], int] = {}
@@ -757,7 +795,7 @@ class StatsDashboard(QWidget):
         self.chart_days.title.setText(tr("chart.weeks", self.lang))
         self.chart_days.legend.setText("")
         self.chart_days.set_bars(labels, list(weeks.values()),
-                                 tick_every=max(1, -(-len(weeks) // 10)),
+                                 tick_every=max(1, -(-len(weeks) // 10)), thin_labels=True,
                                  value_labels=len(weeks) <= 14, empty=tr("none", self.lang))
 
     @staticmethod

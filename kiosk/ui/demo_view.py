@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from kiosk.core.i18n import Lang, Text, tr
 from kiosk.core.manifest import About
+from kiosk.core.tasks.perturb import Perturbation
+from kiosk.runtime.model_view import model_view
 from kiosk.runtime.pipeline import Result
-from kiosk.ui.panels import ResultPanel
+from kiosk.ui.explain_view import ModelViewOverlay
+from kiosk.ui.fool_it import FoolItOverlay
+from kiosk.ui.panels import DemoServices, ResultPanel
+from kiosk.ui.staff.touch import touch_scroll
 from kiosk.ui.widgets import LanguageSwitch, VideoView
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,17 @@ class DemoInfo:
     how_it_works: Text
     about: About | None = None
     needs_camera: bool = True
+    #: for packs without a card: makes one from the model file (blocking; run off the GUI)
+    make_about: Callable[[], About] | None = None
+
+
+def lead_sentence(text: str, limit: int = 150) -> str:
+    """The first sentence of ``text``; a long one ends at its colon ("… work in turn.")."""
+    match = re.search(r"[.!?](?=\s+[A-ZÄÖÜ\"„(])", text)
+    first = text[:match.end()] if match else text
+    if len(first) > limit and ":" in first[:limit]:
+        first = first[:first.index(":")].rstrip() + "."
+    return first.strip()
 
 
 class StatusOverlay(QFrame):
@@ -80,29 +102,50 @@ class AboutOverlay(QFrame):
         self.title.setObjectName("DemoTitle")
         self.title.setWordWrap(True)
         layout.addWidget(self.title)
+        # The whole explanation can be longer than the picture is high: it scrolls.
+        self.body_area = QScrollArea(self)
+        self.body_area.setWidgetResizable(True)
+        self.body_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget "
+                                  "{ background: transparent; }")
+        body_box = QWidget()
+        body_layout = QVBoxLayout(body_box)
+        body_layout.setContentsMargins(0, 0, 12, 0)
+        body_layout.setSpacing(10)
         self.sections: list[tuple[QLabel, QLabel]] = []
-        for _ in range(3):
-            head = QLabel(self)
+        for _ in range(4):
+            head = QLabel(body_box)
             head.setObjectName("SectionTitle")
-            body = QLabel(self)
+            body = QLabel(body_box)
             body.setObjectName("BodyText")
             body.setWordWrap(True)
-            layout.addWidget(head)
-            layout.addWidget(body)
+            body_layout.addWidget(head)
+            body_layout.addWidget(body)
             self.sections.append((head, body))
+        body_layout.addStretch(1)
+        self.body_area.setWidget(body_box)
+        touch_scroll(self.body_area)
+        layout.addWidget(self.body_area, 1)
         self.close_button = QPushButton(self)
         self.close_button.clicked.connect(self.hide)
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignRight)
         self.hide()
 
-    def show_about(self, about: About, lang: Lang) -> None:
-        """Fill in ``about`` in ``lang`` and show it on top."""
-        self.title.setText(about.model)
-        rows = [("about.source", about.source), ("about.licence", about.licence),
-                ("about.limits", about.limits.get(lang))]
-        for (head, body), (key, text) in zip(self.sections, rows, strict=True):
-            head.setText(tr(key, lang))
+    def show_about(self, about: About | None, lang: Lang, how: str = "") -> None:
+        """Fill in the whole "how it works" and ``about`` in ``lang``; show it on top."""
+        self.title.setText(about.model if about is not None else tr("demo.how", lang))
+        self.body_area.verticalScrollBar().setValue(0)
+        rows = [("demo.how", how)]
+        if about is not None:
+            rows += [("about.source", about.source), ("about.licence", about.licence),
+                     ("about.limits", about.limits.get(lang))]
+        for i, (head, body) in enumerate(self.sections):
+            key, text = rows[i] if i < len(rows) else ("", "")
+            head.setText(tr(key, lang) if key else "")
             body.setText(text)
+            head.setVisible(bool(text))
+            body.setVisible(bool(text))
         self.close_button.setText(tr("about.close", lang))
         self.show()
         self.raise_()
@@ -167,6 +210,7 @@ class DemoScreen(QWidget):
         video_layout.addWidget(self.video, 1)
         self.stats = QLabel(self.video_box)
         self.stats.setObjectName("StatsLabel")
+        self.stats.hide()  # developer figures: only with the staff's performance overlay
         video_layout.addWidget(self.stats, 0, Qt.AlignmentFlag.AlignRight)
         self.badge = QLabel(self.video_box)
         self.badge.setObjectName("Badge")
@@ -174,6 +218,31 @@ class DemoScreen(QWidget):
         self.overlay = StatusOverlay(self.video_box)
         self.overlay.hide()
         self.about = AboutOverlay(self.video_box)
+        # over the picture's top-right corner, so they never squeeze the layout:
+        # "what the AI gets to see" (one touch away in every demo) and "try to fool it"
+        self.tools = QWidget(self.video_box)
+        tools = QHBoxLayout(self.tools)
+        tools.setContentsMargins(0, 0, 0, 0)
+        tools.setSpacing(10)
+        self.view_button = QPushButton(self.tools)
+        self.view_button.clicked.connect(self.show_model_view)
+        self.fool_button = QPushButton(self.tools)
+        self.fool_button.setCheckable(True)
+        self.fool_button.toggled.connect(self.show_fool_it)
+        self.fool_button.hide()  # shown for runners that take a perturbation
+        for button in (self.view_button, self.fool_button):
+            button.setObjectName("ToolButton")
+            button.setStyleSheet("QPushButton#ToolButton { background: rgba(20, 27, 51, 210); "
+                                 "padding: 10px 18px; font-size: 20px; }"
+                                 "QPushButton#ToolButton:checked { background: #0D9488; }")
+            tools.addWidget(button)
+        self.model_view = ModelViewOverlay(self.video_box)
+        self.fool_it = FoolItOverlay(self.video_box, self._perturb, self._fool_used)
+        self.video.installEventFilter(self)
+        self.runner: Any = None
+        self.services: DemoServices | None = None
+        self.last_output: Any = None
+        self._about: About | None = None
         body.addWidget(self.video_box, 3)
 
         side = QVBoxLayout()
@@ -182,7 +251,9 @@ class DemoScreen(QWidget):
         self.result_card.setObjectName("Card")
         self.result_layout = QVBoxLayout(self.result_card)
         self.result_layout.setContentsMargins(32, 28, 32, 28)
-        side.addWidget(self.result_card, 1)
+        # Cards as tall as their content (a stretched card showed a large empty area); the
+        # free height goes between the explanation and the camera notice.
+        side.addWidget(self.result_card, 0)
         how_card = QFrame(self)
         how_card.setObjectName("Card")
         how_layout = QVBoxLayout(how_card)
@@ -200,8 +271,9 @@ class DemoScreen(QWidget):
         how_layout.addWidget(self.about_button, 0, Qt.AlignmentFlag.AlignLeft)
         side.addWidget(how_card, 0)
         self.privacy = QLabel(self)
-        self.privacy.setObjectName("SmallNote")
+        self.privacy.setObjectName("PrivacyNote")
         self.privacy.setWordWrap(True)
+        side.addStretch(1)
         side.addWidget(self.privacy)
         body.addLayout(side, 2)
         outer.addLayout(body, 1)
@@ -219,7 +291,12 @@ class DemoScreen(QWidget):
         panel.set_lang(self.lang)
         self._set_stage(panel.stage_widget())
         self.about.hide()
-        self.about_button.setVisible(info.about is not None)
+        self.model_view.hide()
+        self.runner = None
+        self.services = None
+        self.last_output = None
+        self._about = info.about
+        self.about_button.setVisible(True)  # the whole explanation, and the model card
         self.privacy.setVisible(info.needs_camera)
         self.frozen = False
         self.video.set_frame(None)
@@ -242,17 +319,103 @@ class DemoScreen(QWidget):
             stage.show()
         self.video.setVisible(stage is None)
 
+    def attach(self, runner: Any, services: DemoServices) -> None:
+        """The demo's runner is loaded: the panel and the model's-eye view may use it."""
+        self.runner = runner
+        self.services = services
+        self.panel.attach(runner, services)
+        self.fool_button.setVisible(hasattr(runner, "perturb") and self.stage is None)
+        self._place_overlays()
+
+    def show_fool_it(self, on: bool) -> None:
+        """Open (or close and undo) "try to fool it"."""
+        if on:
+            self.fool_it.set_lang(self.lang)
+            self.fool_it.show()
+            self.fool_it.raise_()
+            self._fool_used()
+        else:
+            self.fool_it.reset()
+            self.fool_it.hide()
+        self._place_overlays()
+
+    def _perturb(self, perturbation: Perturbation) -> None:
+        if self.runner is not None and hasattr(self.runner, "perturb"):
+            self.runner.perturb = None if perturbation.is_identity else perturbation
+        self.video.update()
+
+    def _fool_used(self) -> None:
+        if self.services is not None:
+            self.services.interaction("slider", {})
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # with "cover up" on, touching the picture moves the patch (in camera pixels)
+        if watched is self.video and self.fool_it.isVisible() and self.fool_it.patch and \
+                event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove):
+            pos = event.position()  # type: ignore[attr-defined]
+            rect = self.video.image_rect()
+            if rect.width() > 0 and rect.height() > 0:
+                x = (pos.x() - rect.x()) / rect.width()
+                y = (pos.y() - rect.y()) / rect.height()
+                self.fool_it.move_patch(1.0 - x if self.video.mirrored else x, y)
+                return True
+        return super().eventFilter(watched, event)
+
+    def show_model_view(self) -> None:
+        """Show the model's actual input for the picture on screen (made off the GUI thread)."""
+        if self.services is None:
+            return
+        self.services.interaction("model_view_open", {})
+        output = getattr(self.panel, "result", None) or self.last_output
+        future = self.services.submit(model_view, self.runner, self.current_frame(), output)
+        future.add_done_callback(self._model_view_ready)
+
+    def _model_view_ready(self, future: Any) -> None:
+        if self.info is None:
+            return  # the visitor left meanwhile
+        try:
+            view = future.result()
+        except Exception:  # an odd frame shows the plain caption, never an error
+            log.exception("model's-eye view failed")
+            view = None
+        if view is None:
+            self.model_view.show_view(None, "modelview.none", False, self.lang)
+        else:
+            self.model_view.show_view(view.image, view.caption, view.pixelated, self.lang)
+        self._place_overlays()
+
     def close_demo(self) -> None:
         """Drop the picture and results (nothing of the visitor stays on screen)."""
+        self.model_view.hide()
+        self.fool_button.setChecked(False)
+        self.fool_button.hide()
+        self.last_output = None
         self.panel.reset()
         self.video.set_frame(None)
         self.frozen = False
         self.info = None
 
     def show_about(self) -> None:
-        """Open the model card over the picture."""
-        if self.info is not None and self.info.about is not None:
-            self.about.show_about(self.info.about, self.lang)
+        """Open the whole explanation and the model card over the picture."""
+        if self.services is not None:
+            self.services.interaction("model_card_open", {})
+        if self._about is None and self.info is not None and self.info.make_about is not None \
+                and self.services is not None:
+            future = self.services.submit(self.info.make_about)
+            future.add_done_callback(self._about_ready)
+            return
+        self._show_about_card()
+
+    def _about_ready(self, future: Any) -> None:
+        try:
+            self._about = future.result()
+        except Exception:  # no card is better than an error dialog; the explanation stays
+            log.exception("generating the model card failed")
+        self._show_about_card()
+
+    def _show_about_card(self) -> None:
+        if self.info is not None:
+            self.about.show_about(self._about, self.lang, self.info.how_it_works.get(self.lang))
             self._place_overlays()
 
     def current_frame(self) -> np.ndarray | None:
@@ -270,13 +433,19 @@ class DemoScreen(QWidget):
         if self.frozen:
             return
         self.frames_shown += 1
+        size = self.video.frame_size
         self.video.set_frame(rgb, mirrored)
+        if self.video.frame_size != size:  # the picture's corners moved: so do the buttons
+            self._place_overlays()
 
     def show_result(self, result: Result) -> None:
         """The newest task result."""
         if self.status == "loading":
             self.set_status(None)
         self.panel.set_result(result.output)
+        self.last_output = result.output
+        if self.fool_it.isVisible():
+            self.fool_it.show_input(result.output)
         self.results_shown += 1
         self._result_times.append(time.perf_counter())
         if "model" in result.timings:
@@ -309,6 +478,10 @@ class DemoScreen(QWidget):
         self.overlay.show_texts(tr(title_key, self.lang), body)
         self._place_overlays()
 
+    def set_performance_overlay(self, on: bool) -> None:
+        """Show frames per second and ms per frame (a staff setting; off for visitors)."""
+        self.stats.setVisible(on)
+
     def set_no_camera(self, no_camera: bool) -> None:
         """Show the "demo mode: no camera" badge."""
         self.no_camera = no_camera
@@ -322,14 +495,20 @@ class DemoScreen(QWidget):
         self.back_button.setText("←  " + tr("demo.back", lang))
         self.how_title.setText(tr("demo.how", lang))
         self.about_button.setText(tr("about.button", lang))
-        if self.about.isVisible() and self.info is not None and self.info.about is not None:
-            self.about.show_about(self.info.about, lang)
+        self.view_button.setText(tr("modelview.button", lang))
+        self.fool_button.setText(tr("fool.button", lang))
+        self.fool_it.set_lang(lang)
+        if self.model_view.isVisible():
+            self.model_view.set_lang(lang)
+        if self.about.isVisible() and self.info is not None:
+            self.about.show_about(self._about, lang, self.info.how_it_works.get(lang))
         self.privacy.setText(tr("demo.privacy", lang))
         self.badge.setText(tr("demo.no_camera_badge", lang))
         self.badge.adjustSize()
         if self.info is not None:
             self.title.setText(self.info.title.get(lang))
-            self.how_text.setText(self.info.how_it_works.get(lang))
+            # Readable from two metres: the first sentence, large; the rest behind the button.
+            self.how_text.setText(lead_sentence(self.info.how_it_works.get(lang)))
         self.panel.set_lang(lang)
         if self.status is not None:
             self.set_status(self.status)
@@ -349,16 +528,32 @@ class DemoScreen(QWidget):
         self.badge.adjustSize()
         self.badge.move(int(rect.x()) + 20, int(rect.y()) + 20)
         self.badge.raise_()
+        self.tools.adjustSize()
+        self.tools.move(int(rect.right()) - self.tools.width() - 16, int(rect.y()) + 16)
+        self.tools.raise_()
+        for card in (self.model_view, self.about, self.overlay):  # cards stay on top
+            if card.isVisible():
+                card.raise_()
         w = int(min(rect.width() * 0.8, 760))
         self.overlay.setFixedWidth(max(200, w))
         self.overlay.adjustSize()
         self.overlay.move(int(rect.center().x() - self.overlay.width() / 2),
                           int(rect.center().y() - self.overlay.height() / 2))
         self.about.setFixedWidth(max(240, int(min(rect.width() * 0.92, 900))))
-        self.about.adjustSize()
+        self.about.setFixedHeight(max(200, int(rect.height() * 0.96)))
         self.about.move(int(rect.center().x() - self.about.width() / 2),
                         int(rect.center().y() - self.about.height() / 2))
+        self.fool_it.setFixedWidth(max(240, int(rect.width())))
+        self.fool_it.adjustSize()
+        self.fool_it.move(int(rect.x()), int(rect.bottom() - self.fool_it.height()))
+        self.model_view.setFixedWidth(max(240, int(min(rect.width() * 0.96, 780))))
+        self.model_view.adjustSize()
+        self.model_view.move(int(rect.center().x() - self.model_view.width() / 2),
+                             int(max(0, rect.center().y() - self.model_view.height() / 2)))
 
     def _paint_overlay(self, painter: QPainter, rect: QRectF, scale: float) -> None:
         self.panel.frame_image = self.video.image
         self.panel.overlay(painter, rect, scale)
+        size = self.video.frame_size
+        if size is not None:
+            self.fool_it.paint_patch(painter, rect, scale, size)

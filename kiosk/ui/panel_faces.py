@@ -109,6 +109,8 @@ class FacesPanel(ResultPanel):
         self._restyle()
 
     def reset(self) -> None:
+        # The demo has closed: switching pixelation back on is not a visitor's interaction.
+        self.services = None
         self.faces = ()
         self._shown = ()
         self.switch.setChecked(True)

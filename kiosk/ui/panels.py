@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,12 +12,12 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
-from kiosk.core.i18n import Lang, tr
-from kiosk.core.tasks.classification import ClassificationResult, ScoreSmoother
-from kiosk.ui.widgets import ConfidenceBars
+from kiosk.core.i18n import Lang
+from kiosk.core.tasks.spec import TASK_SPECS, split_ref
 
+log = logging.getLogger(__name__)
 
 @dataclass
 class DemoServices:
@@ -61,85 +62,22 @@ class ResultPanel(QWidget):
         return None
 
 
-class ClassificationPanel(ResultPanel):
-    """Top-5 guesses with animated confidence bars, in the visitor's language."""
-
-    UNSURE = 0.15  # below this top-1 score the model is guessing; say so honestly
-
-    def __init__(self, lang: Lang, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.lang = lang
-        self._smoother = ScoreSmoother()
-        self._last: ClassificationResult | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(14)
-        self.heading = QLabel(self)
-        self.heading.setObjectName("SectionTitle")
-        self.bars = ConfidenceBars(5, self)
-        self.hint = QLabel(self)
-        self.hint.setObjectName("SmallNote")
-        self.hint.setWordWrap(True)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.bars)
-        layout.addWidget(self.hint)
-        self.set_lang(lang)
-
-    def set_result(self, output: Any) -> None:
-        if not isinstance(output, ClassificationResult):
-            return
-        self._last = self._smoother.update(output)
-        self._show()
-
-    def _show(self) -> None:
-        if self._last is None:
-            self.bars.clear()
-            self.hint.setText("")
-            return
-        items = [(g.label_de if self.lang == "de" else g.label_en, g.score) for g in self._last.top]
-        self.bars.set_values(items)
-        unsure = not self._last.top or self._last.top[0].score < self.UNSURE
-        self.hint.setText(tr("classification.unsure", self.lang) if unsure else "")
-
-    def set_lang(self, lang: Lang) -> None:
-        self.lang = lang
-        self.heading.setText(tr("classification.top", lang))
-        self._show()
-
-    def reset(self) -> None:
-        self._smoother.reset()
-        self._last = None
-        self._show()
-
-    def settle(self) -> None:
-        self.bars.settle()
-
-    def top_labels(self) -> list[str]:
-        """Labels currently shown, best first (tests)."""
-        return [label for label, _ in self.bars.values()]
-
-
-PANELS: dict[str, Callable[[Lang], ResultPanel]] = {
-    "classification": ClassificationPanel,
-}
-# Panels in modules of their own ("module:Class"), imported when first needed.
-PANEL_MODULES: dict[str, str] = {
-    "detection": "kiosk.ui.panel_detection:DetectionPanel",
-    "drawing": "kiosk.ui.panel_drawing:DrawingPanel",
-    "faces": "kiosk.ui.panel_faces:FacesPanel",
-    "few-shot": "kiosk.ui.panel_teach:TeachPanel",
-    "ocr": "kiosk.ui.panel_ocr:OcrPanel",
-    "hands": "kiosk.ui.panel_hands:HandsPanel",
-    "pose": "kiosk.ui.panel_pose:PosePanel",
-    "segmentation": "kiosk.ui.panel_background:BackgroundPanel",
-}
-
-
 def make_panel(task: str, lang: Lang) -> ResultPanel:
-    """The panel for ``task`` (an empty one for tasks without a panel yet)."""
-    factory = PANELS.get(task)
-    if factory is None and task in PANEL_MODULES:
-        module, _, cls = PANEL_MODULES[task].partition(":")
-        factory = getattr(importlib.import_module(module), cls)
-        PANELS[task] = factory
-    return factory(lang) if factory else ResultPanel()
+    """The panel of task kind ``task`` (see :mod:`kiosk.core.tasks.spec`).
+
+    Every registered kind has one (a test checks); an unknown kind, which a valid manifest
+    cannot name, gets an empty panel and a log line rather than a crash.
+    """
+    factory = _PANELS.get(task)
+    spec = TASK_SPECS.get(task)
+    if factory is None and spec is not None:
+        module, name = split_ref(spec.panel)
+        factory = getattr(importlib.import_module(module), name)
+        _PANELS[task] = factory
+    if factory is None:
+        log.error("no panel for task kind %r", task)
+        return ResultPanel()
+    return factory(lang)
+
+
+_PANELS: dict[str, Callable[[Lang], ResultPanel]] = {}

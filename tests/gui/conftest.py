@@ -31,6 +31,9 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     yield loop
     executor.shutdown(wait=True)
     asyncio.set_event_loop(None)
+    # already_running=True marked it as this thread's running loop; later tests (e.g. unit
+    # tests that run their own asyncio loop) must not find it there.
+    asyncio.events._set_running_loop(None)
 
 
 class FakeClock:

@@ -145,3 +145,19 @@ def test_ai_reads_live_on_the_mirrored_camera_and_the_next_visitor_starts_afresh
 
     OcrPanel("en").attach(runner, k.controller.services)  # ... until a demo opens again
     assert runner.tracker.lines() == []
+
+
+def test_demo_mode_opens_each_demo_at_its_own_sample(make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    # No camera: the sample slideshow. Faces must be found and text read from the first
+    # result on, not after the coffee photo has gone by.
+    k = make_kiosk(lang="en")
+    k.controller.activity()
+    k.controller.open_demo("face-privacy")
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+    assert k.window.demo.no_camera
+    assert len(k.window.demo.panel.shown_faces()) >= 1  # type: ignore[attr-defined]
+    k.controller.back_home()
+    k.controller.open_demo("ai-reads")
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=60_000)
+    lines = k.window.demo.panel.lines  # type: ignore[attr-defined]
+    assert any("Welcome" in line.text for line in lines), lines

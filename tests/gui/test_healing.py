@@ -12,6 +12,7 @@ import numpy as np
 from kiosk.core.paths import demos_dir, models_dir
 from kiosk.core.session import Screen
 from kiosk.runtime.demos import DemoEntry, discover, load_runner
+from kiosk.runtime.pipeline import WholeFrameRunner
 
 DEMO = "image-classification"
 
@@ -20,8 +21,12 @@ def broken_copy(tmp_path: Path) -> list[DemoEntry]:
     demo = tmp_path / "demos" / DEMO
     shutil.copytree(demos_dir() / DEMO, demo)
     model = models_dir() / "mobilenet_v2_imagenet.onnx"
-    (demo / model.name).write_bytes(model.read_bytes()[:1000])  # a truncated copy
-    return discover([tmp_path / "demos"])
+    shutil.copyfile(model, demo / model.name)
+    entries = discover([tmp_path / "demos"])
+    # truncated after discovery (which would catch it by its sha256): the model breaks
+    # while the kiosk runs, and only loading it finds out
+    (demo / model.name).write_bytes(model.read_bytes()[:1000])
+    return entries
 
 
 def test_failed_demo_returns_home_and_is_disabled_after_repeats(make_kiosk, qtbot,  # type: ignore[no-untyped-def]
@@ -40,7 +45,7 @@ def test_failed_demo_returns_home_and_is_disabled_after_repeats(make_kiosk, qtbo
     assert DEMO in [t.info.demo_id for t in k.window.home.tiles]
 
 
-class ExplodingRunner:
+class ExplodingRunner(WholeFrameRunner):
     """Post-processing that raises on every frame, like a buggy task."""
 
     def process(self, rgb: np.ndarray) -> tuple[Any, dict[str, float]]:
