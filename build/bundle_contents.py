@@ -33,8 +33,8 @@ DYNAMIC_PACKAGES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]
 # Third-party packages the kiosk's code imports that the bundle leaves out on purpose, with
 # what does not work in the bundle because of it. Adding one is a decision, not a fix.
 LEFT_OUT: dict[str, str] = {
-    "skimage": "`kiosk bench-wake` (kiosk/bench_wake.py draws its scene from scikit-image's "
-               "photos) works from a checkout only",
+    "skimage": "`kiosk bench-faces` (kiosk/face_bench.py measures on scikit-image's LFW "
+               "faces) works from a checkout only",
 }
 
 
