@@ -228,6 +228,7 @@ class KioskApp:
         self.started = time.monotonic()
         self.disk = DiskWatch(state)  # read-only or full: one message for staff, no inbox polls
         self._timers: list[Any] = []
+        self._beats: Any = None
 
     # -- demos and settings ----------------------------------------------------------------
     def ordered(self, entries: list[DemoEntry]) -> list[DemoEntry]:
@@ -275,6 +276,9 @@ class KioskApp:
             beat_timer.timeout.connect(beats.beat)
             beat_timer.start()
             self._timers.append(beat_timer)
+            # Qt keeps no reference to a plain object's bound method: without this the
+            # writer is collected after the first beat and a healthy kiosk looks hung.
+            self._beats = beats
 
     # -- how it ends -----------------------------------------------------------------------
     def quit_with(self, code: int) -> None:
