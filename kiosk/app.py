@@ -95,6 +95,21 @@ class RunnerCache:
                 self._runners[entry.id] = runner
             return runner
 
+    def loaded(self) -> dict[str, TaskRunner]:
+        """The demos loaded so far."""
+        with self._lock:
+            return dict(self._runners)
+
+    def warm(self, entry: DemoEntry) -> None:
+        """Load and warm a demo in the background (a fresh copy replaces a cached one: the
+        tuning changed). Warmed before it is shared, so no pipeline ever runs it meanwhile."""
+        from kiosk.runtime.autotune import sample_images, warm_up
+
+        runner = load_runner(entry)
+        warm_up(runner, sample_images())
+        with self._lock:
+            self._runners[entry.id] = runner
+
 
 class InboxPoller:
     """Imports packs dropped into ``<data dir>/inbox`` while the kiosk runs (off the GUI thread)."""
@@ -227,7 +242,10 @@ class KioskApp:
         self.exit_code = 0
         self.started = time.monotonic()
         self.disk = DiskWatch(state)  # read-only or full: one message for staff, no inbox polls
+        # Kept here: a Qt signal holds a bound method of a plain object only weakly, and the
+        # heartbeat pipe closes when its writer is collected (the supervisor sees a hang).
         self._timers: list[Any] = []
+        self._inbox: InboxPoller | None = None
         self._beats: Any = None
 
     # -- demos and settings ----------------------------------------------------------------
@@ -259,15 +277,20 @@ class KioskApp:
         """The pack-inbox poll and the supervisor's heartbeat, on timers of the GUI thread."""
         from PySide6.QtCore import QTimer
 
+        from kiosk.runtime.autotune import start_background
         from kiosk.runtime.heartbeat import BEAT_INTERVAL_MS, open_heartbeat
 
-        inbox = InboxPoller(self.state, self.runners, self.refresh_demos, self.disk)
+        # after the attract screen's first paint: warm every demo, tune on a new machine
+        QTimer.singleShot(500, lambda: start_background(
+            self.state, self.controller.entries, self.runners.warm))
+        inbox = self._inbox = InboxPoller(self.state, self.runners, self.refresh_demos,
+                                          self.disk)
         inbox_timer = QTimer(self.qt_app)
         inbox_timer.setInterval(3000)
         inbox_timer.timeout.connect(lambda: asyncio.ensure_future(inbox.poll()))
         inbox_timer.start()
         self._timers = [inbox_timer]
-        beats = open_heartbeat()  # a pipe from the supervisor; None when unsupervised
+        beats = self._beats = open_heartbeat()  # a pipe from the supervisor; None unsupervised
         if beats is not None:
             beats.beat()
             # on the GUI thread on purpose: a hung GUI stops the beats
@@ -276,9 +299,6 @@ class KioskApp:
             beat_timer.timeout.connect(beats.beat)
             beat_timer.start()
             self._timers.append(beat_timer)
-            # Qt keeps no reference to a plain object's bound method: without this the
-            # writer is collected after the first beat and a healthy kiosk looks hung.
-            self._beats = beats
 
     # -- how it ends -----------------------------------------------------------------------
     def quit_with(self, code: int) -> None:
@@ -297,9 +317,11 @@ class KioskApp:
 
     def stop(self) -> None:
         """Free the camera and close the interaction log (the app is about to quit)."""
+        from kiosk.runtime.autotune import stop_background
         from kiosk.runtime.signals import is_signal_exit
         from kiosk.runtime.supervisor import RESTART_EXIT_CODE
 
+        stop_background()
         self.controller.shutdown()
         reason = "signal" if is_signal_exit(self.exit_code) else {
             RESTART_EXIT_CODE: "restart"}.get(self.exit_code, "quit")
@@ -436,7 +458,7 @@ class StaffBackend:
 
     def health(self) -> HealthSnapshot:
         """How the app is doing right now."""
-        from kiosk.runtime import crashlog
+        from kiosk.runtime import crashlog, tuning
         from kiosk.ui.staff.services import HealthSnapshot
 
         app = self.app
@@ -455,7 +477,8 @@ class StaffBackend:
             uptime_s=time.monotonic() - app.started, fps=app.controller.fps_by_demo(),
             errors=app.recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
             last_crash=crashlog.last_crash(app.state),
-            problems=[*app.problems, *store_problems], disk_problem=disk_problem,
+            problems=[*app.problems, *store_problems, *tuning.notes()],
+            disk_problem=disk_problem, **_runtime_health(app.runners),
             data_dir=str(app.state), version=self._version(),
             camera=app.settings.effective.camera, camera_state=app.controller.camera_state)
 
@@ -516,6 +539,9 @@ def run_kiosk(
     from kiosk.ui.theme import apply_theme
 
     started = started if started is not None else time.perf_counter()
+    from kiosk.runtime.procstats import limit_heap_arenas
+
+    limit_heap_arenas()  # before any worker thread: runs for days, must not creep
     state = data_dir(state_dir)
     setup_logging(state, verbose)
     crashlog.install(state)
@@ -576,6 +602,20 @@ def run_kiosk(
 
     QTimer.singleShot(0, ready)  # once the event loop runs: the window is up
     return kiosk.run()
+
+
+def _runtime_health(runners: RunnerCache) -> dict[str, Any]:
+    """What each loaded demo runs on, for the staff health page."""
+    from kiosk.runtime import autotune, tuning
+
+    runtime: dict[str, dict[str, Any]] = {}
+    for demo_id, runner in runners.loaded().items():
+        r = autotune.demo_runtime(runner)
+        runtime[demo_id] = {**r, "provider": tuning.SHORT_NAMES.get(r["provider"], r["provider"])}
+    # only what tuning tries (onnxruntime also lists e.g. a cloud "Azure" provider)
+    providers = [tuning.SHORT_NAMES[p] for p in tuning.available_providers()
+                 if p in tuning.SHORT_NAMES]
+    return {"runtime": runtime, "providers": providers}
 
 
 def how_to_leave(windowed: bool) -> str:

@@ -38,7 +38,7 @@ COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "bench-wake",
 # and imports anything heavy inside its handlers, so `kiosk --help` stays fast.
 PLUGINS: tuple[str, ...] = (
     "kiosk.cli_packs", "kiosk.cli_log", "kiosk.cli_supervise", "kiosk.cli_staff",
-    "kiosk.cli_measure")
+    "kiosk.cli_measure", "kiosk.cli_tune")
 # What the top-level parser answers itself, without a command.
 TOP_LEVEL = ("-h", "--help", "--version")
 
@@ -108,13 +108,21 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
     be = sub.add_parser("bench", help="measure a demo's live pipeline (JSON figures)")
     add_common_options(be)
-    be.add_argument("demo_id", metavar="DEMO_ID")
-    be.add_argument("--source", required=True, metavar="PATH", help="a video file (30 fps)")
+    be.add_argument("demo_id", metavar="DEMO_ID", nargs="?")
+    be.add_argument("--source", metavar="PATH",
+                    help="a video file (30 fps); default for --soak: the sample photos")
+    be.add_argument("--soak", action="store_true",
+                    help="cycle through every demo (open, run, close, idle reset) and report "
+                         "memory, threads and open files over time")
+    be.add_argument("--minutes", type=float, default=30.0, help="length of a --soak run")
     be.add_argument("--seconds", type=float, default=20.0)
     be.add_argument("--json", action="store_true")
     be.add_argument("--no-startup", action="store_true", help="skip the cold-start measurement")
     be.add_argument("--explain", action="store_true",
                     help="measure with the demo's heat map on (\"where is the AI looking?\")")
+    be.add_argument("--baseline", choices=("sync",),
+                    help="also measure a plain synchronous read→infer→draw loop with the same "
+                         "model, and onnxruntime vs OpenCV DNN per model")
 
     bw = sub.add_parser("bench-wake", help="wake on approach: idle CPU and time to greet, on a "
                         "recorded scene (JSON figures)")
@@ -230,11 +238,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_OK
     if command == "bench":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from kiosk.bench import run_bench
+        from kiosk.bench import run_bench, run_soak
 
         try:
+            if args.soak:
+                report = run_soak(args.source, args.minutes, args.data_dir)
+                print(json.dumps(report, indent=None if args.json else 2))
+                return EXIT_OK
+            if args.demo_id is None or args.source is None:
+                return fail("bench needs DEMO_ID and --source (or --soak)", EXIT_USAGE)
             report = run_bench(args.demo_id, args.source, args.seconds, args.data_dir,
-                               startup=not args.no_startup, explain=args.explain)
+                               startup=not args.no_startup, explain=args.explain,
+                               baseline=args.baseline)
         except ValueError as exc:
             return fail(str(exc), EXIT_USAGE)
         print(json.dumps(report, indent=None if args.json else 2))
@@ -399,12 +414,19 @@ def _human(record: dict) -> str:
 
 def _self_test(args: argparse.Namespace) -> int:
     from kiosk.core.paths import data_dir as resolve
+    from kiosk.runtime import autotune, tuning
     from kiosk.runtime.headless import self_test
 
+    stored = autotune.load_or_none(resolve(args.data_dir))
+    if stored is not None:
+        tuning.activate(stored)
     checks = self_test(_entries(args.data_dir), resolve(args.data_dir))
     ok = all(c.ok for c in checks)
+    runtime = {"providers": tuning.available_providers(), "tuned": stored is not None,
+               "notes": tuning.notes()}
     if args.json:
-        print(json.dumps({"ok": ok, "checks": [c.to_json() for c in checks]}, ensure_ascii=False))
+        print(json.dumps({"ok": ok, "runtime": runtime, "checks": [c.to_json() for c in checks]},
+                         ensure_ascii=False))
     else:
         for c in checks:
             print(f"{'PASS' if c.ok else 'FAIL'}  {c.name}: {c.detail}")

@@ -250,7 +250,10 @@ def self_test(entries: list[DemoEntry], state: Path | None = None, *,
             checks.append(Check(name, False, f"{type(exc).__name__}: {exc}"))
             continue
         detail = "; ".join(sorted(set(problems))) or f"{len(times)} sample frames processed"
+        from kiosk.runtime.autotune import demo_runtime
+
         checks.append(Check(name, not problems and bool(times), detail, {
+            **demo_runtime(runner),
             "load_ms": round(load_ms, 1),
             "frame_ms_max": round(max(times), 2) if times else None,
         }))

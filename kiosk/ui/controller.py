@@ -22,6 +22,7 @@ from kiosk.core.session import Screen, SessionEvent, VisitorSession
 from kiosk.runtime.demos import DemoEntry, DemoState
 from kiosk.runtime.model_card import generated_about
 from kiosk.runtime.pipeline import Pipeline, Status, TaskRunner
+from kiosk.runtime.procstats import release_memory
 from kiosk.runtime.sources import FrameSource, ImageFolderSource
 from kiosk.ui.bridge import PipelineBridge
 from kiosk.ui.demo_view import DemoInfo
@@ -249,6 +250,8 @@ class KioskController(QObject):
         self.lang = self.default_lang
         self.window.set_lang(self.lang)
         self.window.show_screen(Screen.ATTRACT)
+        # the end of a visitor: a good moment to return what the demos freed to the OS
+        asyncio.get_event_loop().run_in_executor(None, release_memory)
         self._start_presence()
 
     # -- wake on approach ----------------------------------------------------------------------

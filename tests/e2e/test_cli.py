@@ -100,6 +100,37 @@ def test_self_test_passes(data_dir: Path) -> None:
     assert {"assets.fonts", "assets.sample_media", f"demo.{DEMO}"} <= names
 
 
+def test_tune_stores_a_choice_per_model_that_self_test_reports(data_dir: Path) -> None:
+    out = kiosk("tune", "--json", data_dir=data_dir, timeout=300)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert "CPUExecutionProvider" in report["machine"]["providers"]
+    assert {"mobilenet_v2_imagenet.onnx", "ppocrv4_det.onnx", "ppocrv4_rec.onnx"} <= set(
+        report["models"])
+    for choice in report["models"].values():
+        assert choice["provider"] == "CPUExecutionProvider"  # the only one on test machines
+        assert choice["precision"] == "fp32" and choice["threads"] >= 1
+        assert choice["latency_ms"] > 0
+    shown = json.loads(kiosk("tune", "--show", "--json", data_dir=data_dir).stdout)
+    assert shown["models"] == report["models"]
+    st = json.loads(kiosk("self-test", "--json", data_dir=data_dir).stdout)
+    assert st["runtime"]["tuned"] is True
+    assert "CPUExecutionProvider" in st["runtime"]["providers"]
+    checks = {c["name"]: c for c in st["checks"]}
+    demo = checks[f"demo.{DEMO}"]
+    want = report["models"]["mobilenet_v2_imagenet.onnx"]
+    assert (demo["provider"], demo["precision"], demo["threads"]) == (
+        want["provider"], want["precision"], want["threads"])
+    # a tuning file from other hardware is not used: the machine tunes again
+    stored = json.loads((data_dir / "tuning.json").read_text(encoding="utf-8"))
+    stored["machine"]["cpu"] = "some other CPU"
+    (data_dir / "tuning.json").write_text(json.dumps(stored), encoding="utf-8")
+    other = kiosk("tune", "--show", data_dir=data_dir)
+    assert other.returncode == 1 and "no tuning yet" in other.stderr
+    assert json.loads(kiosk("self-test", "--json", data_dir=data_dir).stdout)[
+        "runtime"]["tuned"] is False
+
+
 def test_screenshot_writes_a_png(tmp_path: Path, data_dir: Path) -> None:
     png = tmp_path / "home.png"
     out = kiosk("screenshot", "--screen", "home", "--lang", "en", "--out", str(png),

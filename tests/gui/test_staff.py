@@ -134,7 +134,9 @@ class FakeApp:
             health=lambda: HealthSnapshot(
                 uptime_s=3725, fps={"classify": 29.5}, errors=["camera lost"],
                 disk_free_bytes=12_300_000_000, disk_total_bytes=64_000_000_000,
-                last_crash="2025-01-01 03:00:00\nUnhandled exception:\nRuntimeError: boom"),
+                last_crash="2025-01-01 03:00:00\nUnhandled exception:\nRuntimeError: boom",
+                runtime={"classify": {"provider": "OpenVINO", "threads": 1, "precision": "int8"}},
+                providers=["OpenVINO", "CPU"]),
             restart=lambda: self.calls.append(("restart", None)),
             exit_kiosk=lambda: self.calls.append(("exit", None)),
             log_event=lambda kind, payload: self.events.append((kind, payload)),
@@ -730,6 +732,9 @@ def test_health_page_shows_uptime_and_last_crash(make_staff: Any) -> None:
     assert page.disk.value.text() == "12,3 GB"  # type: ignore[attr-defined]
     assert "RuntimeError: boom" in page.crash_text.text()  # type: ignore[attr-defined]
     assert "29,5 Bilder/s" in page.fps_text.text()  # type: ignore[attr-defined]
+    runtime = page.runtime_text.text()  # type: ignore[attr-defined]
+    assert "classify: OpenVINO · Threads 1 · int8" in runtime
+    assert "Verfügbar: OpenVINO, CPU" in runtime
 
 
 def test_stats_page_hosts_the_given_widget(make_staff: Any, qtbot: Any) -> None:

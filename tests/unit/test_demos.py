@@ -126,3 +126,5 @@ def test_camera_demos_name_the_sample_that_shows_them_best() -> None:
     entries = {e.id: e for e in discover([ROOT / "demos"])}
     assert entries["face-privacy"].sample_paths()[0].name == "04-astronaut.jpg"
     assert entries["ai-reads"].sample_paths()[0].name == "05-sign.jpg"
+    for body in ("body-pose", "magic-background"):  # a real person in front of the camera
+        assert entries[body].sample_paths()[0].name == "04-astronaut.jpg"

@@ -66,6 +66,9 @@ class HealthSnapshot:
     version: str = ""  # "0.1.0 (61afb7d)"
     camera: str = ""  # the camera setting: an index, "sample", a file or folder
     camera_state: str = "unopened"  # "live", "fallback" (sample photos instead), "unopened"
+    # demo id → what its models run on: "provider" (short name), "threads", "precision"
+    runtime: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    providers: Sequence[str] = ()  # execution providers this machine offers (short names)
 
 
 def default_media_roots() -> list[Path]:

@@ -622,6 +622,8 @@ class HealthPage(Page):
         self.fps_title = label("", "SectionTitle", self)
         self.fps_text = label("", "BodyText", self, wrap=True)
         self.fps_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.runtime_title = label("", "SectionTitle", self)
+        self.runtime_text = label("", "BodyText", self, wrap=True)
         self.notes_title = label("", "SectionTitle", self)
         self.notes_text = label("", "BodyText", self, wrap=True)
         self.notes_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -642,6 +644,9 @@ class HealthPage(Page):
         left = QVBoxLayout()
         left.setSpacing(10)
         for w in (self.fps_title, self.fps_text):
+            left.addWidget(w)
+        left.addSpacing(16)
+        for w in (self.runtime_title, self.runtime_text):
             left.addWidget(w)
         left.addSpacing(16)
         for w in (self.notes_title, self.notes_text):
@@ -667,6 +672,7 @@ class HealthPage(Page):
 
     def retranslate(self) -> None:
         self.fps_title.setText(tr("health.fps", self.lang))
+        self.runtime_title.setText(tr("health.runtime", self.lang))
         self.notes_title.setText(tr("health.problems", self.lang))
         self.crash_title.setText(tr("health.crash", self.lang))
         self.refresh()
@@ -702,6 +708,12 @@ class HealthPage(Page):
                 for demo, fps in sorted(h.fps.items())))
         else:
             self.fps_text.setText(tr("health.fps.none", lang))
+        lines = [tr("health.runtime.value", lang, demo=demo, provider=r.get("provider", "?"),
+                    threads=r.get("threads", "?"), precision=r.get("precision", "?"))
+                 for demo, r in sorted(h.runtime.items())] or [tr("health.runtime.none", lang)]
+        if h.providers:
+            lines.append(tr("health.runtime.providers", lang, providers=", ".join(h.providers)))
+        self.runtime_text.setText("\n".join(lines))
         notes = [*h.problems, *self.extra_problems, *h.errors[-5:]]
         if h.disk_problem in ("read_only", "full"):  # first: it explains most of the rest
             notes.insert(0, tr(f"health.disk.{h.disk_problem}", lang, path=h.data_dir))

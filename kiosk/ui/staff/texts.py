@@ -62,8 +62,9 @@ TEXTS: dict[str, Text] = {
                                  "Changes apply at once and are saved."),
     "section.stats.sub": Text("Wie Besucher den Kiosk nutzen.", "How visitors use the kiosk."),
     "section.health.sub": Text(
-        "Laufzeit, Speicherplatz, Fehler, Version, Kamera, Bildrate, letzter Absturz.",
-        "Uptime, disk space, errors, version, camera, frame rate, last crash."),
+        "Laufzeit, Speicherplatz, Fehler, Version, Kamera, Bildrate, Rechenwerk, letzter "
+        "Absturz.",
+        "Uptime, disk space, errors, version, camera, frame rate, hardware, last crash."),
     # Demos
     "demos.on": Text("An", "On"),
     "demos.off": Text("Aus", "Off"),
@@ -191,6 +192,11 @@ TEXTS: dict[str, Text] = {
     "health.fps": Text("Bildrate je Demo", "Frame rate per demo"),
     "health.fps.value": Text("{demo}: {fps} Bilder/s", "{demo}: {fps} frames/s"),
     "health.fps.none": Text("Noch keine Demo gelaufen.", "No demo has run yet."),
+    "health.runtime": Text("Rechenwerk je Demo", "Hardware per demo"),
+    "health.runtime.value": Text("{demo}: {provider} · Threads {threads} · {precision}",
+                                 "{demo}: {provider} · threads {threads} · {precision}"),
+    "health.runtime.providers": Text("Verfügbar: {providers}", "Available: {providers}"),
+    "health.runtime.none": Text("Noch keine Demo geladen.", "No demo loaded yet."),
     "health.problems": Text("Hinweise", "Notices"),
     "health.problems.none": Text("Keine.", "None."),
     "health.disk.read_only": Text(
