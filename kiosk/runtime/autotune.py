@@ -27,11 +27,19 @@ log = logging.getLogger(__name__)
 
 SAMPLES_PER_MODEL = 8
 _stop = threading.Event()  # set when the kiosk quits: background work ends early
+_thread: threading.Thread | None = None  # the running warm-up, joined by stop_background
 
 
-def stop_background() -> None:
-    """Ask the background warm-up / tuning to stop at its next step."""
+def stop_background(wait: float = 10.0) -> None:
+    """Ask the background warm-up / tuning to stop at its next step, and wait for it.
+
+    Waiting matters: a process that exits while this thread is inside onnxruntime (building
+    a session and its thread pool) dies in native code ("terminate called without an active
+    exception", SIGSEGV) instead of stopping cleanly on SIGINT / SIGTERM.
+    """
     _stop.set()
+    if _thread is not None and _thread is not threading.current_thread():
+        _thread.join(wait)
 
 
 def models_of(runner: Any, depth: int = 4) -> list[OnnxModel]:
@@ -257,6 +265,7 @@ def start_background(state: Path, entries: Sequence[DemoEntry],
         except Exception:  # the kiosk runs untuned and cold rather than not at all
             log.exception("background warm-up / tuning failed")
 
-    thread = threading.Thread(target=work, name="kiosk-warmup", daemon=True)
+    global _thread
+    thread = _thread = threading.Thread(target=work, name="kiosk-warmup", daemon=True)
     thread.start()
     return thread

@@ -121,6 +121,9 @@ def install(data_dir: Path, *, clock: Callable[[], float] = time.time) -> bool:
     except OSError as exc:
         log.warning("crash logs cannot be written to %s (%s)", data_dir, exc.strerror or exc)
         faulthandler.enable()  # still worth having on stderr, i.e. in the journal
+        usr1 = getattr(signal, "SIGUSR1", None)
+        if usr1 is not None and sys.stderr is not None:  # a hang's stacks: the journal too
+            faulthandler.register(usr1, all_threads=True, chain=False)
         return False
     faulthandler.enable(_fault_file, all_threads=True)
     usr1 = getattr(signal, "SIGUSR1", None)
