@@ -8,7 +8,6 @@ import logging.handlers
 import os
 import shutil
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -243,7 +242,6 @@ class KioskApp:
         self.exit_code = 0
         self.started = time.monotonic()
         self.disk = DiskWatch(state)  # read-only or full: one message for staff, no inbox polls
-        self._warmup: threading.Thread | None = None
         # Kept here: a Qt signal holds a bound method of a plain object only weakly, and the
         # heartbeat pipe closes when its writer is collected (the supervisor sees a hang).
         self._timers: list[Any] = []
@@ -283,11 +281,8 @@ class KioskApp:
         from kiosk.runtime.heartbeat import BEAT_INTERVAL_MS, open_heartbeat
 
         # after the attract screen's first paint: warm every demo, tune on a new machine
-        def warm_up() -> None:
-            self._warmup = start_background(self.state, self.controller.entries,
-                                            self.runners.warm)
-
-        QTimer.singleShot(500, warm_up)
+        QTimer.singleShot(500, lambda: start_background(
+            self.state, self.controller.entries, self.runners.warm))
         inbox = self._inbox = InboxPoller(self.state, self.runners, self.refresh_demos,
                                           self.disk)
         inbox_timer = QTimer(self.qt_app)
@@ -326,11 +321,7 @@ class KioskApp:
         from kiosk.runtime.signals import is_signal_exit
         from kiosk.runtime.supervisor import RESTART_EXIT_CODE
 
-        stop_background()
-        if self._warmup is not None:
-            # A thread still inside onnxruntime when the interpreter ends aborts the process
-            # ("terminate called without an active exception"): let it finish its step.
-            self._warmup.join(timeout=15.0)
+        stop_background()  # waits for the warm-up to leave onnxruntime
         self.controller.shutdown()
         reason = "signal" if is_signal_exit(self.exit_code) else {
             RESTART_EXIT_CODE: "restart"}.get(self.exit_code, "quit")
