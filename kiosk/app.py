@@ -27,6 +27,7 @@ from kiosk.runtime.sources import CameraSource, SourceError, open_sample_source,
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from kiosk.runtime.central.forwarder import Forwarder
     from kiosk.runtime.crashlog import RecentErrors
     from kiosk.ui.controller import KioskController
     from kiosk.ui.staff.services import StaffServices
@@ -189,6 +190,7 @@ def run_kiosk(
     entries = apply_demo_order(discover(demo_dirs(state)), settings.demo_order,
                                key=lambda e: e.id)
     store = open_event_store(state, settings)
+    forwarder = start_forwarder(state, settings)
     if crashlog.last_crash(state) and _crashed_last_time(state):
         store.record("crash", payload={"code": "previous_run"})
     window = KioskWindow(settings.lang)
@@ -205,7 +207,7 @@ def run_kiosk(
     asyncio.set_event_loop(loop)
     exit_code = [0]
     services = staff_services(state, current, controller, runners, store, recent_errors,
-                              problems, app, exit_code, loop)
+                              problems, app, exit_code, loop, forwarder=forwarder)
     install_staff_mode(window, services, kiosk_mode=not windowed, data_dir=state,
                        notices=problems)
     if windowed:
@@ -245,6 +247,8 @@ def run_kiosk(
             exit_code[0], "quit")
         store.record("app_stop", payload={"reason": reason})
         store.close()
+        if forwarder is not None:
+            forwarder.stop(timeout=2.0)  # what is not sent yet waits in the outbox
 
     app.aboutToQuit.connect(stop)
     with loop:
@@ -267,7 +271,7 @@ def _crashed_last_time(state: Path) -> bool:
 def staff_services(
     state: Path, current: list[Settings], controller: KioskController, runners: RunnerCache,
     store: EventStore, recent_errors: RecentErrors, problems: list[str], app: QApplication,
-    exit_code: list[int], loop: asyncio.AbstractEventLoop,
+    exit_code: list[int], loop: asyncio.AbstractEventLoop, forwarder: Forwarder | None = None,
 ) -> StaffServices:
     """What the staff panel may do, built from the app's own objects."""
     from kiosk.core.i18n import Text
@@ -363,7 +367,8 @@ def staff_services(
         return HealthSnapshot(
             uptime_s=time.monotonic() - started, fps=controller.fps_by_demo(),
             errors=recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
-            last_crash=crashlog.last_crash(state), problems=[*problems, *store.problems()])
+            last_crash=crashlog.last_crash(state), problems=[*problems, *store.problems()],
+            sync=forwarder.state() if forwarder is not None else None)
 
     def quit_with(code: int) -> None:
         exit_code[0] = code
@@ -402,6 +407,26 @@ def staff_services(
         log_event=lambda kind, payload: log.info("staff: %s %s", kind, payload),
         stats_widget=stats_widget, open_preview=open_preview, on_staff_mode=on_staff_mode,
     )
+
+
+def start_forwarder(state: Path, settings: Settings) -> Forwarder | None:
+    """Forward the interaction log to the central database, when one is configured.
+
+    Runs on its own thread; a wrong address, a server that is down or a newer schema only
+    shows on the Health page: the kiosk keeps serving and keeps every event locally.
+    """
+    if not settings.central_url:
+        return None
+    from kiosk.runtime.central import status
+    from kiosk.runtime.central.forwarder import Forwarder
+    from kiosk.runtime.event_store import db_path
+
+    def report() -> dict[str, Any]:
+        return status.collect(state, location=settings.location, demos=lambda: (
+            status.discovered_demos(state, settings.disabled_demos)))
+
+    return Forwarder(db_path(state), settings.central_url, kiosk_id=settings.kiosk_id,
+                     status=report).start()
 
 
 def open_event_store(state: Path, settings: Settings) -> EventStore:

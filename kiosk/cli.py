@@ -272,6 +272,9 @@ def _self_test(args: argparse.Namespace) -> int:
 
     checks = self_test(_entries(args.data_dir), resolve(args.data_dir))
     ok = all(c.ok for c in checks)
+    from kiosk.runtime.central.status import save_self_test
+
+    save_self_test(resolve(args.data_dir), ok, [c.name for c in checks if not c.ok])
     if args.json:
         print(json.dumps({"ok": ok, "checks": [c.to_json() for c in checks]}, ensure_ascii=False))
     else:

@@ -296,3 +296,42 @@ def _num(n: int | None) -> str:
 
 def _gb(n: int | None) -> str:
     return "-" if n is None else f"{n / 1e9:.1f} GB"
+
+
+# -- log stats --central ---------------------------------------------------------------------
+def central_stats_command(args: argparse.Namespace, since: int | None,
+                          human: Callable[..., Any]) -> int:
+    """``kiosk log stats --central URL [--location L] [--json]``."""
+    from kiosk.runtime.central.connection import CentralError, masked
+
+    url = str(args.central)
+    try:
+        stats = fetch_stats(url, since, None, location=args.location)
+    except CentralError as exc:
+        return _fail(str(exc))
+    if args.json:
+        _out(json.dumps({"database": masked(url), **stats.to_json()}, ensure_ascii=False))
+    else:
+        for line in human(stats, masked(url)):
+            _out(line)
+    return EXIT_OK
+
+
+def fetch_stats(url: str, since_ms: int | None, until_ms: int | None, *,
+                location: str | None = None) -> Any:
+    """Central statistics (the whole fleet, or one location's kiosks); blocking."""
+    import psycopg
+
+    from kiosk.runtime.central import schema
+    from kiosk.runtime.central.connection import connect, describe, masked
+    from kiosk.runtime.central.stats import central_stats, kiosks_at
+
+    conn = connect(url)
+    try:
+        schema.check_version(conn, masked(url))
+        kiosks = kiosks_at(conn, location) if location else None
+        return central_stats(conn, since_ms, until_ms, kiosks=kiosks)
+    except psycopg.Error as exc:
+        raise describe(exc, url) from None
+    finally:
+        conn.close()

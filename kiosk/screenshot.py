@@ -62,15 +62,18 @@ def take_screenshot(
     asyncio.set_event_loop(loop)
     store = None
     if staff_section is not None:
-        from kiosk.app import open_event_store, staff_services
+        from kiosk.app import open_event_store, staff_services, start_forwarder
         from kiosk.core.settings import load_settings
         from kiosk.runtime.crashlog import RecentErrors
         from kiosk.ui.staff.integration import install_staff_mode
 
         settings, problems = load_settings(state)
         store = open_event_store(state, settings)
+        forwarder = start_forwarder(state, settings)
+        if forwarder is not None:
+            forwarder.wait(lambda s: s.last_ok is not None or s.problem is not None, 10.0)
         services = staff_services(state, [settings], controller, RunnerCache(), store,
-                                  RecentErrors(), problems, app, [0], loop)
+                                  RecentErrors(), problems, app, [0], loop, forwarder=forwarder)
         mode = install_staff_mode(window, services, kiosk_mode=False, data_dir=state,
                                   first_start_prompt=False)
 

@@ -20,7 +20,7 @@ from kiosk.runtime.central.pg_server import LocalServer
 from kiosk.runtime.central.stats import central_stats
 from kiosk.runtime.event_stats import query_stats, synthetic_events
 from kiosk.runtime.event_store import connect as connect_log
-from kiosk.runtime.event_store import insert_events
+from kiosk.runtime.event_store import insert_events, iter_events
 
 END = date(2026, 6, 30)
 
@@ -54,8 +54,7 @@ def local_stats(*dbs: Path) -> LogStats:
     conn = connect_log(merged)
     for db in dbs:
         src = connect_log(db)
-        insert_events(conn, (e for e in __import__("kiosk.runtime.event_store",
-                                                    fromlist=["iter_events"]).iter_events(src)))
+        insert_events(conn, iter_events(src))
         src.close()
     stats = query_stats(conn, tz=UTC)
     conn.close()
@@ -104,7 +103,6 @@ def test_three_kiosks_sync_into_one_database_at_once(tmp_path: Path, central_url
         fleet_stats = central_stats(conn, tz=UTC)
         one = central_stats(conn, kiosks=["kiosk-1"], tz=UTC)
     assert_same_stats(fleet_stats, local_stats(*dbs))
-    assert fleet_stats.kiosks == {k: v for k, v in fleet_stats.kiosks.items()}
     assert set(fleet_stats.kiosks) == {"kiosk-0", "kiosk-1", "kiosk-2"}
     assert one.events == 7000 and set(one.kiosks) == {"kiosk-1"}
 
@@ -124,8 +122,6 @@ def test_a_second_delivery_changes_nothing(tmp_path: Path, central_url: str) -> 
     syncer.close()
     other = tmp_path / "kiosk-b" / "events.sqlite3"
     src, dst = connect_log(db), connect_log(other)
-    from kiosk.runtime.event_store import iter_events
-
     insert_events(dst, iter_events(src))
     src.close()
     dst.close()

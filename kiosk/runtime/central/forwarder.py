@@ -79,6 +79,7 @@ class Syncer:
         self._central_id: str | None = None
         self._log: sqlite3.Connection | None = None
         self.last_backlog: outbox.Backlog | None = None
+        self._last_status: float | None = None
 
     def close(self) -> None:
         """Drop both connections."""
@@ -147,8 +148,11 @@ class Syncer:
                 sent += batch.count
                 batches += 1
             self.last_backlog = outbox.backlog(conn, outbox.cursor(conn, central_id))
-            if self.status is not None:
+            due = self._last_status is None or sent \
+                or time.monotonic() - self._last_status >= STATUS_INTERVAL_S
+            if self.status is not None and due:
                 fleet.report(pg, self.kiosk_id, self.last_backlog, self.status())
+                self._last_status = time.monotonic()
         except psycopg.Error as exc:
             self._drop_pg()
             raise describe(exc, self.url) from None

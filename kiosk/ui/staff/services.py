@@ -13,13 +13,16 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
 from kiosk.core.i18n import Lang, Text
 from kiosk.core.settings import Settings
 from kiosk.runtime.sources import FrameSource
+
+if TYPE_CHECKING:
+    from kiosk.runtime.central.forwarder import SyncState
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class HealthSnapshot:
     disk_total_bytes: int | None = None
     last_crash: str | None = None  # text of the newest crash log
     problems: Sequence[str] = ()  # settings problems found at start, broken PIN file …
+    sync: SyncState | None = None  # forwarding to the central database; None: not configured
 
 
 def default_media_roots() -> list[Path]:

@@ -39,7 +39,7 @@ from kiosk.runtime.sources import FrameSource
 from kiosk.ui import theme
 from kiosk.ui.staff.folders import FolderBrowser, clear_layout, scroll_list
 from kiosk.ui.staff.services import ActionResult, DemoRow, StaffServices
-from kiosk.ui.staff.texts import duration, size, tr
+from kiosk.ui.staff.texts import duration, size, sync_line, tr
 from kiosk.ui.staff.touch import (
     STYLE,
     ConfirmButton,
@@ -748,7 +748,9 @@ class HealthPage(Page):
         kpis = QHBoxLayout()
         kpis.setSpacing(18)
         self.uptime, self.disk, self.errors = Kpi(self), Kpi(self), Kpi(self)
-        for k in (self.uptime, self.disk, self.errors):
+        self.sync = Kpi(self)  # shown only when a central database is configured
+        self.sync.hide()
+        for k in (self.uptime, self.disk, self.errors, self.sync):
             kpis.addWidget(k, 1)
         self.root.addLayout(kpis)
         grid = QGridLayout()
@@ -825,6 +827,10 @@ class HealthPage(Page):
         self.disk.set_values(tr("health.disk", lang), free, total)
         self.errors.set_values(tr("health.errors", lang), str(len(h.errors)),
                                h.errors[-1][:80] if h.errors else "")
+        self.sync.setVisible(h.sync is not None)
+        if h.sync is not None:
+            self.sync.set_values(tr("health.sync", lang),
+                                 *sync_line(h.sync, lang, time.monotonic()))
         if h.fps:
             self.fps_text.setText("\n".join(
                 tr("health.fps.value", lang, demo=demo,
@@ -832,7 +838,8 @@ class HealthPage(Page):
                 for demo, fps in sorted(h.fps.items())))
         else:
             self.fps_text.setText(tr("health.fps.none", lang))
-        notes = [*h.problems, *self.extra_problems, *h.errors[-5:]]
+        sync_problem = [h.sync.problem] if h.sync is not None and h.sync.problem else []
+        notes = [*h.problems, *self.extra_problems, *sync_problem, *h.errors[-5:]]
         self.notes_text.setText("\n".join(f"• {n}" for n in notes) if notes
                                 else tr("health.problems.none", lang))
         self.crash_text.setText(h.last_crash or tr("health.crash.none", lang))
