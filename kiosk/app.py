@@ -110,9 +110,11 @@ class InboxPoller:
         self._busy = True
         try:
             if self._watcher is None:
-                from kiosk.runtime.packs import InboxWatcher
+                from kiosk.runtime.pack_signing import settings_policy
+                from kiosk.runtime.packs import InboxWatcher, PackInstaller
 
-                self._watcher = InboxWatcher(self._state)
+                self._watcher = InboxWatcher(self._state, installer=PackInstaller(
+                    self._state, verify=settings_policy(self._state)))
             results = await asyncio.get_running_loop().run_in_executor(None, self._watcher.poll)
         except Exception:  # the inbox must never take the kiosk down
             log.exception("checking the pack inbox failed")
@@ -280,6 +282,7 @@ def staff_services(
     from kiosk.runtime.event_stats import csv_exporter, stats_loader
     from kiosk.runtime.event_store import db_path
     from kiosk.runtime.headless import self_test
+    from kiosk.runtime.pack_signing import settings_policy, signer_line
     from kiosk.runtime.packs import PackError, PackInstaller
     from kiosk.runtime.supervisor import RESTART_EXIT_CODE
     from kiosk.ui.staff.services import (
@@ -335,13 +338,15 @@ def staff_services(
 
     def import_pack(path: Path) -> ActionResult:
         try:
-            result = PackInstaller(state).install(path)
+            result = PackInstaller(state, verify=settings_policy(state)).install(path)
         except PackError as exc:
             return ActionResult(False, str(exc))
+        lines = [result.summary(), *(f"• {p}" for p in result.report.problems)]
         if result.ok and result.report.pack_id:
             runners.forget(result.report.pack_id)
             loop.call_soon_threadsafe(refresh)
-        lines = [result.summary(), *(f"• {p}" for p in result.report.problems)]
+            if result.installed is not None:  # staff see who made what they installed
+                lines.insert(1, signer_line(result.installed, current[0].trusted_pack_keys))
         return ActionResult(result.ok, "\n".join(lines))
 
     def camera_choices() -> list[CameraChoice]:
