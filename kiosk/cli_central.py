@@ -78,7 +78,16 @@ def register(sub: Any, common: Common) -> dict[str, Handler]:
     common(status)
     status.add_argument("--central", metavar="URL", help=CENTRAL_HELP)
     status.add_argument("--json", action="store_true")
-    return {"central": _guard(_central), "sync": _guard(_sync), "fleet": _guard(_fleet)}
+    rp = sub.add_parser("report", help="the funders' report: an A4 PDF of a period")
+    common(rp)
+    rp.add_argument("--out", required=True, metavar="FILE.pdf")
+    rp.add_argument("--from", dest="start", metavar="DATE", help="first day, e.g. 2025-01-01")
+    rp.add_argument("--to", dest="end", metavar="DATE", help="last day, e.g. 2025-12-31")
+    rp.add_argument("--central", metavar="URL",
+                    help="the whole fleet from the central database (default: this kiosk)")
+    rp.add_argument("--lang", choices=("de", "en"), help="default: the kiosk's language")
+    return {"central": _guard(_central), "sync": _guard(_sync), "fleet": _guard(_fleet),
+            "report": _guard(_report)}
 
 
 def _guard(handler: Handler) -> Handler:
@@ -335,3 +344,54 @@ def fetch_stats(url: str, since_ms: int | None, until_ms: int | None, *,
         raise describe(exc, url) from None
     finally:
         conn.close()
+
+
+# -- report ------------------------------------------------------------------------------------
+def _day(text: str | None, option: str) -> Any:
+    from datetime import date
+
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"{option} {text!r} is not a date like 2025-12-31", EXIT_USAGE) from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    import os
+
+    from kiosk.core.i18n import parse_lang
+    from kiosk.core.paths import data_dir
+    from kiosk.core.settings import load_settings
+    from kiosk.runtime.report_source import central_source, demo_titles, local_source
+
+    start, end = _day(args.start, "--from"), _day(args.end, "--to")
+    if start and end and end < start:
+        raise CliError("--to is before --from", EXIT_USAGE)
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise CliError(f"folder {out.parent} does not exist", EXIT_USAGE)
+    folder = data_dir(args.data_dir)
+    settings, _ = load_settings(folder)
+    lang = parse_lang(args.lang) if args.lang else settings.lang
+    started = time.perf_counter()
+    if args.central:
+        source = central_source(args.central, start, end)
+    else:
+        source = local_source(folder, settings.kiosk_id, settings.location, start, end)
+    gathered = time.perf_counter() - started
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.ui.report import render_report, report_data
+    from kiosk.ui.theme import load_fonts
+
+    _app = QApplication.instance() or QApplication(sys.argv[:1])
+    load_fonts()
+    pages = render_report(report_data(source, start, end, demo_titles(folder)), out, lang)
+    seconds = time.perf_counter() - started
+    _out(f"wrote {out} ({pages} pages, {source.stats.sessions:,} visits; figures "
+         f"{gathered:.2f} s, total {seconds:.2f} s)")
+    del _app
+    return EXIT_OK

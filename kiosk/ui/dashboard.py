@@ -273,6 +273,8 @@ class BarPlot(QWidget):
         self.tick_font = theme.body_font(16)
         self.strong_font = theme.body_font(17, QFont.Weight.DemiBold)
         self.note_font = theme.body_font(20)
+        # The dark theme's ink; the funders' report (kiosk.ui.report) paints on paper.
+        self.text_color, self.muted_color, self.grid_color = theme.TEXT, theme.MUTED, GRID
         self.setMinimumHeight(160)
 
     @property
@@ -281,18 +283,25 @@ class BarPlot(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
+        self.paint(painter, QRectF(self.rect()))
+        painter.end()
+
+    def paint(self, painter: QPainter, area: QRectF) -> None:
+        """Paint the chart into ``area`` of any paint device (a widget, a PDF page)."""
+        painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        area = QRectF(self.rect())
+        painter.translate(area.topLeft())
+        area = QRectF(0, 0, area.width(), area.height())
         if self.horizontal:
             self._paint_horizontal(painter, area)
         else:
             self._paint_vertical(painter, area)
         if self.top <= 0 and self.empty:
             painter.setFont(self.note_font)
-            painter.setPen(theme.MUTED)
+            painter.setPen(self.muted_color)
             painter.drawText(area, Qt.AlignmentFlag.AlignCenter, self.empty)
-        painter.end()
+        painter.restore()
 
     def _bar(self, painter: QPainter, rect: QRectF, color: QColor) -> None:
         if rect.width() <= 0 or rect.height() <= 0:
@@ -324,15 +333,15 @@ class BarPlot(QWidget):
             value = 0.0
             while value <= scale + 1e-9:
                 y = plot.bottom() - value / scale * plot.height()
-                painter.setPen(QPen(GRID, 1))
+                painter.setPen(QPen(self.grid_color, 1))
                 painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-                painter.setPen(theme.MUTED)
+                painter.setPen(self.muted_color)
                 painter.drawText(QRectF(0, y - ticks_fm.height() / 2, left - self.GAP,
                                         ticks_fm.height()),
                                  Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                                  self.value_text(value))
                 value += step
-        painter.setPen(QPen(GRID, 1))
+        painter.setPen(QPen(self.grid_color, 1))
         painter.drawLine(plot.bottomLeft(), plot.bottomRight())
         if n == 0:
             return
@@ -345,13 +354,13 @@ class BarPlot(QWidget):
             self._bar(painter, bar, self._color(i))
             if self.value_labels and value > 0:
                 painter.setFont(self.strong_font)
-                painter.setPen(theme.TEXT)
+                painter.setPen(self.text_color)
                 painter.drawText(QRectF(center - slot / 2 - 20, bar.top() - strong_fm.height() - 2,
                                         slot + 40, strong_fm.height()),
                                  Qt.AlignmentFlag.AlignCenter, self.value_text(value))
             if (n - 1 - i) % self.tick_every == 0:
                 painter.setFont(self.tick_font)
-                painter.setPen(theme.MUTED)
+                painter.setPen(self.muted_color)
                 text = ticks_fm.elidedText(label, Qt.TextElideMode.ElideRight, label_width)
                 width = ticks_fm.horizontalAdvance(text) + 2
                 box = QRectF(center - width / 2, plot.bottom() + self.GAP / 2, width,
@@ -377,7 +386,7 @@ class BarPlot(QWidget):
             length = value / scale * plot.width()
             bar = QRectF(plot.left(), middle - slot * 0.31, length, slot * 0.62)
             self._bar(painter, bar, self._color(i))
-            painter.setPen(theme.TEXT)
+            painter.setPen(self.text_color)
             name = strong_fm.elidedText(label, Qt.TextElideMode.ElideRight,
                                         self.NAME_WIDTH - 2 * self.GAP)
             painter.drawText(QRectF(0, middle - slot / 2, self.NAME_WIDTH - self.GAP, slot),
