@@ -383,6 +383,29 @@ def staff_services(
         if active:
             controller.finish()  # ends the visit and frees the camera
 
+    def report_for(days: int | None) -> Any:
+        """The funders' report of the last ``days`` days (blocking): the whole fleet when a
+        central database is configured and answers, else this kiosk."""
+        from datetime import date, timedelta
+
+        from kiosk.runtime.central.connection import CentralError
+        from kiosk.runtime.report_source import central_source, demo_titles, local_source
+        from kiosk.ui.report import report_data
+
+        settings = current[0]
+        end = date.today()
+        start = end - timedelta(days=days - 1) if days else None
+        store.flush(2.0)
+        source = None
+        if settings.central_url:
+            try:
+                source = central_source(settings.central_url, start, end)
+            except CentralError as exc:
+                log.warning("report: %s; reporting this kiosk only", exc)
+        if source is None:
+            source = local_source(state, settings.kiosk_id, settings.location, start, end)
+        return report_data(source, start, end, demo_titles(state))
+
     def stats_widget(lang: Lang, parent: Any) -> Any:
         from kiosk.ui.dashboard import StatsDashboard
         from kiosk.ui.staff.folders import choose_folder
@@ -399,7 +422,8 @@ def staff_services(
             lang, load_stats=stats_loader(db),
             export_csv=csv_exporter(db, current[0].kiosk_id, before=lambda: store.flush(2.0)),
             choose_folder=folder, show_lang_switch=False, parent=parent,
-            demo_titles={e.id: e.manifest.title for e in controller.entries if e.manifest})
+            demo_titles={e.id: e.manifest.title for e in controller.entries if e.manifest},
+            report_data=report_for)
         holder.append(dash)
         dash.start_refresh()
         return dash

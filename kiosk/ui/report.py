@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -345,23 +345,37 @@ def _months(data: ReportData) -> list[tuple[int, int]]:
 
 
 def render_report(data: ReportData, out: Path, lang: Lang) -> int:
-    """Write the PDF to ``out`` (via a temporary file); returns the number of pages.
+    """Write the PDF to ``out`` (via a temporary file); returns the number of pages."""
+    pdf, pages = report_pdf(data, lang)
+    write_atomically(out, pdf)
+    return pages
 
-    Laid out twice: the first pass only counts the pages, so every footer can say
-    "page 3 of 9" (a PDF writer cannot go back to a page).
-    """
+
+def write_atomically(out: Path, content: bytes) -> None:
+    """``content`` into ``out`` through a temporary file beside it (blocking disk I/O)."""
     tmp = out.with_name(f".{out.name}.part")
     try:
-        total = _render(data, tmp, lang, None)
-        _render(data, tmp, lang, total)
+        tmp.write_bytes(content)
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
-    return total
 
 
-def _render(data: ReportData, path: Path, lang: Lang, total: int | None) -> int:
-    writer = QPdfWriter(str(path))
+def report_pdf(data: ReportData, lang: Lang) -> tuple[bytes, int]:
+    """The PDF file's bytes and its page count (a few hundred ms of painting, no disk).
+
+    Laid out twice: the first pass only counts the pages, so every footer can say
+    "page 3 of 9" (a PDF writer cannot go back to a page). Paints with QWidget-based
+    charts, so it runs on the GUI thread.
+    """
+    total = _render(data, lang, None)[1]
+    return _render(data, lang, total)
+
+
+def _render(data: ReportData, lang: Lang, total: int | None) -> tuple[bytes, int]:
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
     writer.setResolution(DPI)
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
                                      QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
@@ -378,7 +392,8 @@ def _render(data: ReportData, path: Path, lang: Lang, total: int | None) -> int:
         pages.footer()
     finally:
         pages.painter.end()
-    return pages.pages
+    buffer.close()
+    return bytes(buffer.data().data()), pages.pages
 
 
 def _period(data: ReportData, lang: Lang) -> str:
