@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +105,19 @@ def test_three_kiosks_sync_into_one_database_at_once(tmp_path: Path, central_url
     assert_same_stats(fleet_stats, local_stats(*dbs))
     assert set(fleet_stats.kiosks) == {"kiosk-0", "kiosk-1", "kiosk-2"}
     assert one.events == 7000 and set(one.kiosks) == {"kiosk-1"}
+    # A period that is not whole months: the days around the months come from daily rows.
+    since = int(datetime(2026, 2, 17, tzinfo=UTC).timestamp() * 1000)
+    until = int(datetime(2026, 6, 3, tzinfo=UTC).timestamp() * 1000)
+    with connect(central_url) as conn:
+        part = central_stats(conn, since, until, tz=UTC)
+        also = central_stats(conn, since, until, kiosks=["kiosk-0", "kiosk-1", "kiosk-2"],
+                             tz=UTC)
+    merged = connect_log(tmp_path / "merged.sqlite3")
+    local = query_stats(merged, since, tz=UTC, until_ms=until)
+    merged.close()
+    assert 0 < part.events < fleet_stats.events
+    assert_same_stats(part, local)
+    assert_same_stats(also, local)
 
 
 def test_a_second_delivery_changes_nothing(tmp_path: Path, central_url: str) -> None:
@@ -196,7 +209,7 @@ def test_an_older_central_schema_is_migrated_with_its_events(
     schema.migrate(conn, empty_url, target=1)
     db = kiosk_log(tmp_path, "old-kiosk", 3000, seed=6)
     syncer = Syncer(db, empty_url, kiosk_id="old-kiosk")
-    with pytest.raises(CentralError, match="schema version 1, this kiosk needs 2") as info:
+    with pytest.raises(CentralError, match="schema version 1, this kiosk needs 3") as info:
         syncer.round()
     assert info.value.code == "old_schema"
     # What a version-1 kiosk would have stored: events only, no rollups yet.
@@ -208,7 +221,7 @@ def test_an_older_central_schema_is_migrated_with_its_events(
         cur.executemany("INSERT INTO events (uuid, ts, kiosk_id, session_id, demo_id, type, "
                         "payload, value) VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s)",
                         rows[:2000])
-    assert schema.migrate(conn, empty_url) == (1, 2)
+    assert schema.migrate(conn, empty_url) == (1, 3)
     assert rollup_total(empty_url) == 2000  # the rollups were filled from the old events
     conn.close()
     assert syncer.round() == (3000, 1000)

@@ -2,9 +2,10 @@
 
 A batch is COPYed into a temporary table and merged into ``events`` with
 ``ON CONFLICT (uuid) DO NOTHING``; the same statement adds the rows that were really new
-(``RETURNING``) to the rollup tables of schema version 2, so statistics never count a
-duplicate delivery twice. Everything happens in one transaction: the server has either
-all of a batch, rollups included, or none of it, whatever moment it is killed at.
+(``RETURNING``) to the daily and monthly rollup tables (schema versions 2 and 3), so
+statistics never count a duplicate delivery twice. Everything happens in one transaction:
+the server has either all of a batch, rollups included, or none of it, whatever moment it
+is killed at.
 """
 
 from __future__ import annotations
@@ -41,6 +42,22 @@ WITH new AS (
     FROM new WHERE type IN ('session_end', 'demo_close', 'feedback') AND value IS NOT NULL
     GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
     ON CONFLICT (day, type, demo_id, value) DO UPDATE SET n = r.n + excluded.n
+), counts_month AS (
+    INSERT INTO rollup_counts_month AS r (month, kiosk_id, type, demo_id, key, n, first_ts,
+                                          last_ts)
+    SELECT kiosk_month((ts / 86400000)::integer), kiosk_id, type, coalesce(demo_id, ''),
+           kiosk_rollup_key(type, payload), count(*), min(ts), max(ts)
+    FROM new GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (month, kiosk_id, type, demo_id, key) DO UPDATE
+    SET n = r.n + excluded.n, first_ts = least(r.first_ts, excluded.first_ts),
+        last_ts = greatest(r.last_ts, excluded.last_ts)
+), vals_month AS (
+    INSERT INTO rollup_values_month AS r (month, type, demo_id, value, n)
+    SELECT kiosk_month((ts / 86400000)::integer), type, coalesce(demo_id, ''),
+           kiosk_rollup_value(type, value), count(*)
+    FROM new WHERE type IN ('session_end', 'demo_close', 'feedback') AND value IS NOT NULL
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (month, type, demo_id, value) DO UPDATE SET n = r.n + excluded.n
 ), quarters AS (
     INSERT INTO rollup_quarters AS r (bucket, n)
     SELECT ts / 900000, count(*) FROM new WHERE type = 'session_start'
