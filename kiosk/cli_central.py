@@ -61,6 +61,9 @@ def register(sub: Any, common: Common) -> dict[str, Handler]:
     bench.add_argument("--days", type=int, default=365)
     bench.add_argument("--restarts", type=int, default=2,
                        help="kill the server this many times during the sync (own server)")
+    bench.add_argument("--senders", type=int, default=4,
+                       help="kiosks sending at the same time")
+    bench.add_argument("--batch", type=int, default=10_000, help="events per transaction")
     bench.add_argument("--json", action="store_true")
 
     sy = sub.add_parser("sync", help="forward this kiosk's events to the central database")
@@ -184,13 +187,16 @@ def _serve(folder: Path, port: int, stop: bool) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from kiosk.runtime.central.bench import run_bench
 
-    if args.kiosks < 1 or args.events < args.kiosks or args.days < 1 or args.restarts < 0:
-        raise CliError("--kiosks, --days ≥ 1, --events ≥ --kiosks, --restarts ≥ 0", EXIT_USAGE)
+    if args.kiosks < 1 or args.events < args.kiosks or args.days < 1 or args.restarts < 0 \
+            or args.senders < 1 or args.batch < 1:
+        raise CliError("--kiosks, --days, --senders, --batch ≥ 1, --events ≥ --kiosks, "
+                       "--restarts ≥ 0", EXIT_USAGE)
     from kiosk.core.paths import data_dir
 
     report = run_bench(data_dir(args.data_dir) / "central-bench", args.events,
                        kiosks=args.kiosks, days=args.days, restarts=args.restarts,
-                       url=args.central, progress=None if args.json else _out)
+                       url=args.central, senders=args.senders, batch=args.batch,
+                       progress=None if args.json else _out)
     _out(json.dumps(report, indent=None if args.json else 2))
     return EXIT_OK if all(report["meets_targets"].values()) else EXIT_FAILED
 

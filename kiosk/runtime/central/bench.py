@@ -31,6 +31,7 @@ from typing import Any, Final
 from kiosk.runtime.central import schema
 from kiosk.runtime.central.connection import CentralError, connect, masked
 from kiosk.runtime.central.forwarder import Forwarder, Syncer
+from kiosk.runtime.central.outbox import BATCH
 from kiosk.runtime.central.pg_server import LocalServer, local_server
 from kiosk.runtime.central.stats import central_stats
 from kiosk.runtime.event_stats import synthetic_events
@@ -48,7 +49,8 @@ Progress = Callable[[str], None] | None
 
 def run_bench(folder: Path, events: int, *, kiosks: int = 100, days: int = 365,
               restarts: int = 2, url: str | None = None, senders: int = SENDERS,
-              stall_events: int = 100_000, progress: Progress = None) -> dict[str, Any]:
+              stall_events: int = 100_000, batch: int = BATCH,
+              progress: Progress = None) -> dict[str, Any]:
     """Run every phase; returns the figures (JSON-ready)."""
     say = progress or (lambda _: None)
     if folder.exists():
@@ -68,7 +70,7 @@ def run_bench(folder: Path, events: int, *, kiosks: int = 100, days: int = 365,
         schema.migrate(conn, masked(url))
         conn.close()
         report = _phases(folder, url, server, events, kiosks, days, restarts, senders,
-                         stall_events, say)
+                         stall_events, batch, say)
     finally:
         if server is not None:
             server.remove()
@@ -76,7 +78,7 @@ def run_bench(folder: Path, events: int, *, kiosks: int = 100, days: int = 365,
 
 
 def _phases(folder: Path, url: str, server: LocalServer | None, events: int, kiosks: int,
-            days: int, restarts: int, senders: int, stall_events: int,
+            days: int, restarts: int, senders: int, stall_events: int, batch: int,
             say: Callable[[str], None]) -> dict[str, Any]:
     started = time.perf_counter()
     jobs = [(folder / f"kiosk-{i:03d}" / "events.sqlite3", f"kiosk-{i:03d}",
@@ -90,7 +92,7 @@ def _phases(folder: Path, url: str, server: LocalServer | None, events: int, kio
     generate_s = time.perf_counter() - started
     say(f"generated {events:,} events in {generate_s:.0f} s; syncing")
 
-    sync = _sync_all(dbs, url, server, events, restarts, senders, say)
+    sync = _sync_all(dbs, url, server, events, restarts, senders, batch, say)
     say(f"synced in {sync['seconds']:.1f} s; verifying")
 
     conn = connect(url)
@@ -107,9 +109,15 @@ def _phases(folder: Path, url: str, server: LocalServer | None, events: int, kio
         conn.close()
     lost = events - stored
     say(f"stats in {timings[0]:.2f} s; measuring the GUI stall")
+    if server is not None:
+        # Now at low priority: a kiosk's central server is another machine, so its work
+        # must not show up as the kiosk's GUI stall (the kiosk side's own cost is measured).
+        server.stop()
+        server.nice = 10
+        server.start()
     stall = _stall(folder, url, stall_events)
     figures = {
-        "kiosks": kiosks, "events": events, "days": days, "senders": senders,
+        "kiosks": kiosks, "events": events, "days": days, "senders": senders, "batch": batch,
         "generate_s": round(generate_s, 1), **sync,
         "stored": stored, "lost": lost, "duplicated_in_statistics": counted - stored,
         "stats_events": stats.events,
@@ -142,7 +150,8 @@ def _generate(job: tuple[Path, str, int, int, int]) -> None:
 
 
 def _sync_all(dbs: list[Path], url: str, server: LocalServer | None, events: int,
-              restarts: int, senders: int, say: Callable[[str], None]) -> dict[str, Any]:
+              restarts: int, senders: int, batch: int,
+              say: Callable[[str], None]) -> dict[str, Any]:
     queue = list(dbs)
     lock = threading.Lock()
     done = threading.Event()
@@ -156,7 +165,7 @@ def _sync_all(dbs: list[Path], url: str, server: LocalServer | None, events: int
                 if not queue or failures:
                     return
                 db = queue.pop()
-            syncer = Syncer(db, url, kiosk_id=db.parent.name)
+            syncer = Syncer(db, url, kiosk_id=db.parent.name, batch=batch)
             try:
                 while True:
                     try:

@@ -63,6 +63,7 @@ class LocalServer:
     port: int
     bindir: Path
     password: str | None = None  # None: trust on 127.0.0.1; else scram-sha-256 over TCP
+    nice: int = 0  # run the server at this niceness (a benchmark's stand-in for another host)
 
     @property
     def datadir(self) -> Path:
@@ -76,6 +77,8 @@ class LocalServer:
 
     def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.bindir / args[0]), *args[1:]]
+        if self.nice and args[0] == "pg_ctl":
+            cmd = ["nice", "-n", str(self.nice), *cmd]
         if _as_root():
             cmd = ["runuser", "-u", OS_USER, "--", *cmd]
         try:
