@@ -7,7 +7,6 @@ import logging
 import logging.handlers
 import os
 import shutil
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from kiosk.core.i18n import Lang
 from kiosk.core.paths import data_dir, demos_dir
 from kiosk.core.settings import Settings, apply_demo_order, load_settings, save_settings
 from kiosk.runtime.demos import DemoEntry, discover, load_runner
+from kiosk.runtime.disk import DiskWatch
 from kiosk.runtime.event_store import EventStore
 from kiosk.runtime.pipeline import TaskRunner
 from kiosk.runtime.sources import CameraSource, SourceError, open_sample_source, open_source
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 # The start-up mark benchmarks and the bundle's smoke test read: "KIOSK_READY <ms>" on stdout.
 ready_log = logging.getLogger("kiosk.ready")
 READY_HANDLER = "kiosk-ready-stdout"
-
-SIGTERM_EXIT_CODE = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 
 
 def setup_logging(folder: Path | None, verbose: bool = False) -> None:
@@ -96,8 +94,10 @@ class RunnerCache:
 class InboxPoller:
     """Imports packs dropped into ``<data dir>/inbox`` while the kiosk runs (off the GUI thread)."""
 
-    def __init__(self, state: Path, runners: RunnerCache, refresh: Callable[[], None]) -> None:
+    def __init__(self, state: Path, runners: RunnerCache, refresh: Callable[[], None],
+                 disk: DiskWatch | None = None) -> None:
         self._state = state
+        self._disk = disk or DiskWatch(state)
         self._watcher: Any = None  # made on the first poll: keeps the pack code off start-up
         self._runners = runners
         self._refresh = refresh
@@ -105,8 +105,8 @@ class InboxPoller:
 
     async def poll(self) -> None:
         """One look into the inbox; the home screen follows when something was installed."""
-        if self._busy:
-            return
+        if self._busy or self._disk.check() is not None:
+            return  # nothing can be installed on a read-only or full disk; staff are told
         self._busy = True
         try:
             if self._watcher is None:
@@ -116,6 +116,10 @@ class InboxPoller:
                 self._watcher = InboxWatcher(self._state, installer=PackInstaller(
                     self._state, verify=settings_policy(self._state)))
             results = await asyncio.get_running_loop().run_in_executor(None, self._watcher.poll)
+        except OSError as exc:
+            if self._disk.failed(exc) is None:
+                log.exception("checking the pack inbox failed")
+            return
         except Exception:  # the inbox must never take the kiosk down
             log.exception("checking the pack inbox failed")
             return
@@ -152,6 +156,26 @@ def source_chooser(camera: str | None, mirror: bool) -> Callable[[], object]:
     return choose
 
 
+def presence_factory(settings: Callable[[], Settings]) -> Callable[..., Any]:
+    """Opens the wake-on-approach watcher on the configured camera (never on sample photos)."""
+
+    def make(on_change: Callable[[bool], None], on_preview: Callable[[Any], None]) -> Any:
+        from kiosk.core.paths import models_dir
+        from kiosk.runtime.presence import open_watcher
+
+        current = settings()
+        if not current.wake_on_approach:
+            return None
+        choice: Any = source_chooser(current.camera, current.mirror)()
+        if choice.no_camera:
+            choice.source.close()  # demo mode: there is nobody to see on the sample photos
+            return None
+        return open_watcher(choice.source, models_dir() / "mp_pose_detection.onnx",
+                            on_change, on_preview)
+
+    return make
+
+
 def run_kiosk(
     *, windowed: bool, camera: str | None, lang: Lang | None, state_dir: str | None,
     exit_when_ready: bool = False, started: float | None = None,
@@ -162,7 +186,9 @@ def run_kiosk(
     from PySide6.QtWidgets import QApplication
 
     from kiosk.runtime import crashlog
-    from kiosk.runtime.heartbeat import BEAT_INTERVAL_MS, HeartbeatWriter, heartbeat_path
+    from kiosk.runtime.heartbeat import BEAT_INTERVAL_MS, open_heartbeat
+    from kiosk.runtime.signals import exit_code as signal_exit_code
+    from kiosk.runtime.signals import install_stop_signals, is_signal_exit
     from kiosk.runtime.supervisor import RESTART_EXIT_CODE, is_supervised, kiosk_command
     from kiosk.ui.controller import KioskController
     from kiosk.ui.main_window import KioskWindow
@@ -189,11 +215,15 @@ def run_kiosk(
     assert isinstance(app, QApplication)
     app.setApplicationName("Showroom Kiosk")
     apply_theme(app)
+    if (state / "packs" / ".journal").is_dir():  # a pack change was cut short: undo it first
+        from kiosk.runtime.packs import PackInstaller
+
+        PackInstaller(state).recover()
     entries = apply_demo_order(discover(demo_dirs(state)), settings.demo_order,
                                key=lambda e: e.id)
     store = open_event_store(state, settings)
     forwarder = start_forwarder(state, settings)
-    if crashlog.last_crash(state) and _crashed_last_time(state):
+    if crashlog.unreported_crash(state):
         store.record("crash", payload={"code": "previous_run"})
     window = KioskWindow(settings.lang)
     runners = RunnerCache()
@@ -202,14 +232,22 @@ def run_kiosk(
         lambda: source_chooser(effective().camera, effective().mirror)(),  # type: ignore[arg-type,return-value]
         idle_timeout=settings.idle_timeout, idle_warning=settings.idle_warning,
         lang=settings.lang, event_sink=store.session_sink(),
+        presence=presence_factory(effective),
     )
     for demo_id in settings.disabled_demos:
         controller.set_enabled(demo_id, False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     exit_code = [0]
+
+    def on_stop_signal(signum: int) -> None:  # from the loop, never inside a paint
+        exit_code[0] = signal_exit_code(signum)
+        app.exit(exit_code[0])
+
+    install_stop_signals(loop, on_stop_signal)
+    disk = DiskWatch(state)  # read-only or full: one message for staff, no inbox polling
     services = staff_services(state, current, controller, runners, store, recent_errors,
-                              problems, app, exit_code, loop, forwarder=forwarder)
+                              problems, app, exit_code, loop, disk, forwarder=forwarder)
     install_staff_mode(window, services, kiosk_mode=not windowed, data_dir=state,
                        notices=problems)
     if windowed:
@@ -217,17 +255,19 @@ def run_kiosk(
         window.show()
     controller.start()
     inbox = InboxPoller(state, runners, lambda: controller.set_entries(
-        apply_demo_order(discover(demo_dirs(state)), current[0].demo_order, key=lambda e: e.id)))
+        apply_demo_order(discover(demo_dirs(state)), current[0].demo_order, key=lambda e: e.id)),
+        disk)
     inbox_timer = QTimer(app)
     inbox_timer.setInterval(3000)
     inbox_timer.timeout.connect(lambda: asyncio.ensure_future(inbox.poll()))
     inbox_timer.start()
-    beats = HeartbeatWriter(heartbeat_path(state))
-    beats.beat()
-    beat_timer = QTimer(app)  # on the GUI thread on purpose: a hung GUI stops the beats
-    beat_timer.setInterval(BEAT_INTERVAL_MS)
-    beat_timer.timeout.connect(beats.beat)
-    beat_timer.start()
+    beats = open_heartbeat()  # a pipe from the supervisor; None when unsupervised
+    if beats is not None:
+        beats.beat()
+        beat_timer = QTimer(app)  # on the GUI thread on purpose: a hung GUI stops the beats
+        beat_timer.setInterval(BEAT_INTERVAL_MS)
+        beat_timer.timeout.connect(beats.beat)
+        beat_timer.start()
     if exit_when_ready:
         def ready() -> None:
             ms = (time.perf_counter() - started) * 1000
@@ -235,18 +275,10 @@ def run_kiosk(
             app.exit(0)  # not quit(): a locked-down window refuses to close
         QTimer.singleShot(0, ready)
 
-    def terminate(*_: object) -> None:
-        # systemd / the supervisor stop us: leave through the normal path so the
-        # interaction log is flushed (Python's default would end the process at once)
-        exit_code[0] = SIGTERM_EXIT_CODE
-        app.exit(SIGTERM_EXIT_CODE)
-
-    signal.signal(signal.SIGTERM, terminate)
-
     def stop() -> None:
         controller.shutdown()
-        reason = {RESTART_EXIT_CODE: "restart", SIGTERM_EXIT_CODE: "signal"}.get(
-            exit_code[0], "quit")
+        reason = "signal" if is_signal_exit(exit_code[0]) else {
+            RESTART_EXIT_CODE: "restart"}.get(exit_code[0], "quit")
         store.record("app_stop", payload={"reason": reason})
         store.close()
         if forwarder is not None:
@@ -261,19 +293,11 @@ def run_kiosk(
     return exit_code[0]
 
 
-def _crashed_last_time(state: Path) -> bool:
-    """Whether the newest crash log is from after the previous clean start (best effort)."""
-    folder = state / "logs"
-    try:
-        return any(p.stat().st_mtime > time.time() - 7 * 86400 for p in folder.glob("crash*"))
-    except OSError:
-        return False
-
-
 def staff_services(
     state: Path, current: list[Settings], controller: KioskController, runners: RunnerCache,
     store: EventStore, recent_errors: RecentErrors, problems: list[str], app: QApplication,
-    exit_code: list[int], loop: asyncio.AbstractEventLoop, forwarder: Forwarder | None = None,
+    exit_code: list[int], loop: asyncio.AbstractEventLoop, disk: DiskWatch | None = None,
+    forwarder: Forwarder | None = None,
 ) -> StaffServices:
     """What the staff panel may do, built from the app's own objects."""
     from kiosk.core.i18n import Text
@@ -294,6 +318,7 @@ def staff_services(
     )
 
     started = time.monotonic()
+    watch = disk or DiskWatch(state)
 
     def ordered(entries: list[DemoEntry]) -> list[DemoEntry]:
         return apply_demo_order(entries, current[0].demo_order, key=lambda e: e.id)
@@ -362,17 +387,22 @@ def staff_services(
         return open_sample_source() if value == "sample" else open_source(value)
 
     def health() -> HealthSnapshot:
+        disk_problem = watch.check()
+        store_problems = store.problems()
+        if disk_problem is not None and store.health().problem is not None:
+            store_problems = store_problems[1:]  # the same trouble: the disk message says it
         free: int | None = None
         total: int | None = None
         try:
-            disk = shutil.disk_usage(state)
-            free, total = disk.free, disk.total
+            usage = shutil.disk_usage(state)
+            free, total = usage.free, usage.total
         except OSError:
             pass
         return HealthSnapshot(
             uptime_s=time.monotonic() - started, fps=controller.fps_by_demo(),
             errors=recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
-            last_crash=crashlog.last_crash(state), problems=[*problems, *store.problems()],
+            last_crash=crashlog.last_crash(state), problems=[*problems, *store_problems],
+            disk_problem=disk_problem, data_dir=str(state),
             sync=forwarder.state() if forwarder is not None else None)
 
     def quit_with(code: int) -> None:
@@ -467,8 +497,8 @@ def open_event_store(state: Path, settings: Settings) -> EventStore:
     from kiosk import __version__
     from kiosk.runtime.event_store import open_store
 
-    retention = float(getattr(settings, "log_retention_days", 365))
-    store = open_store(state, kiosk_id=settings.kiosk_id, retention_days=retention)
+    store = open_store(state, kiosk_id=settings.kiosk_id,
+                       retention_days=settings.log_retention_days)
     store.record("app_start", payload={"version": __version__})
     return store
 

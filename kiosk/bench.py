@@ -75,6 +75,7 @@ def _unthrottled_fps(source: str, runner: Any, seconds: float) -> float:
 
 def run_bench(
     demo_id: str, source: str, seconds: float, state_dir: str | None, startup: bool = True,
+    explain: bool = False,
 ) -> dict[str, Any]:
     """Run all phases; raises ``ValueError`` for an unknown demo or a bad source."""
     import qasync
@@ -116,7 +117,13 @@ def run_bench(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     report: dict[str, Any] = {"demo": demo_id, "source": source, "source_fps": round(source_fps, 2),
-                              "seconds": seconds}
+                              "seconds": seconds, "explain": explain}
+    runner = runners(entry)
+    if explain:  # the same cached runner the demo gets: the heat map is on from frame one
+        reason = getattr(runner, "explain_unavailable", "this demo has no heat map")
+        if reason:
+            raise ValueError(f"--explain: {reason}")
+        runner.explain = True  # type: ignore[attr-defined]
 
     gaps: list[float] = []
     last = [time.perf_counter()]
@@ -134,6 +141,9 @@ def run_bench(
     async def live() -> None:
         controller.activity()
         controller.open_demo(demo_id)
+        panel_toggle = getattr(window.demo.panel, "explain", None)
+        if explain and panel_toggle is not None:
+            panel_toggle.setChecked(True)  # as a visitor would: the heat map is painted too
         deadline = time.monotonic() + 60
         while window.demo.results_shown < 3 and time.monotonic() < deadline:
             if window.demo.status == "failed":
@@ -144,6 +154,7 @@ def run_bench(
         stats = pipe.stats
         stats.model_ms.clear()
         stats.latency_ms.clear()
+        stats.explain_ms.clear()
         c0, p0, d0 = stats.captured, stats.processed, pipe.dropped
         f0, r0 = window.demo.frames_shown, window.demo.results_shown
         paint0 = window.demo.video.painted
@@ -162,13 +173,13 @@ def run_bench(
             "dropped_frames": pipe.dropped - d0,
             "processed_frames": stats.processed - p0,
             "model_ms": {"p50": _pct(stats.model_ms, 50), "p95": _pct(stats.model_ms, 95)},
+            "explain_ms": {"p50": _pct(stats.explain_ms, 50), "p95": _pct(stats.explain_ms, 95)},
             "latency_ms": {"p50": _pct(stats.latency_ms, 50), "p95": _pct(stats.latency_ms, 95)},
             "gui_stall_ms_max": round(max(gaps) - 5.0, 2) if gaps else None,
             "gui_heartbeat_gap_ms_p99": _pct(gaps, 99),
         })
         controller.shutdown()
 
-    runner = runners(entry)
     needs_camera = entry.manifest is not None and entry.manifest.needs_camera
     if needs_camera:
         with loop:

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 STARTED = time.perf_counter()
 
@@ -21,7 +22,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "make-sample-video")
+COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "bench-wake",
+            "make-sample-video")
 # Command groups that live in their own modules. Each module has
 # ``register(sub, common) -> dict[command name, handler(args) -> exit code]``
 # and imports anything heavy inside its handlers, so `kiosk --help` stays fast.
@@ -74,6 +76,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
                     help="frames to process (default: every image once, 1 for an image, "
                          "100 for a video)")
     rd.add_argument("--json", action="store_true", help="one JSON object per processed frame")
+    rd.add_argument("--mirror", action="store_true",
+                    help="run as a mirrored live camera does (display mirrored, model not)")
+    rd.add_argument("--explain", action="store_true",
+                    help="add the heat map (\"where is the AI looking?\") to each result")
+    rd.add_argument("--mask-out", metavar="MASK.png", type=Path,
+                    help="segmentation demos: write the last frame's 8-bit person mask here "
+                         "(the kiosk itself never stores one)")
 
     st = sub.add_parser("self-test", help="load every demo and run it on the sample media")
     _common(st)
@@ -87,6 +96,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     sh.add_argument("--size", default="1920x1080", metavar="WxH")
     sh.add_argument("--source", metavar="PATH", help="picture source for demo screens "
                     "(default: the bundled sample photos)")
+    sh.add_argument("--explain", action="store_true",
+                    help="demo screens: switch the demo's explanation (heat map) on")
+    sh.add_argument("--model-view", action="store_true",
+                    help="demo screens: open \"what the AI gets to see\"")
 
     be = sub.add_parser("bench", help="measure a demo's live pipeline (JSON figures)")
     _common(be)
@@ -95,6 +108,15 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     be.add_argument("--seconds", type=float, default=20.0)
     be.add_argument("--json", action="store_true")
     be.add_argument("--no-startup", action="store_true", help="skip the cold-start measurement")
+    be.add_argument("--explain", action="store_true",
+                    help="measure with the demo's heat map on (\"where is the AI looking?\")")
+
+    bw = sub.add_parser("bench-wake", help="wake on approach: idle CPU and time to greet, on a "
+                        "recorded scene (JSON figures)")
+    _common(bw)
+    bw.add_argument("--seconds", type=float, default=30.0,
+                    help="length of the empty-room part (the CPU figure's window)")
+    bw.add_argument("--json", action="store_true")
 
     mv = sub.add_parser("make-sample-video",
                         help="write a 640×480 video of the sample photos (for bench and tests)")
@@ -171,7 +193,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         try:
             take_screenshot(args.screen, parse_lang(args.lang), Path(args.out), args.size,
-                            args.source, args.data_dir)
+                            args.source, args.data_dir, explain=args.explain,
+                            view=args.model_view)
         except ValueError as exc:
             return _fail(str(exc))
         except RuntimeError as exc:
@@ -184,9 +207,18 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         try:
             report = run_bench(args.demo_id, args.source, args.seconds, args.data_dir,
-                               startup=not args.no_startup)
+                               startup=not args.no_startup, explain=args.explain)
         except ValueError as exc:
             return _fail(str(exc))
+        print(json.dumps(report, indent=None if args.json else 2))
+        return EXIT_OK
+    if command == "bench-wake":
+        from kiosk.bench_wake import run as run_wake_bench
+        from kiosk.core.paths import models_dir
+
+        if not 5.0 <= args.seconds <= 3600.0:
+            return _fail("--seconds must be from 5 to 3600")
+        report = run_wake_bench(models_dir(), args.seconds)
         print(json.dumps(report, indent=None if args.json else 2))
         return EXIT_OK
     return _fail(f"unknown command {command!r}")
@@ -207,7 +239,13 @@ def _entries(data_dir: str | None) -> list:
 
 def _run_demo(args: argparse.Namespace) -> int:
     from kiosk.runtime.demos import DemoState
-    from kiosk.runtime.headless import UnknownDemoError, find_demo, open_offline_source, run_frames
+    from kiosk.runtime.headless import (
+        UnknownDemoError,
+        find_demo,
+        open_offline_source,
+        run_frames,
+        run_frames_mirrored,
+    )
     from kiosk.runtime.onnx_model import ModelLoadError
     from kiosk.runtime.sources import SourceError
 
@@ -234,13 +272,28 @@ def _run_demo(args: argparse.Namespace) -> int:
                   f"{learn_ms:.2f} ms", file=sys.stderr)
         else:
             source, natural = open_offline_source(args.source)
+        if args.explain:
+            runner = runner if runner is not None else load_runner(entry)
+            problem = _explain_on(runner, entry.id)
+            if problem:
+                source.close()
+                return _fail(problem, EXIT_FAILED)
     except SourceError as exc:
         return _fail(str(exc))
     except ModelLoadError as exc:
         return _fail(str(exc), EXIT_FAILED)
     count = 0
+    keep = None
+    if args.mask_out is not None:
+        try:
+            keep = _KeepLast(runner if runner is not None else load_runner(entry))
+        except ModelLoadError as exc:
+            source.close()
+            return _fail(str(exc), EXIT_FAILED)
+        runner = keep
     try:
-        for record in run_frames(entry, source, args.frames or natural, runner):
+        run = run_frames_mirrored if args.mirror else run_frames
+        for record in run(entry, source, args.frames or natural, runner):
             count += 1
             if args.json:
                 print(json.dumps(record, ensure_ascii=False), flush=True)
@@ -252,7 +305,49 @@ def _run_demo(args: argparse.Namespace) -> int:
         source.close()
     if count == 0:
         return _fail(f"{args.source} gave no frames", EXIT_FAILED)
+    if keep is not None:
+        return _write_mask(keep.last, args.mask_out)
     return EXIT_OK
+
+
+class _KeepLast:
+    """A runner that remembers its last output (for ``--mask-out``)."""
+
+    def __init__(self, runner: Any) -> None:
+        self.runner = runner
+        self.last: Any = None
+
+    def process(self, rgb: Any) -> Any:
+        output, timings = self.runner.process(rgb)
+        self.last = output
+        return output, timings
+
+
+def _write_mask(output: Any, path: Path) -> int:
+    full_mask = getattr(output, "full_mask", None)
+    if not callable(full_mask):
+        return _fail("--mask-out works only with segmentation demos (e.g. magic-background)")
+    import cv2
+
+    try:
+        ok = cv2.imwrite(str(path), full_mask())
+    except cv2.error:
+        ok = False
+    if not ok:
+        return _fail(f"cannot write {path}: check the folder exists and the name ends in .png",
+                     EXIT_FAILED)
+    return EXIT_OK
+
+
+def _explain_on(runner: object, demo_id: str) -> str | None:
+    """Switch a runner's heat map on; the reason when it has none."""
+    if not hasattr(runner, "explain"):
+        return f"demo {demo_id} has no heat map (only classifier demos explain themselves)"
+    reason = getattr(runner, "explain_unavailable", None)
+    if reason:
+        return f"demo {demo_id} cannot show where its AI looks: {reason}"
+    runner.explain = True
+    return None
 
 
 def _human(record: dict) -> str:

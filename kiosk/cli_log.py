@@ -76,7 +76,7 @@ def register(sub: Any, common: Common) -> dict[str, Handler]:
     pu = actions.add_parser("purge", help="delete events older than the retention period")
     common(pu)
     pu.add_argument("--older-than", type=int, default=None, metavar="DAYS",
-                    help="days to keep (default 365)")
+                    help="days to keep (default: the log_retention_days setting, 365)")
 
     be = actions.add_parser(
         "bench", help="measure the event writer, loop stall, database size and stats time")
@@ -268,18 +268,21 @@ def _import(args: argparse.Namespace) -> int:
 
 def _purge(args: argparse.Namespace) -> int:
     from kiosk.core.events import now_ms
-    from kiosk.runtime.event_store import DEFAULT_RETENTION_DAYS, connect, purge_older_than
+    from kiosk.core.paths import data_dir
+    from kiosk.core.settings import load_settings
+    from kiosk.runtime.event_store import connect, purge_older_than
 
-    days = DEFAULT_RETENTION_DAYS if args.older_than is None else args.older_than
+    days = (load_settings(data_dir(args.data_dir))[0].log_retention_days
+            if args.older_than is None else args.older_than)
     if days < 1:
         raise CliError("--older-than must be 1 day or more", EXIT_USAGE)
     db = _existing(_db(args))
     conn = connect(db, create=False)
     try:
-        deleted = purge_older_than(conn, now_ms() - days * 86_400_000)
+        deleted = purge_older_than(conn, now_ms() - int(days * 86_400_000))
     finally:
         conn.close()
-    _out(f"deleted {deleted:,} events older than {days} days from {db}")
+    _out(f"deleted {deleted:,} events older than {days:g} days from {db}")
     return EXIT_OK
 
 

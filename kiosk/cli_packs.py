@@ -162,11 +162,10 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _dry_run(args: argparse.Namespace, path: Path) -> int:
-    from kiosk.runtime.pack_import import propose
-    from kiosk.runtime.packs import builtin_ids, validate
+    from kiosk.runtime.packs import propose_isolated, validate
 
     if (path.is_dir() and not (path / "demo.toml").is_file()) or path.suffix.lower() == ".onnx":
-        prop = propose(path, args.title_de, args.title_en, reserved_ids=set(builtin_ids()))
+        prop = propose_isolated(path, args.title_de, args.title_en)
         if args.json:
             _dump(prop.to_json())
         elif prop.ok:

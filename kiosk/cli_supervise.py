@@ -29,16 +29,20 @@ Common = Callable[[argparse.ArgumentParser], None]
 
 def register(sub: Any, common: Common) -> dict[str, Handler]:
     """Add ``kiosk supervise`` to the ``kiosk`` sub-command parsers."""
+    from kiosk.runtime.supervisor import SupervisorConfig  # stdlib only: cheap for --help
+
     p = sub.add_parser(
         "supervise", help="run the kiosk and restart it when it crashes or hangs",
         description="Run `kiosk <KIOSK ARGS>` as a child process; restart it (with back-off) "
         "when it exits abnormally or stops sending heartbeats; stop when it exits with 0. "
         "Restarts are recorded in <data dir>/logs/restarts.jsonl.")
     common(p)
-    p.add_argument("--hang-timeout", type=float, default=30.0, metavar="S",
-                   help="restart when no heartbeat came for S seconds (default 30)")
-    p.add_argument("--startup-grace", type=float, default=120.0, metavar="S",
-                   help="seconds to wait for the first heartbeat after a start (default 120)")
+    p.add_argument("--hang-timeout", type=float, default=SupervisorConfig.hang_timeout,
+                   metavar="S", help="restart when no heartbeat came for S seconds "
+                   f"(default {SupervisorConfig.hang_timeout:g})")
+    p.add_argument("--startup-grace", type=float, default=SupervisorConfig.startup_grace,
+                   metavar="S", help="seconds to wait for the first heartbeat after a start "
+                   f"(default {SupervisorConfig.startup_grace:g})")
     p.add_argument("--backoff-max", type=float, default=300.0, metavar="S",
                    help="longest wait between restarts after repeated crashes (default 300)")
     p.add_argument("kiosk_args", nargs=argparse.REMAINDER, metavar="-- KIOSK ARGS",

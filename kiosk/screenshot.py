@@ -23,6 +23,7 @@ def _parse_size(size: str) -> tuple[int, int]:
 def take_screenshot(
     screen: str, lang: Lang, out: Path, size: str = "1920x1080", source: str | None = None,
     state_dir: str | None = None, results: int = 12, timeout: float = 30.0,
+    explain: bool = False, view: bool = False,
 ) -> None:
     """Render ``screen`` (attract, home or demo:ID) in ``lang`` and save it to ``out``."""
     import qasync
@@ -99,6 +100,17 @@ def take_screenshot(
                 if not camera_demo and window.demo.status is None:
                     break  # a camera-less demo is ready once its model is loaded
                 await asyncio.sleep(0.05)
+            toggle = getattr(window.demo.panel, "explain", None)
+            if explain and toggle is not None and toggle.isVisible():
+                toggle.setChecked(True)
+                wanted = window.demo.results_shown + 6
+                while time.monotonic() < deadline and window.demo.results_shown < wanted:
+                    await asyncio.sleep(0.05)
+            if view:
+                window.demo.show_model_view()
+                deadline = time.monotonic() + timeout
+                while not window.demo.model_view.isVisible() and time.monotonic() < deadline:
+                    await asyncio.sleep(0.05)
             window.demo.panel.settle()
         await asyncio.sleep(0.1)
         out.parent.mkdir(parents=True, exist_ok=True)

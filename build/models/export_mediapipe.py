@@ -1,4 +1,4 @@
-"""Rebuild the body, hand, face and person-segmentation ONNX models from the MediaPipe wheel.
+"""Rebuild the body, hand and person-segmentation ONNX models from the MediaPipe wheel.
 
 Only the TFLite weight files inside ``mediapipe==0.10.14`` (Apache-2.0) are used; none of
 MediaPipe's code runs, here or in the kiosk. Each file is translated by ``tflite_to_onnx.py``
@@ -52,8 +52,6 @@ MODELS: dict[str, tuple[str, tuple[float, float]]] = {
         ("mp_hand_landmark_lite.onnx", (0.0, 1.0)),
     "mediapipe/modules/selfie_segmentation/selfie_segmentation_landscape.tflite":
         ("mp_selfie_segmentation_landscape.onnx", (0.0, 1.0)),
-    "mediapipe/modules/face_detection/face_detection_short_range.tflite":
-        ("mp_face_detection_short_range.onnx", (-1.0, 1.0)),
 }
 
 

@@ -13,6 +13,9 @@ Output ``models/mobilenet_v2_imagenet.onnx`` (opset 17, batch dynamic):
 * output ``logits``: float32 [batch, 1000], raw logits (no softmax).
 * output ``embedding``: float32 [batch, 1280], global-average-pooled features
   taken before the classifier's dropout and linear layer.
+* output ``features``: float32 [batch, 1280, 7, 7], the last convolution's feature
+  map (what ``embedding`` averages). With the classifier's weights it gives a class
+  activation map: where in the picture the evidence for a class lies.
 
 Usage (in the export venv, from anywhere)::
 
@@ -105,7 +108,7 @@ class InvertedResidual(nn.Module):
 
 
 class MobileNetV2(nn.Module):
-    """MobileNetV2 (width 1.0) returning ``(logits, embedding)``."""
+    """MobileNetV2 (width 1.0) returning ``(logits, embedding, features)``."""
 
     # expand ratio t, channels c, repeats n, first stride s
     SETTINGS: tuple[tuple[int, int, int, int], ...] = (
@@ -131,11 +134,11 @@ class MobileNetV2(nn.Module):
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(last_ch, num_classes))
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.features(x)
-        embedding = torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1)
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        features = self.features(x)
+        embedding = torch.flatten(nn.functional.adaptive_avg_pool2d(features, 1), 1)
         logits = self.classifier(embedding)
-        return logits, embedding
+        return logits, embedding, features
 
 
 def weights_path() -> Path:
@@ -286,7 +289,8 @@ def add_metadata(path: Path) -> None:
             "mean [0.485,0.456,0.406]; std [0.229,0.224,0.225]; NCHW float32"
         ),
         "outputs": (
-            "logits [N,1000] raw (no softmax); embedding [N,1280] global-avg-pooled features"
+            "logits [N,1000] raw (no softmax); embedding [N,1280] global-avg-pooled features; "
+            "features [N,1280,7,7] last conv feature map (class activation maps)"
         ),
     }
     del model.metadata_props[:]
@@ -319,8 +323,9 @@ def _export(model: MobileNetV2, dummy: torch.Tensor, out: Path) -> None:
         dynamo=False,
         opset_version=OPSET,
         input_names=["input"],
-        output_names=["logits", "embedding"],
-        dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}, "embedding": {0: "batch"}},
+        output_names=["logits", "embedding", "features"],
+        dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}, "embedding": {0: "batch"},
+                      "features": {0: "batch"}},
         do_constant_folding=True,
         export_params=True,
     )
@@ -338,7 +343,8 @@ def check_interface(path: Path) -> None:
     ins = {v.name: dims(v) for v in model.graph.input}
     outs = {v.name: dims(v) for v in model.graph.output}
     assert ins == {"input": ["batch", 3, INPUT_SIZE, INPUT_SIZE]}, ins
-    assert outs == {"logits": ["batch", 1000], "embedding": ["batch", 1280]}, outs
+    assert outs == {"logits": ["batch", 1000], "embedding": ["batch", 1280],
+                    "features": ["batch", 1280, 7, 7]}, outs
 
 
 def verify(model: MobileNetV2, path: Path) -> float:
@@ -356,11 +362,13 @@ def verify(model: MobileNetV2, path: Path) -> float:
     worst = 0.0
     for x in (batch, noise, batch[:1]):
         with torch.no_grad():
-            t_logits, t_emb = (t.numpy() for t in model(torch.from_numpy(x)))
-        o_logits, o_emb = sess.run(["logits", "embedding"], {"input": x})
+            t_logits, t_emb, t_feat = (t.numpy() for t in model(torch.from_numpy(x)))
+        o_logits, o_emb, o_feat = sess.run(["logits", "embedding", "features"], {"input": x})
         assert o_logits.shape == (len(x), 1000) and o_emb.shape == (len(x), 1280)
+        assert o_feat.shape == (len(x), 1280, 7, 7)
         worst = max(
-            worst, float(np.abs(o_logits - t_logits).max()), float(np.abs(o_emb - t_emb).max())
+            worst, float(np.abs(o_logits - t_logits).max()), float(np.abs(o_emb - t_emb).max()),
+            float(np.abs(o_feat - t_feat).max()),
         )
     return worst
 
@@ -508,7 +516,7 @@ def main(argv: list[str] | None = None) -> None:
     export_fp32(model, fp32)
     diff = verify(model, fp32)
     print(f"wrote {fp32.relative_to(REPO_ROOT)}  sha256 {sha256_file(fp32)}")
-    print(f"onnxruntime vs torch max |diff| (logits, embedding): {diff:.2e}")
+    print(f"onnxruntime vs torch max |diff| (logits, embedding, features): {diff:.2e}")
     if diff > 1e-3:
         raise SystemExit("onnxruntime output differs from torch")
 

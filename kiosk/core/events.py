@@ -36,7 +36,7 @@ from kiosk.core.session import SessionEvent
 #: Every event type the log knows.
 EVENT_TYPES: Final = frozenset({
     "session_start", "session_end", "demo_open", "demo_close", "interaction",
-    "language_change", "feedback", "error", "app_start", "app_stop", "crash",
+    "language_change", "feedback", "error", "app_start", "app_stop", "crash", "presence",
 })
 
 #: Types written to disk at once instead of with the next batch: the end of a visit and the
@@ -48,6 +48,9 @@ URGENT_TYPES: Final = frozenset({"session_end", "app_stop", "crash"})
 INTERACTION_KINDS: Final = frozenset({
     "capture", "predict", "teach_sample", "teach_reset", "draw_submit", "draw_clear",
     "toggle", "slider", "info_open", "retry",
+    # inside the demos: the explanations visitors open, and how often the AI was unsure
+    "explain_on", "explain_off", "model_view_open", "unsure_shown", "model_card_open",
+    "game_point",
 })
 
 END_REASONS: Final = frozenset({"idle", "done"})
@@ -58,15 +61,16 @@ LANG_CODES: Final = frozenset({"de", "en"})
 MAX_PAYLOAD_BYTES: Final = 512
 MAX_DURATION_MS: Final = 7 * 24 * 3600 * 1000  # longer "visits" are clock jumps, not people
 
-KIOSK_ID_RE: Final = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
-SESSION_ID_RE: Final = re.compile(r"^[0-9a-f]{8,32}$")
-DEMO_ID_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")  # as in kiosk.core.manifest
-CODE_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+# Patterns are used with fullmatch: "$" would also accept a trailing newline.
+KIOSK_ID_RE: Final = re.compile(r"[^\x00-\x1f\x7f]{1,64}")
+SESSION_ID_RE: Final = re.compile(r"[0-9a-f]{8,32}")
+DEMO_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9-]{1,47}")  # as in kiosk.core.manifest
+CODE_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 # A model's class name ("espresso", "Ägyptische Katze", "7"): letters, digits and a little
 # punctuation, one line. Demos whose "label" is what a visitor wrote or said (OCR, speech)
 # must not send one at all.
-LABEL_RE: Final = re.compile(r"^[\w][\w .,'()/&+-]{0,63}$")
-TS_RE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+LABEL_RE: Final = re.compile(r"[\w][\w .,'()/&+-]{0,63}")
+TS_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 
 
 class EventError(ValueError):
@@ -98,7 +102,7 @@ def _choice(options: frozenset[str]) -> Check:
 
 def _pattern(regex: re.Pattern[str], what: str) -> Check:
     def check(value: object) -> str | None:
-        if not isinstance(value, str) or not regex.match(value):
+        if not isinstance(value, str) or not regex.fullmatch(value):
             return f"must be {what}"
         return None
 
@@ -125,6 +129,8 @@ PAYLOAD_FIELDS: Final[Mapping[str, Mapping[str, tuple[bool, Check]]]] = {
     "app_start": {"version": (False, _CODE)},
     "app_stop": {"reason": (False, _choice(STOP_REASONS))},
     "crash": {"code": (False, _CODE)},
+    # Someone stepped up to the idle kiosk (wake on approach): no picture, no count, no face.
+    "presence": {},
 }
 
 #: Every payload field of every type, in a fixed order (the flat columns of a CSV export).
@@ -135,7 +141,7 @@ INT_FIELDS: Final = frozenset({"duration_ms", "active_ms", "dwell_ms", "rating"}
 _NEEDS_SESSION = frozenset({"session_start", "session_end", "demo_open", "demo_close",
                             "interaction", "language_change", "feedback"})
 _NEEDS_DEMO = frozenset({"demo_open", "demo_close", "interaction"})
-_NO_SESSION = frozenset({"app_start", "app_stop", "crash"})
+_NO_SESSION = frozenset({"app_start", "app_stop", "crash", "presence"})
 
 
 # -- time ------------------------------------------------------------------------------------
@@ -149,7 +155,7 @@ def ms_to_iso(ms: int) -> str:
 
 def iso_to_ms(ts: str) -> int:
     """The inverse of :func:`ms_to_iso`; raises :class:`EventError` for any other format."""
-    if not isinstance(ts, str) or not TS_RE.match(ts):
+    if not isinstance(ts, str) or not TS_RE.fullmatch(ts):
         raise EventError(f"timestamp {ts!r} is not UTC ISO-8601 like 2024-05-01T09:30:00.250Z")
     return _epoch_seconds(ts[:19]) * 1000 + int(ts[20:23])
 
@@ -307,22 +313,22 @@ def problems_of(event: Event) -> list[str]:
                 out.append(f"uuid {event.uuid!r} must be in canonical lower-case form")
         except ValueError:
             out.append(f"uuid {event.uuid!r} is not a UUID")
-    if not isinstance(event.ts, str) or not TS_RE.match(event.ts):
+    if not isinstance(event.ts, str) or not TS_RE.fullmatch(event.ts):
         out.append(f"ts {event.ts!r} must be UTC ISO-8601 like 2024-05-01T09:30:00.250Z")
-    if not isinstance(event.kiosk_id, str) or not KIOSK_ID_RE.match(event.kiosk_id):
+    if not isinstance(event.kiosk_id, str) or not KIOSK_ID_RE.fullmatch(event.kiosk_id):
         out.append("kiosk_id must be 1–64 printable characters")
     if event.type not in EVENT_TYPES:
         out.append(f"type {event.type!r} is not one of {', '.join(sorted(EVENT_TYPES))}")
         return out
     sid = event.session_id
-    if sid is not None and (not isinstance(sid, str) or not SESSION_ID_RE.match(sid)):
+    if sid is not None and (not isinstance(sid, str) or not SESSION_ID_RE.fullmatch(sid)):
         out.append("session_id must be 8–32 lower-case hex digits")
     if sid is None and event.type in _NEEDS_SESSION:
         out.append(f"{event.type} needs a session_id")
     if sid is not None and event.type in _NO_SESSION:
         out.append(f"{event.type} belongs to no session")
     did = event.demo_id
-    if did is not None and (not isinstance(did, str) or not DEMO_ID_RE.match(did)):
+    if did is not None and (not isinstance(did, str) or not DEMO_ID_RE.fullmatch(did)):
         out.append(f"demo_id {did!r} is not a demo id")
     if did is None and event.type in _NEEDS_DEMO:
         out.append(f"{event.type} needs a demo_id")
@@ -432,6 +438,8 @@ class LogStats:
     languages: dict[str, int]
     app_starts: int
     crashes: int
+    #: what visitors did inside the demos, by interaction kind (explanations opened, unsure …)
+    interaction_kinds: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The figures as JSON (``kiosk log stats --json``)."""
@@ -449,6 +457,7 @@ class LogStats:
             "sessions_by_day": self.sessions_by_day, "errors": self.errors,
             "kiosks": self.kiosks, "languages": self.languages,
             "app_starts": self.app_starts, "crashes": self.crashes,
+            "interaction_kinds": self.interaction_kinds,
         }
 
     @property
@@ -476,6 +485,7 @@ class StatsBuilder:
     opens: Counter[str] = field(default_factory=Counter)
     dwell: defaultdict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     interactions: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[str] = field(default_factory=Counter)  # interaction kind → n
     ratings: defaultdict[str | None, list[int]] = field(
         default_factory=lambda: defaultdict(list))
     errors: Counter[str] = field(default_factory=Counter)
@@ -529,6 +539,7 @@ class StatsBuilder:
             languages=_sorted(self.languages),
             app_starts=self.app_starts,
             crashes=self.crashes,
+            interaction_kinds=_sorted(self.kinds),
         )
 
 
@@ -564,8 +575,10 @@ def compute_stats(
             b.opens[e.demo_id] += 1
         elif e.type == "demo_close" and e.demo_id:
             b.dwell[e.demo_id].append(p["dwell_ms"])
-        elif e.type == "interaction" and e.demo_id:
-            b.interactions[e.demo_id] += 1
+        elif e.type == "interaction":
+            b.kinds[p["kind"]] += 1
+            if e.demo_id:
+                b.interactions[e.demo_id] += 1
         elif e.type == "feedback":
             b.ratings[e.demo_id].append(p["rating"])
         elif e.type == "error":

@@ -46,6 +46,7 @@ STRINGS: dict[str, Text] = {
         "Live demos with real neural networks – running right here on this computer",
     ),
     "attract.touch": Text("Berühre den Bildschirm, um zu starten", "Touch the screen to start"),
+    "greeting.hello": Text("Hallo! Tippe, um zu starten", "Hello! Tap to start"),
     "home.title": Text("Wähle eine Demo", "Choose a demo"),
     "home.subtitle": Text(
         "Alles läuft offline auf diesem Gerät. Es wird nichts gespeichert.",
@@ -89,6 +90,70 @@ STRINGS: dict[str, Text] = {
     "classification.unsure": Text(
         "Die KI ist sich unsicher – halte etwas Deutliches in die Kamera.",
         "The AI is unsure – hold up something clear to the camera.",
+    ),
+    "unsure.title": Text("Ich bin mir nicht sicher", "I'm not sure"),
+    "explain.button": Text("Wo schaut die KI hin?", "Where is the AI looking?"),
+    "explain.on": Text(
+        "Rot: hier sieht die KI „{label}“. Grau: bekommt sie gar nicht zu sehen.",
+        "Red: where the AI sees “{label}”. Grey: it never gets to see that part.",
+    ),
+    "modelview.button": Text("Was die KI bekommt", "What the AI gets"),
+    "modelview.title": Text("So sieht es die KI", "What the AI gets to see"),
+    "modelview.crop": Text(
+        "Die KI bekommt nur dieses kleine Quadrat aus der Bildmitte: 224 × 224 Punkte. "
+        "Was am Rand ist, sieht sie nicht.",
+        "The AI only gets this small square from the middle of the picture: 224 × 224 dots. "
+        "It never sees what is at the edges.",
+    ),
+    "modelview.drawing": Text(
+        "Die KI bekommt deine Zeichnung als 8 × 8 Kästchen – mehr nicht. "
+        "Jedes Kästchen sagt nur, wie viel Farbe darin ist.",
+        "The AI gets your drawing as 8 × 8 squares – nothing more. "
+        "Each square only says how much ink is in it.",
+    ),
+    "modelview.ocr": Text(
+        "Erst sucht eine KI die Textzeilen. Eine zweite liest jede Zeile als schmalen "
+        "Streifen, Buchstabe für Buchstabe.",
+        "One AI first finds the lines of text. A second one reads each line as a thin "
+        "strip, letter by letter.",
+    ),
+    "modelview.none": Text(
+        "Gerade gibt es nichts zu zeigen – halte etwas in die Kamera.",
+        "Nothing to show right now – hold something up to the camera.",
+    ),
+    "fool.button": Text("Trick die KI aus", "Try to fool it"),
+    "fool.title": Text("Trick die KI aus: verändere, was sie bekommt",
+                       "Try to fool it: change what the AI gets"),
+    "fool.blur": Text("Unschärfe", "Blur"),
+    "fool.noise": Text("Rauschen", "Noise"),
+    "fool.brightness": Text("Helligkeit", "Brightness"),
+    "fool.rotation": Text("Drehen", "Rotate"),
+    "fool.patch": Text("Abdecken", "Cover up"),
+    "fool.patch.on": Text("Abdecken: tippe ins Bild", "Cover up: tap the picture"),
+    "fool.reset": Text("Zurücksetzen", "Reset"),
+    "fool.preview": Text("Das bekommt die KI:", "The AI gets:"),
+    "fool.lesson.start": Text("Schieb einen Regler – wann ändert die KI ihre Meinung?",
+                              "Move a slider – when does the AI change its mind?"),
+    "fool.lesson.noise": Text("Schon ein wenig Rauschen kann ihre Meinung ändern.",
+                              "A little noise is enough to change its mind."),
+    "fool.lesson.blur": Text("Ohne scharfe Kanten und Muster fehlen ihr die Hinweise.",
+                             "Without sharp edges and patterns it loses its clues."),
+    "fool.lesson.brightness": Text("Zu hell oder zu dunkel: Farben und Kanten verschwinden.",
+                                   "Too bright or too dark: colours and edges disappear."),
+    "fool.lesson.rotation": Text("Sie hat fast nur aufrechte Fotos gesehen – gedreht wird es "
+                                 "schwer.",
+                                 "It mostly saw upright photos – turned round, it struggles."),
+    "fool.lesson.patch": Text("Deck das Wichtige ab und schau, wohin die Heatmap wandert.",
+                              "Cover the important part and watch where the heat map goes."),
+    "explain.button.freeze": Text("Anhalten: Wo schaut die KI hin?",
+                                  "Freeze: where is the AI looking?"),
+    "explain.working": Text("Die KI deckt Stück für Stück ab und rechnet … {pct} %",
+                            "The AI covers one piece after another and computes … {pct} %"),
+    "explain.too_slow": Text("Das dauert zu lange für dieses Modell – tippe noch einmal.",
+                             "This takes too long for this model – tap again."),
+    "explain.unavailable": Text(
+        "Bei diesem Modell kann die KI nicht zeigen, wohin sie schaut.",
+        "This model cannot show where it is looking.",
     ),
     "faces.heading": Text("Was die KI erkennt", "What the AI detects"),
     "faces.none": Text("Kein Gesicht im Bild", "No face in the picture"),

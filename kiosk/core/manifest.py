@@ -16,18 +16,68 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.core.i18n import Text
+from kiosk.core.safe_read import FileRefused, read_bounded
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "demo.toml"
-DEMO_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-TASKS = ("classification", "detection", "faces", "ocr", "drawing", "few-shot")
+# Always used with fullmatch: ``$`` would also accept a trailing newline.
+DEMO_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,47}")
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
+TASKS = ("classification", "detection", "faces", "ocr", "drawing", "few-shot", "pose",
+         "segmentation", "hands")
+
+# Bounds on what a manifest may hold; far above any real demo, far below what hurts.
+MAX_MANIFEST_BYTES = 256 * 1024
+MAX_NESTING = 32  # [[...]] / {…} depth; tomllib recurses per level (RecursionError at ~1000)
+MAX_NAME_CHARS = 100  # file names: every file system takes 255 bytes, this leaves room
+MAX_TEXT_CHARS = 4000  # any one string (visitor texts are a few hundred characters)
+MAX_ORDER = 1_000_000
+# Names Windows reserves in every folder (with any extension): a pack copied to a Windows
+# kiosk or stick must not break there.
+_WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul", "conin$", "conout$"}
+    | {f"{d}{n}" for d in ("com", "lpt") for n in (*"123456789", "¹", "²", "³")})
+_PLAIN_NAME_RE = re.compile(r"[^\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
 def is_plain_name(value: object) -> bool:
-    """A file name inside the demo folder: no folders, no "..", nothing hidden."""
-    return (isinstance(value, str) and bool(value) and "/" not in value and "\\" not in value
-            and not value.startswith(".") and ":" not in value)
+    """A file name inside the demo folder: no folders, no "..", nothing hidden, nothing a
+    file system refuses (too long, control characters, Windows device names)."""
+    if not isinstance(value, str) or not value or len(value) > MAX_NAME_CHARS:
+        return False
+    if not _PLAIN_NAME_RE.fullmatch(value) or value.startswith(".") or value.endswith((" ", ".")):
+        return False
+    return value.split(".", 1)[0].strip().casefold() not in _WINDOWS_DEVICES
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest ``[``/``{`` nesting in TOML ``text`` (strings and comments skipped).
+
+    Checked before :func:`tomllib.loads`, which recurses once per level and would raise
+    ``RecursionError`` — or crash a thread with a small stack — on a hostile file.
+    """
+    depth = deepest = 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c in "\"'":
+            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if c == '"' and text[j] == "\\" else 1
+            i = j + len(quote)
+            continue
+        i += 1
+    return deepest
 
 
 @dataclass(frozen=True)
@@ -51,6 +101,8 @@ class ModelRef:
     file: str
     sha256: str
     card: str | None = None
+    # external weight files the model reads (file name → sha256), from [models.<name>.data]
+    data: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +158,11 @@ def _text(
                 file, f"{key}.{lang}", "missing or empty",
                 f'add {lang} = "…" to [{key}]: every visitor text needs German and English'))
             text = ""
+        elif len(text) > MAX_TEXT_CHARS:
+            problems.append(ManifestProblem(
+                file, f"{key}.{lang}", f"is longer than {MAX_TEXT_CHARS} characters",
+                "shorten it: visitors read a few sentences at most"))
+            text = ""
         out[lang] = text.strip()
     for extra in sorted(set(value) - {"de", "en"}):
         problems.append(ManifestProblem(
@@ -129,9 +186,10 @@ def _models(
             problems.append(ManifestProblem(
                 file, where, "must be a table", f'write [{where}] with file = and sha256 ='))
             continue
-        for extra in sorted(set(spec) - {"file", "sha256", "card"}):
+        for extra in sorted(set(spec) - {"file", "sha256", "card", "data"}):
             problems.append(ManifestProblem(
-                file, f"{where}.{extra}", "unknown key", "remove it (allowed: file, sha256, card)"))
+                file, f"{where}.{extra}", "unknown key",
+                "remove it (allowed: file, sha256, card, data)"))
         model_file = spec.get("file")
         sha = spec.get("sha256")
         card = spec.get("card")
@@ -140,23 +198,44 @@ def _models(
             problems.append(ManifestProblem(
                 file, f"{where}.file", "must name an .onnx file", 'e.g. file = "model.onnx"'))
             ok = False
-        elif "/" in model_file or "\\" in model_file or model_file.startswith("."):
+        elif not is_plain_name(model_file):
             problems.append(ManifestProblem(
-                file, f"{where}.file", "must be a plain file name, not a path",
+                file, f"{where}.file", f"must be a plain file name of at most {MAX_NAME_CHARS} "
+                "characters, not a path",
                 "put the model next to demo.toml and give its name only"))
             ok = False
-        if not isinstance(sha, str) or not SHA256_RE.match(sha):
+        if not isinstance(sha, str) or not SHA256_RE.fullmatch(sha):
             problems.append(ManifestProblem(
                 file, f"{where}.sha256", "must be 64 lower-case hex digits",
                 "compute it with `sha256sum MODEL.onnx` and paste the first column"))
             ok = False
-        if card is not None and not isinstance(card, str):
+        if card is not None and not is_plain_name(card):
             problems.append(ManifestProblem(
                 file, f"{where}.card", "must be a file name", 'e.g. card = "model.md"'))
             ok = False
-        if ok:
-            models[name] = ModelRef(str(model_file), str(sha), card)
+        weights = _model_data(spec.get("data", {}), f"{where}.data", file, problems)
+        if ok and weights is not None:
+            models[name] = ModelRef(str(model_file), str(sha), card, weights)
     return models
+
+
+def _model_data(
+    raw: object, where: str, file: str, problems: list[ManifestProblem],
+) -> tuple[tuple[str, str], ...] | None:
+    """``[models.<name>.data]``: the model's external weight files and their sha256."""
+    fix = f'write [{where}] with "weights.onnx.data" = "<sha256 of that file>"'
+    if not isinstance(raw, dict):
+        problems.append(ManifestProblem(file, where, "must be a table", fix))
+        return None
+    out: list[tuple[str, str]] = []
+    for name, sha in raw.items():
+        if not is_plain_name(name) or not isinstance(sha, str) or not SHA256_RE.fullmatch(sha):
+            problems.append(ManifestProblem(
+                file, f"{where}", f"{str(name)[:60]!r} needs a plain file name and 64 "
+                "lower-case hex digits", fix))
+            return None
+        out.append((name, sha))
+    return tuple(out)
 
 
 _TOP_KEYS = {
@@ -180,9 +259,10 @@ def _about(data: Mapping[str, Any], file: str, problems: list[ManifestProblem]) 
     values: dict[str, str] = {}
     for key in ("model", "source", "licence"):
         value = raw.get(key)
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT_CHARS:
             problems.append(ManifestProblem(
-                file, f"about.{key}", "missing or empty", f'add {key} = "…" to [about]'))
+                file, f"about.{key}", f"missing, empty or longer than {MAX_TEXT_CHARS} "
+                "characters", f'add {key} = "…" to [about]'))
             value = ""
         values[key] = value.strip()
     limits = _text(raw, "limits", file, problems)
@@ -204,14 +284,16 @@ def parse_manifest(
             file, "schema_version", f"is {version!r}, this kiosk reads {SCHEMA_VERSION}",
             f"set schema_version = {SCHEMA_VERSION}"))
     demo_id = data.get("id")
-    if not isinstance(demo_id, str) or not DEMO_ID_RE.match(demo_id):
+    if not isinstance(demo_id, str) or not DEMO_ID_RE.fullmatch(demo_id):
         problems.append(ManifestProblem(
             file, "id", f"{demo_id!r} is not a valid demo id",
             'use 2–48 lower-case letters, digits and dashes, e.g. id = "my-demo"'))
         demo_id = ""
     pack_version = data.get("version", "1.0.0")
-    if not isinstance(pack_version, str) or not pack_version.strip():
-        problems.append(ManifestProblem(file, "version", "must be text", 'e.g. version = "1.0.0"'))
+    if (not isinstance(pack_version, str) or not pack_version.strip() or len(pack_version) > 40
+            or not pack_version.isprintable()):
+        problems.append(ManifestProblem(
+            file, "version", "must be one short line of text", 'e.g. version = "1.0.0"'))
         pack_version = "1.0.0"
     task = data.get("task")
     if task not in TASKS:
@@ -222,12 +304,15 @@ def parse_manifest(
     thumbnail = data.get("thumbnail")
     if thumbnail is not None and not is_plain_name(thumbnail):
         problems.append(ManifestProblem(
-            file, "thumbnail", "must be a plain file name inside the demo folder",
+            file, "thumbnail", f"must be a plain file name (at most {MAX_NAME_CHARS} "
+            "characters) inside the demo folder",
             'e.g. thumbnail = "thumbnail.png"'))
         thumbnail = None
     order = data.get("order", 100)
-    if not isinstance(order, int) or isinstance(order, bool):
-        problems.append(ManifestProblem(file, "order", "must be a whole number", "e.g. order = 10"))
+    if not isinstance(order, int) or isinstance(order, bool) or abs(order) > MAX_ORDER:
+        problems.append(ManifestProblem(
+            file, "order", f"must be a whole number from {-MAX_ORDER} to {MAX_ORDER}",
+            "e.g. order = 10"))
         order = 100
     needs_camera = data.get("needs_camera", True)
     if not isinstance(needs_camera, bool):
@@ -261,22 +346,42 @@ def load_manifest(folder: Path) -> tuple[Manifest | None, list[ManifestProblem]]
     """Read ``folder/demo.toml``; never raises for a broken or missing file."""
     path = folder / MANIFEST_NAME
     file = f"{folder.name}/{MANIFEST_NAME}"
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         return None, [ManifestProblem(
             file, "", "not found", f"add a {MANIFEST_NAME} to the demo folder")]
-    except OSError as exc:
-        return None, [ManifestProblem(
-            file, "", f"cannot be read ({exc.strerror})", "check the file's permissions")]
-    if len(raw) > 256 * 1024:
-        return None, [ManifestProblem(
-            file, "", "is larger than 256 KiB", "a manifest holds settings only; shorten it")]
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        return None, [ManifestProblem(file, "", "is not UTF-8 text", "save it as UTF-8")]
-    except tomllib.TOMLDecodeError as exc:
+        # a link could point anywhere (/dev/zero, another pack): only the file itself counts
+        raw = read_bounded(path, MAX_MANIFEST_BYTES, "Manifest")
+    except FileRefused as exc:
         return None, [ManifestProblem(
-            file, "", f"is not valid TOML ({exc})", "fix the syntax at the position named")]
+            file, "", str(exc), f"put a plain {MANIFEST_NAME} of at most "
+            f"{MAX_MANIFEST_BYTES // 1024} KiB into the demo folder")]
+    data, problem = parse_toml(raw, file)
+    if data is None:
+        return None, [problem] if problem else []
     return parse_manifest(data, file, folder)
+
+
+def parse_toml(raw: bytes, file: str) -> tuple[dict[str, Any] | None, ManifestProblem | None]:
+    """Decode a manifest's bytes within the bounds above; never raises for bad input."""
+    if len(raw) > MAX_MANIFEST_BYTES:
+        return None, ManifestProblem(
+            file, "", f"is larger than {MAX_MANIFEST_BYTES // 1024} KiB",
+            "a manifest holds settings only; shorten it")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, ManifestProblem(file, "", "is not UTF-8 text", "save it as UTF-8")
+    if nesting_depth(text) > MAX_NESTING:
+        return None, ManifestProblem(
+            file, "", f"nests lists or tables more than {MAX_NESTING} levels deep",
+            "a manifest needs two or three levels; rewrite it as in docs/demo-packs.md")
+    try:
+        return tomllib.loads(text), None
+    except tomllib.TOMLDecodeError as exc:
+        return None, ManifestProblem(
+            file, "", f"is not valid TOML ({exc})", "fix the syntax at the position named")
+    except ValueError as exc:  # e.g. a number with more than 4300 digits (int conversion limit)
+        return None, ManifestProblem(
+            file, "", f"holds a value this kiosk cannot read ({str(exc)[:100]})",
+            "numbers in a manifest are small; fix or remove the value")

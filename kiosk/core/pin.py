@@ -6,9 +6,17 @@ the data dir holds the scrypt parameters, a random salt, the hash, and the locko
 
 Lockout: the first :data:`FREE_TRIES` wrong PINs in a row cost nothing (fat fingers);
 each further one locks the pad for :data:`FIRST_LOCK` seconds, doubling each time up to
-:data:`MAX_LOCK`. A right PIN clears it. The lock is stored as wall-clock time so that
-pulling the plug does not reset it; a clock that jumped backwards is capped at
-:data:`MAX_LOCK` so staff are never locked out for longer than that.
+:data:`MAX_LOCK`. A right PIN clears it, and so does time: one wrong PIN is forgiven per
+:data:`DECAY` seconds without another, so a visitor who once ran the count up does not
+leave staff facing 15-minute locks for every typo afterwards. The lock is stored as
+wall-clock time so that pulling the plug does not reset it; a clock that jumped backwards
+is capped at :data:`MAX_LOCK` so staff are never locked out for longer than that.
+
+When the data dir cannot be written (read-only or full), the count cannot survive a
+restart, and each restart would grant fresh tries. Nothing is written elsewhere instead
+(the kiosk writes only into its data dir); the pad fails closed: no free tries — every
+wrong PIN locks it — and it starts locked for :data:`FIRST_LOCK` seconds, so restarting
+the kiosk buys a guesser one try per restart and half a minute, not three.
 
 A damaged PIN file is not "no PIN": that would let anyone who finds the gesture set a new
 PIN. It reports :attr:`PinState.BROKEN`, and IT sets a new PIN with ``kiosk set-pin``.
@@ -41,6 +49,7 @@ MAX_DIGITS = 8
 FREE_TRIES = 3
 FIRST_LOCK = 30.0
 MAX_LOCK = 15 * 60.0
+DECAY = 10 * 60.0  # one wrong PIN forgiven per this many seconds without another
 # scrypt cost: 2**14 × r=8 needs 16 MiB and ~50 ms on a small PC — slow enough to make
 # guessing a stolen file expensive, fast enough for a touch pad.
 DEFAULT_COST = 2**14
@@ -126,6 +135,7 @@ class PinStore:
         self.cost = cost
         # Used when the data dir is not writable: the lockout still holds until restart.
         self._memory: dict[str, Any] | None = None
+        self._started = clock()
 
     # -- reading ---------------------------------------------------------------------------------
     def _read(self) -> tuple[PinState, dict[str, Any]]:
@@ -154,6 +164,7 @@ class PinStore:
             base64.b64decode(data["hash"], validate=True)
             ints = [data[k] for k in ("n", "r", "p", "failures")]
             float(data["locked_until"])
+            float(data.get("last_failure", 0.0))
         except (KeyError, TypeError, ValueError):
             return False
         return all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in ints)
@@ -167,8 +178,29 @@ class PinStore:
         state, data = self._read()
         if state is not PinState.SET:
             return 0.0
-        left = float(data["locked_until"]) - self.clock()
-        return max(0.0, min(left, MAX_LOCK))
+        return self._locked(data, self.clock())
+
+    def _unsaved(self) -> bool:
+        """Whether the lockout cannot be kept on disk (it would not survive a restart)."""
+        if self._memory is not None:
+            return True
+        target = self.path if self.path.exists() else self.path.parent
+        return not os.access(target, os.W_OK)
+
+    def _locked(self, data: dict[str, Any], now: float) -> float:
+        until = float(data["locked_until"])
+        if self._unsaved():  # fail closed: the last run's count is unknown
+            until = max(until, self._started + FIRST_LOCK)
+        return max(0.0, min(until - now, MAX_LOCK))
+
+    @staticmethod
+    def _failures(data: dict[str, Any], now: float) -> int:
+        """Wrong PINs in a row, less one per :data:`DECAY` seconds since the last one."""
+        failures = int(data["failures"])
+        last = float(data.get("last_failure", data["locked_until"]))
+        if failures and now > last:
+            failures = max(0, failures - int((now - last) // DECAY))
+        return failures
 
     # -- writing ---------------------------------------------------------------------------------
     def _write(self, data: dict[str, Any]) -> None:
@@ -212,13 +244,17 @@ class PinStore:
         self._memory = None
         log.info("staff PIN set")
 
-    def _save_state(self, data: dict[str, Any]) -> None:
+    def _save_state(self, data: dict[str, Any]) -> bool:
+        """Keep the lockout state; True when it could only be kept in memory."""
         try:
             self._write(data)
         except OSError as exc:
-            log.warning("PIN lockout cannot be saved (%s); it holds until the app restarts",
-                        exc.strerror or exc)
+            if self._memory is None:
+                log.warning("PIN lockout cannot be saved (%s): the pad fails closed (every "
+                            "wrong PIN locks it)", exc.strerror or exc)
             self._memory = data
+            return True
+        return False
 
     def verify(self, pin: str) -> PinCheck:
         """Check ``pin``; counts wrong PINs and locks the pad as described above.
@@ -230,8 +266,8 @@ class PinStore:
         if state is not PinState.SET:
             return PinCheck(ok=False)
         now = self.clock()
-        locked = max(0.0, min(float(data["locked_until"]) - now, MAX_LOCK))
-        failures = int(data["failures"])
+        locked = self._locked(data, now)
+        failures = self._failures(data, now)
         if locked > 0:
             return PinCheck(False, locked, failures, 0)
         salt = base64.b64decode(data["salt"])
@@ -247,8 +283,16 @@ class PinStore:
                 self._save_state({**data, "failures": 0, "locked_until": 0.0})
             return PinCheck(True)
         failures += 1
+        unsaved = self._unsaved()
+        if unsaved:  # no free tries when a restart would forget them
+            failures = max(failures, FREE_TRIES)
         lock = lock_seconds(failures)
-        self._save_state({**data, "failures": failures, "locked_until": now + lock})
+        unsaved = self._save_state({**data, "failures": failures, "locked_until": now + lock,
+                                    "last_failure": now}) or unsaved
+        if unsaved and lock == 0.0:  # the write itself just failed: lock from now on
+            failures, lock = FREE_TRIES, lock_seconds(FREE_TRIES)
+            self._memory = {**data, "failures": failures, "locked_until": now + lock,
+                            "last_failure": now}
         log.warning("wrong staff PIN (%d in a row)%s", failures,
                     f"; PIN pad locked for {lock:.0f} s" if lock else "")
         return PinCheck(False, lock, failures, max(0, FREE_TRIES - failures))

@@ -74,6 +74,9 @@ class Settings:
         '"sample" for the bundled sample photos.'))
     mirror: bool = field(default=True, metadata=_doc(
         "Mirror the live camera picture, as people expect from a mirror (true/false)."))
+    wake_on_approach: bool = field(default=True, metadata=_doc(
+        "On the attract screen, greet people who step up to the kiosk (needs a camera; "
+        "nothing is stored but an anonymous 'someone came' count) (true/false)."))
     kiosk_id: str = field(default="kiosk-1", metadata=_doc(
         "Name of this kiosk in the statistics: letters, digits, '.', '_' and '-', "
         "at most 40 characters."))
@@ -87,6 +90,9 @@ class Settings:
     cursor_hide_seconds: float = field(default=5.0, metadata=_doc(
         "In kiosk mode, hide the mouse pointer after this many seconds without mouse "
         "movement; 0 never hides it (0-600)."))
+    log_retention_days: float = field(default=365.0, metadata=_doc(
+        "Days the interaction log keeps visitor events; older ones are deleted "
+        "automatically, and `kiosk log purge` uses it too (1-3650)."))
     location: str = field(default="", metadata=_doc(
         "Where this kiosk stands (e.g. \"Showroom Berlin\"), for the fleet overview and the "
         "funders' report; empty: not said."))
@@ -107,6 +113,7 @@ NUMBER_RANGES: dict[str, tuple[float, float]] = {
     "idle_warning": (3.0, 120.0),
     "staff_timeout": (30.0, 3600.0),
     "cursor_hide_seconds": (0.0, 600.0),
+    "log_retention_days": (1.0, 3650.0),
 }
 
 
@@ -148,11 +155,11 @@ def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
             return value.strip(), None
         return None, "camera must be a camera index, a file or folder path, or \"sample\""
     if name == "kiosk_id":
-        if isinstance(value, str) and KIOSK_ID_RE.match(value.strip()):
+        if isinstance(value, str) and KIOSK_ID_RE.fullmatch(value.strip()):
             return value.strip(), None
         return None, ("kiosk_id must be 1 to 40 letters, digits, '.', '_' or '-', starting "
                       "with a letter or digit")
-    if name in ("mirror", "require_signed_packs"):
+    if name in ("mirror", "wake_on_approach", "require_signed_packs"):
         if isinstance(value, bool):
             return value, None
         return None, f"{name} must be true or false"

@@ -10,7 +10,8 @@
 - an unhandled Python exception (main thread, other threads, or a Qt slot, which PySide6
   reports through ``sys.excepthook``): the traceback goes to its own crash file.
 
-:func:`last_crash` returns the newest crash file's text for the staff panel.
+:func:`last_crash` returns the newest crash file's text for the staff panel;
+:func:`unreported_crash` tells the start-up, once per crash, that the last run crashed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 CRASH_DIR = ("logs", "crashes")
 FAULT_FILE = "faulthandler.log"
+REPORTED_FILE = ".reported"  # the newest crash file already counted as a crash event
 KEEP = 20  # crash files kept; older ones are deleted
 MAX_TEXT = 200_000  # characters shown by last_crash (a runaway traceback stays readable)
 
@@ -181,6 +183,31 @@ class RecentErrors(logging.Handler):
     def messages(self) -> list[str]:
         """The kept lines, oldest first."""
         return list(self._lines)
+
+
+def unreported_crash(data_dir: Path) -> str | None:
+    """The newest crash file's name if no earlier call returned it, else None.
+
+    The start-up asks once, to record one ``crash`` event per crash: the name last
+    returned is kept in ``.reported`` beside the crash files.
+    """
+    folder = crash_dir(data_dir)
+    try:
+        files = _crash_files(folder)
+    except OSError:
+        return None
+    if not files:
+        return None
+    newest = files[-1].name
+    marker = folder / REPORTED_FILE
+    try:
+        if marker.read_text(encoding="utf-8").strip() == newest:
+            return None
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):  # unwritable: reported again next start, not lost
+        marker.write_text(newest, encoding="utf-8")
+    return newest
 
 
 def last_crash(data_dir: Path) -> str | None:

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import enum
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kiosk.core.image_header import image_size, too_large
 from kiosk.core.manifest import MANIFEST_NAME, Manifest, load_manifest
 from kiosk.core.paths import demos_dir, models_dir
-from kiosk.runtime.onnx_model import ModelLoadError, check_sha256
+from kiosk.core.safe_read import FileRefused, is_regular_file, read_bounded
+from kiosk.runtime.onnx_external import external_problems
+from kiosk.runtime.onnx_model import ModelLoadError, check_sha256, sha256_of
 from kiosk.runtime.pipeline import TaskRunner
 from kiosk.runtime.tasks import task_kind
 
@@ -51,13 +55,13 @@ class DemoEntry:
         assert self.manifest is not None
         file = self.manifest.models[name].file
         local = self.folder / file
-        return local if local.is_file() else models_dir() / file
+        return local if is_regular_file(local) else models_dir() / file
 
     def thumbnail_path(self) -> Path | None:
-        """The tile picture, if the demo has one."""
+        """The tile picture, if the demo has one (a plain file, never a link)."""
         if self.manifest and self.manifest.thumbnail:
             p = self.folder / self.manifest.thumbnail
-            return p if p.is_file() else None
+            return p if is_regular_file(p) else None
         return None
 
 
@@ -75,17 +79,71 @@ def check_demo(folder: Path) -> DemoEntry:
     else:
         entry.problems += [str(p) for p in kind.check(manifest)]
     builtin = folder.parent.resolve() == demos_dir().resolve()
-    for name in manifest.models:
-        if not entry.model_path(name).is_file():
-            file = manifest.models[name].file
-            fix = (f"the built-in models folder lacks {file}: reinstall the complete program "
+    for name, ref in manifest.models.items():
+        path = entry.model_path(name)
+        if not is_regular_file(path):
+            fix = (f"the built-in models folder lacks {ref.file}: reinstall the complete program "
                    "folder" if builtin else f"put it next to {MANIFEST_NAME}")
-            entry.problems.append(f"{folder.name}: model {file} not found — {fix}")
-    if manifest.thumbnail and entry.thumbnail_path() is None:
-        entry.problems.append(
-            f"{folder.name}/{MANIFEST_NAME}: thumbnail: {manifest.thumbnail} not found — add the "
-            "picture or remove the line")
+            entry.problems.append(f"{folder.name}: model {ref.file} not found — {fix}")
+            continue
+        # a model changed after install must not look ready and fail only when tapped
+        problem = checksum_problem(path, ref.sha256)
+        if problem:
+            entry.problems.append(f"{folder.name}: {problem}")
+        entry.problems += [f"{folder.name}: model {ref.file}: {message} — {fix}" for message, fix
+                           in external_problems(path, dict(ref.data), cached_sha256)]
+    if manifest.thumbnail:
+        problem = thumbnail_problem(folder / manifest.thumbnail)
+        if problem:
+            entry.problems.append(f"{folder.name}/{MANIFEST_NAME}: thumbnail: {problem}")
     return entry
+
+
+_SHA_CACHE: dict[tuple[str, int, int, int], str] = {}
+_SHA_LOCK = threading.Lock()
+MAX_THUMBNAIL_BYTES = 8 * 1024 * 1024
+MAX_THUMBNAIL_SIDE = 4096
+
+
+def cached_sha256(path: Path) -> str:
+    """sha256 of ``path``, remembered by (path, size, mtime, inode): discovery runs often and
+    must stay cheap, yet any change to the file is seen."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    with _SHA_LOCK:
+        known = _SHA_CACHE.get(key)
+    if known is None:
+        known = sha256_of(path)
+        with _SHA_LOCK:
+            _SHA_CACHE[key] = known
+    return known
+
+
+def checksum_problem(path: Path, expected: str) -> str | None:
+    """Why the model at ``path`` does not match its ``expected`` sha256, or ``None``."""
+    try:
+        actual = cached_sha256(path)
+    except OSError as exc:
+        return f"model {path.name} cannot be read ({exc.strerror}) — check the file"
+    if actual != expected:
+        return (f"model {path.name} has changed: its sha256 is {actual[:12]}…, the pack "
+                f"says {expected[:12]}… — copy the original model again, or import the pack "
+                "again if the model was changed on purpose")
+    return None
+
+
+def thumbnail_problem(path: Path) -> str | None:
+    """Why a tile picture cannot be shown safely (missing, a link, too large), or ``None``."""
+    try:
+        head = read_bounded(path, MAX_THUMBNAIL_BYTES, "Thumbnail")
+    except FileRefused as exc:
+        return f"{exc} — add the picture (a plain JPEG or PNG file) or remove the line"
+    size = image_size(head)
+    if size is None or too_large(size) or max(size) > MAX_THUMBNAIL_SIDE:
+        what = f"{size[0]}x{size[1]} pixels" if size else "not a JPEG, PNG, BMP, GIF or WebP"
+        return (f"{path.name} is {what} (at most {MAX_THUMBNAIL_SIDE} pixels a side) — use a "
+                "smaller picture, e.g. 640x400")
+    return None
 
 
 def discover(dirs: Sequence[Path]) -> list[DemoEntry]:
@@ -117,6 +175,9 @@ def load_runner(entry: DemoEntry, verify: bool = True) -> TaskRunner:
     if verify:
         for name, ref in entry.manifest.models.items():
             check_sha256(entry.model_path(name), ref.sha256)
+            for message, fix in external_problems(entry.model_path(name), dict(ref.data),
+                                                  sha256_of):
+                raise ModelLoadError(f"Model file {ref.file} {message}: {fix}.")
     kind = task_kind(entry.manifest.task)
     assert kind is not None  # check_demo flagged unknown tasks
     return kind.build(entry.manifest, entry.model_path)

@@ -93,6 +93,8 @@ def query_stats(
             counted[type_] = counted.get(type_, 0) + n
             if demo:
                 counter[demo] += n
+    for kind, n in rows("json_extract(payload, '$.kind'), count(*)", "interaction", group=True):
+        b.kinds[str(kind)] += n
     closes = rows("demo_id, value", "demo_close")
     counted["demo_close"] = len(closes)
     for demo, dwell in closes:

@@ -62,6 +62,7 @@ from kiosk.core.events import (
     payload_json,
 )
 from kiosk.core.session import SessionEvent
+from kiosk.runtime.disk import probe as disk_problem
 
 log = logging.getLogger(__name__)
 
@@ -698,6 +699,8 @@ class EventStore:
 
     def _trouble(self, exc: BaseException) -> str:
         code = classify(exc)
+        if code == "io":  # e.g. "unable to open database file": SQLite does not say why
+            code = disk_problem(self.path.parent) or code
         text = f"{_PROBLEM_TEXT[code].format(path=self.path)} ({exc})"
         with self._changed:
             new = self._problem is None or self._problem[0] != code

@@ -95,6 +95,83 @@ def run_frames(
         }
 
 
+class _FirstFrames:
+    """A source that ends after ``frames`` pictures (the pipeline reads until it ends)."""
+
+    def __init__(self, source: FrameSource, frames: int) -> None:
+        self.source = source
+        self.left = frames
+        self.fps = source.fps
+        self.live = source.live
+        self.description = source.description
+
+    def read(self) -> Any:
+        if self.left <= 0:
+            return None
+        self.left -= 1
+        return self.source.read()
+
+    def close(self) -> None:
+        """The caller closes the real source."""
+
+
+def run_frames_mirrored(
+    entry: DemoEntry, source: FrameSource, frames: int, runner: Any = None,
+) -> Iterator[dict[str, Any]]:
+    """Like :func:`run_frames`, but through the live pipeline as a mirrored camera feeds it.
+
+    The kiosk mirrors a live camera for the visitor; this runs exactly that path (capture
+    thread with mirroring on, preparation on the capture thread, inference thread), so a
+    test sees what a visitor in front of a camera would get. Every frame is processed:
+    the file is read only as fast as the model takes frames.
+    """
+    import queue
+
+    from kiosk.runtime.pipeline import Frame, Pipeline, Result, Status
+
+    runner = runner if runner is not None else load_runner(entry)
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    shown: dict[int, Frame] = {}
+
+    def on_frame(frame: Frame) -> None:
+        shown[frame.seq] = frame
+
+    def on_status(status: str) -> None:
+        if status == Status.LOST:
+            events.put(("end", None))
+
+    pipe = Pipeline(
+        _FirstFrames(source, frames), runner, mirror=True, throttle=False, retry_seconds=0.05,
+        on_frame=on_frame, on_result=lambda r: events.put(("result", r)),
+        on_status=on_status, on_error=lambda e: events.put(("error", e)))
+    pipe.start()
+    done = 0
+    ended = False
+    try:
+        while not ended or done < pipe.stats.captured:
+            kind, value = events.get(timeout=120.0)
+            if kind == "end":
+                ended = True
+            elif kind == "error":
+                raise value
+            elif kind == "result":
+                result: Result = value
+                frame = shown.pop(result.seq)
+                done += 1
+                yield {
+                    "demo": entry.id,
+                    "frame": result.seq - 1,
+                    "source": source.description,
+                    "width": int(frame.image.shape[1]),
+                    "height": int(frame.image.shape[0]),
+                    "mirrored": frame.mirrored,
+                    "result": result_json(result.output),
+                    "timings_ms": dict(result.timings, total=round(result.latency_ms, 3)),
+                }
+    finally:
+        pipe.stop()
+
+
 @dataclass
 class Check:
     """One self-test line."""

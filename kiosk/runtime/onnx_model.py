@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +40,28 @@ def check_sha256(path: Path, expected: str) -> None:
             f"{expected[:12]}…): copy the original file again or update the pack's sha256.")
 
 
+def import_onnxruntime() -> Any:
+    """onnxruntime with its telemetry off, so the kiosk writes nothing outside its data dir.
+
+    Official builds otherwise create a persistent device id and queue telemetry events under
+    ``~/.cache/Microsoft/DeveloperTools/.onnxruntime/`` (and a ``.ses`` file in the temp
+    folder) as soon as the module is imported; ``ORT_DISABLE_TELEMETRY`` must be set before
+    that first import. ``disable_telemetry_events`` covers builds that also report per event.
+    """
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+    import onnxruntime as ort
+
+    disable = getattr(ort, "disable_telemetry_events", None)
+    if disable is not None:
+        disable()
+    return ort
+
+
 class OnnxModel:
     """One model on the CPU; calling it runs inference on its single input."""
 
     def __init__(self, path: Path, threads: int = 1) -> None:
-        import onnxruntime as ort
-
+        ort = import_onnxruntime()
         opts = ort.SessionOptions()
         # Small models run faster on one thread beside a capture thread and the GUI (measured).
         opts.intra_op_num_threads = threads

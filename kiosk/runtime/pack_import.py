@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import shutil
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,12 @@ from typing import Any
 import numpy as np
 
 from kiosk.core.manifest import DEMO_ID_RE, MANIFEST_NAME, SCHEMA_VERSION, ManifestProblem
+from kiosk.core.safe_read import (
+    FileRefused,
+    copy_bounded,
+    is_regular_file,
+    read_text_bounded,
+)
 from kiosk.core.tasks import classification as cls
 from kiosk.core.tasks import detection as det
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel, sha256_of
@@ -40,7 +45,8 @@ log = logging.getLogger(__name__)
 
 LABELS_EN_FILES = ("labels.txt", "labels_en.txt")
 LABELS_DE_FILE = "labels_de.txt"
-_MODEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.onnx$")
+MAX_COPY_BYTES = 512 * 1024 * 1024  # the per-file bound of kiosk.runtime.packs.Limits
+_MODEL_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.onnx")
 # Ultralytics task names that are not plain detection or classification
 _UNSUPPORTED = {"segment": "segmentation", "pose": "pose estimation", "obb": "rotated boxes"}
 
@@ -108,18 +114,27 @@ def slug(text: str, fallback: str = "imported-demo") -> str:
     ascii_text = (text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
                   .replace("ß", "ss"))
     out = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:48].strip("-")
-    return out if DEMO_ID_RE.match(out) else fallback
+    return out if DEMO_ID_RE.fullmatch(out) else fallback
 
 
 def find_model(source: Path) -> tuple[Path | None, list[ManifestProblem]]:
     """The one ``.onnx`` file that ``source`` is or holds (a file or a folder)."""
+    if source.is_symlink():
+        return None, [ManifestProblem(
+            source.name, "", "is a symbolic link", "copy the real model file instead")]
     if source.is_file():
         if source.suffix.lower() != ".onnx":
             return None, [ManifestProblem(
                 source.name, "", "is not an ONNX model, a pack folder or a .zip",
                 "give a .onnx file, a folder or a .zip with a demo.toml or one .onnx file")]
         return source, []
-    models = sorted(p for p in source.iterdir() if p.suffix.lower() == ".onnx" and p.is_file())
+    onnx = sorted(p for p in source.iterdir() if p.suffix.lower() == ".onnx")
+    links = [p for p in onnx if not is_regular_file(p)]
+    if links:
+        return None, [ManifestProblem(
+            f"{source.name}/{p.name}", "", "is a symbolic link or not a plain file",
+            "copy the real model file into the folder instead") for p in links]
+    models = onnx
     if len(models) == 1:
         return models[0], []
     if not models:
@@ -165,9 +180,31 @@ def _floats(meta: Mapping[str, str], key: str) -> tuple[float, float, float] | N
 
 def _read_lines(path: Path) -> list[str] | None:
     try:
-        return cls.read_labels(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
+        return cls.read_labels(read_text_bounded(path, what="Labels file"))
+    except FileRefused:
         return None
+
+
+def _side_file(folder: Path, names: Collection[str], prop: Proposal) -> Path | None:
+    """The first of ``names`` beside the model, if it is a plain file; a link or anything
+    else under that name is a problem (it could point anywhere: /etc/passwd, /dev/zero)."""
+    for name in names:
+        path = folder / name
+        if not path.exists() and not path.is_symlink():
+            continue
+        if not is_regular_file(path):
+            prop.problems.append(ManifestProblem(
+                name, "", "is a symbolic link or not a plain file",
+                "copy the real file next to the model instead"))
+            return None
+        try:
+            read_text_bounded(path, what="Labels file")
+        except FileRefused as exc:
+            prop.problems.append(ManifestProblem(
+                name, "", str(exc), "give one class name per line, as UTF-8 text"))
+            return None
+        return path
+    return None
 
 
 def propose(
@@ -192,6 +229,9 @@ def propose(
     if pack_id in reserved_ids:
         pack_id = f"{pack_id}-pack"[:48]
     prop.pack_id = pack_id
+    weights = _external_weights(model_file, prop)
+    if prop.problems:
+        return prop  # never let onnxruntime open weights outside the model's folder
     try:
         model = OnnxModel(model_file)
     except ModelLoadError as exc:
@@ -202,10 +242,12 @@ def propose(
     meta = parse_metadata(model.metadata())
     for text in meta.problems:
         prop.notes.append(f"{model_file.name}: {text} (ignored)")
-    pack_model = model_file.name if _MODEL_NAME_RE.match(model_file.name) else "model.onnx"
+    pack_model = model_file.name if _MODEL_NAME_RE.fullmatch(model_file.name) else "model.onnx"
     prop.copy_files[pack_model] = model_file
-    labels_en_file = next((folder / n for n in LABELS_EN_FILES if (folder / n).is_file()), None)
-    labels_de_file = folder / LABELS_DE_FILE if (folder / LABELS_DE_FILE).is_file() else None
+    labels_en_file = _side_file(folder, LABELS_EN_FILES, prop)
+    labels_de_file = _side_file(folder, (LABELS_DE_FILE,), prop)
+    if prop.problems:
+        return prop
 
     params: dict[str, Any] | None
     if meta.task in _UNSUPPORTED:
@@ -242,13 +284,34 @@ def propose(
     count = len(meta.names or []) or _label_count(prop, folder)
     prop.manifest = render_manifest(
         pack_id=pack_id, task=prop.task, title_de=title_de, title_en=title_en,
-        model_file=pack_model, sha256=sha256_of(model_file), params=params,
+        model_file=pack_model, sha256=sha256_of(model_file), params=params, weights=weights,
         texts=TEXTS[f"{prop.task}.subtitle"],
         how={k: v.format(model=stem, count=count or ("viele" if k == "de" else "many"))
              for k, v in TEXTS[f"{prop.task}.how"].items()},
         source=model_file.name, ultralytics=meta.ultralytics,
         about=_about(model.metadata(), model_file.name, prop.task, count))
     return prop
+
+
+def _external_weights(model_file: Path, prop: Proposal) -> dict[str, str]:
+    """The model's external weight files (name → sha256), copied into the pack with it;
+    a problem for any that is not a plain file beside the model."""
+    from kiosk.runtime.onnx_external import external_problems, model_external_refs
+
+    problems = external_problems(model_file, None, sha256_of)
+    for message, fix in problems:
+        prop.problems.append(ManifestProblem(model_file.name, "external data", message, fix))
+    if problems:
+        return {}
+    try:
+        names = sorted({r.location for r in model_external_refs(model_file)})
+    except (OSError, ValueError):
+        return {}  # not a readable protobuf: loading it reports the problem
+    for name in names:
+        prop.copy_files[name] = model_file.parent / name
+    if names:
+        prop.notes.append(f"weights in {', '.join(names)} (copied, covered by sha256)")
+    return {name: sha256_of(model_file.parent / name) for name in names}
 
 
 def _about(
@@ -433,6 +496,7 @@ def render_manifest(
     *, pack_id: str, task: str, title_de: str, title_en: str, model_file: str, sha256: str,
     params: Mapping[str, Any], texts: Mapping[str, str], how: Mapping[str, str], source: str,
     ultralytics: bool, about: Mapping[str, str] | None = None,
+    weights: Mapping[str, str] | None = None,
 ) -> str:
     """The proposed ``demo.toml`` text, commented for staff who edit it later."""
     origin = "its Ultralytics metadata" if ultralytics else "its input/output shapes and labels"
@@ -460,6 +524,9 @@ def render_manifest(
         "[models.main]",
         f"file = {_toml_value(model_file)}",
         f"sha256 = {_toml_value(sha256)}",
+        *(["", "# The model's external weight files and their sha256.", "[models.main.data]",
+            *(f"{_toml_value(k)} = {_toml_value(v)}" for k, v in weights.items())]
+          if weights else []),
         "",
         "[params]",
         *(f"{k} = {_toml_value(v)}" for k, v in params.items()),
@@ -486,7 +553,7 @@ def write_pack(prop: Proposal, dest: Path) -> Path:
         raise ValueError("the proposal has problems; nothing to write")
     dest.mkdir(parents=True, exist_ok=False)
     for name, src in prop.copy_files.items():
-        shutil.copyfile(src, dest / name)
+        copy_bounded(src, dest / name, MAX_COPY_BYTES, "File")  # never through a link
     for name, text in prop.write_files.items():
         (dest / name).write_text(text, encoding="utf-8")
     (dest / MANIFEST_NAME).write_text(prop.manifest, encoding="utf-8")

@@ -34,7 +34,6 @@ import stat
 import tempfile
 import threading
 import time
-import tomllib
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -45,14 +44,21 @@ from typing import Any
 import numpy as np
 
 from kiosk.core.manifest import (
+    DEMO_ID_RE,
     MANIFEST_NAME,
+    MAX_MANIFEST_BYTES,
     Manifest,
     ManifestProblem,
+    is_plain_name,
     load_manifest,
     parse_manifest,
+    parse_toml,
 )
 from kiosk.core.paths import demos_dir, models_dir, sample_media_dir
+from kiosk.core.safe_read import FileRefused, is_regular_file, read_bounded, read_text_bounded
 from kiosk.core.tasks.base import is_finite_json
+from kiosk.runtime.isolated import IsolatedError, IsolatedMemory, IsolatedTimeout, run_isolated
+from kiosk.runtime.onnx_external import external_problems
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel, sha256_of
 from kiosk.runtime.pack_import import Proposal, problem_json
 from kiosk.runtime.tasks import task_kind
@@ -62,6 +68,7 @@ log = logging.getLogger(__name__)
 MiB = 1024 * 1024
 STAGING = ".staging"
 PREVIOUS = ".previous"
+JOURNAL = ".journal"
 SAMPLE_NAMES = ("sample.jpg", "sample.jpeg", "sample.png")
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 _UNSAFE_NAME_RE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
@@ -80,6 +87,10 @@ class Limits:
     # ~3-10x; zip bombs by 1000x and more.
     max_ratio: float = 100.0
     ratio_floor_bytes: int = 1 * MiB  # below this a high ratio is harmless (all-blank labels)
+    # The model check and smoke run happen in a child process within these bounds; the
+    # built-in models need ~3 s and ~0.4 GB on a slow mini-PC.
+    smoke_seconds: float = 60.0
+    smoke_memory_bytes: int = 2 * 1024 * MiB
 
 
 class PackError(Exception):
@@ -173,6 +184,20 @@ def _entry_problem(name: str) -> str | None:
         return "is an absolute path"
     if ".." in PurePosixPath(norm).parts:
         return "points outside the pack (..)"
+    return _name_problem(PurePosixPath(norm).parts)
+
+
+def _name_problem(parts: Sequence[str]) -> str | None:
+    """Why a path inside a pack would break on some kiosk (Windows device names such as CON
+    or COM1, control characters, names too long), or ``None``."""
+    for part in parts:
+        if part in (".", "") or (part.startswith(".") and is_plain_name(part[1:] or "x")):
+            continue  # "./x" and hidden files (.DS_Store) are harmless here
+        if len(part.encode("utf-8", "surrogateescape")) > 200 or any(
+                ord(c) < 32 or c in '<>:"|?*' for c in part):
+            return "has a name some systems cannot store (too long or special characters)"
+        if not is_plain_name(part):
+            return "has a name Windows reserves (CON, NUL, COM1, …) or cannot store"
     return None
 
 
@@ -302,6 +327,9 @@ def check_files(folder: Path, limits: Limits = Limits()) -> list[ManifestProblem
             path = here / name
             rel = path.relative_to(folder).as_posix()
             where = f"{folder.name}/{rel}"
+            bad_name = _name_problem([name])
+            if bad_name:
+                problems.append(ManifestProblem(where, "", bad_name, "rename or remove it"))
             count += 1
             if count > limits.max_entries:
                 problems.append(ManifestProblem(
@@ -355,8 +383,11 @@ def _placeholder_manifest(folder: Path) -> Manifest | None:
     """A manifest good enough to keep checking model and labels when ``demo.toml`` has
     problems elsewhere (titles, ids, typos), so staff see every problem in one go."""
     try:
-        data = tomllib.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raw = read_bounded(folder / MANIFEST_NAME, MAX_MANIFEST_BYTES, "Manifest")
+    except FileRefused:
+        return None
+    data, _ = parse_toml(raw, MANIFEST_NAME)
+    if data is None:
         return None
     text = {"de": "-", "en": "-"}
     patched = {
@@ -424,14 +455,14 @@ def _classification_fit(m: Manifest, model: OnnxModel) -> list[ManifestProblem]:
     classes = dims[-1] if dims and isinstance(dims[-1], int) and dims[-1] > 0 else None
     counts: dict[str, int] = {}
     for key, name in (("labels_en", params.labels_en), ("labels_de", params.labels_de)):
-        path = m.folder / name if name else None
-        if path is None or not path.is_file():
-            continue
+        path = m.folder / name if name and is_plain_name(name) else None
+        if path is None or not is_regular_file(path):
+            continue  # the task's static check reports it
         try:
-            labels = cls.read_labels(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            problems.append(ManifestProblem(f"{m.folder.name}/{name}", "", "is not UTF-8 text",
-                                            "save it as UTF-8, one label per line"))
+            labels = cls.read_labels(read_text_bounded(path, what="Labels file"))
+        except FileRefused as exc:
+            problems.append(ManifestProblem(f"{m.folder.name}/{name}", "", str(exc),
+                                            "save it as UTF-8 text, one label per line"))
             continue
         counts[key] = len(labels)
         if classes is not None and len(labels) != classes:
@@ -494,6 +525,8 @@ def smoke_run(m: Manifest, model_path: Callable[[str], Path]) -> tuple[dict[str,
     except ModelLoadError as exc:
         return {}, [ManifestProblem(file, "smoke run", str(exc), fix)]
     except Exception as exc:  # a pack's model may fail in any way; it is data, not a crash
+        if "failed to allocate memory" in str(exc).lower():  # onnxruntime's arena, not Python's
+            raise MemoryError(str(exc)) from None
         log.info("smoke run of %s failed", m.id, exc_info=True)
         text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
         return {}, [ManifestProblem(file, "smoke run", f"failed: {type(exc).__name__}: {text}",
@@ -519,16 +552,35 @@ def smoke_run(m: Manifest, model_path: Callable[[str], Path]) -> tuple[dict[str,
     return figures, problems
 
 
+_BUILTIN_CACHE: dict[tuple[tuple[str, int, int], ...], dict[str, Path]] = {}
+
+
 def builtin_ids(dirs: Sequence[Path] | None = None) -> dict[str, Path]:
-    """Ids of the built-in demos (those that parse), with their folders."""
-    found: dict[str, Path] = {}
+    """Ids of the built-in demos (those that parse), with their folders.
+
+    Remembered by the manifests' names, sizes and times: every validation asks.
+    """
+    folders: list[Path] = []
     for root in dirs if dirs is not None else [demos_dir()]:
-        if not root.is_dir():
-            continue
-        for folder in sorted(p for p in root.iterdir() if (p / MANIFEST_NAME).is_file()):
+        if root.is_dir():
+            folders += sorted(p for p in root.iterdir() if (p / MANIFEST_NAME).is_file())
+    key = tuple((str(f), st.st_size, st.st_mtime_ns)
+                for f in folders for st in [(f / MANIFEST_NAME).stat()])
+    if key not in _BUILTIN_CACHE:
+        found: dict[str, Path] = {}
+        for folder in folders:
             manifest, _ = load_manifest(folder)
             found[manifest.id if manifest else folder.name] = folder
-    return found
+        _BUILTIN_CACHE.clear()
+        _BUILTIN_CACHE[key] = found
+    return dict(_BUILTIN_CACHE[key])
+
+
+def thumbnail_problem(path: Path) -> str | None:
+    """See :func:`kiosk.runtime.demos.thumbnail_problem` (the same check as discovery)."""
+    from kiosk.runtime.demos import thumbnail_problem as check
+
+    return check(path)
 
 
 def validate_folder(
@@ -560,9 +612,8 @@ def validate_folder(
         if not _plain_name(name):
             report.add(file, where, f"{name!r} is not a plain file name",
                        "put the file next to demo.toml and give its name only")
-        elif where == "thumbnail" and not (folder / name).is_file():
-            report.add(file, where, f"{name} not found",
-                       "add the picture next to demo.toml or remove the line")
+        elif where == "thumbnail" and (trouble := thumbnail_problem(folder / name)):
+            report.add(file, where, trouble, "use a plain JPEG or PNG file next to demo.toml")
     kind = task_kind(manifest.task)
     if kind is None:
         report.add(file, "task", f"{manifest.task!r} is not supported by this kiosk version",
@@ -570,18 +621,12 @@ def validate_folder(
     else:
         report.problems += kind.check(manifest)
 
-    def model_path(name: str) -> Path:
-        ref = manifest.models[name]
-        local = folder / ref.file
-        # same order as the registry: the pack's own file, else a built-in model by name
-        return local if local.is_file() else models_dir() / ref.file
-
-    loaded: OnnxModel | None = None
+    unsafe = False
     for name, ref in manifest.models.items():
-        path = model_path(name)
-        where = f"{folder.name}/{ref.file}"
+        path = _model_path(manifest, folder, name)
         if not path.is_file():
-            report.add(where, "", "not found", f"put {ref.file} next to demo.toml")
+            report.add(f"{folder.name}/{ref.file}", "", "not found",
+                       f"put {ref.file} next to demo.toml")
             continue
         actual = sha256_of(path)
         if actual != ref.sha256:
@@ -589,24 +634,74 @@ def validate_folder(
                        f"does not match {ref.file} (its sha256 is {actual})",
                        "copy the original model again, or paste the new sha256 if the model "
                        "was changed on purpose")
+        outside = external_problems(path, dict(ref.data), sha256_of)
+        for message, fix in outside:
+            report.add(f"{folder.name}/{ref.file}", "external data", message, fix)
+        unsafe |= bool(outside)
+    # the placeholder manifest only serves the checks below; it must not look installable
+    run_smoke = smoke and not report.problems and report.manifest is not None
+    main = manifest.models.get("main")
+    if unsafe or not any(_model_path(manifest, folder, n).is_file() for n in manifest.models):
+        return _dedupe(report)  # never let onnxruntime open weights the pack does not vouch for
+    try:
+        # a pack's model may never finish or eat all memory: it runs in a child process
+        problems, figures = run_isolated(
+            model_checks, manifest, folder, kind is not None, run_smoke,
+            timeout=limits.smoke_seconds, memory_bytes=limits.smoke_memory_bytes,
+            what=f"model {main.file if main else ''}".strip())
+    except IsolatedTimeout as exc:
+        report.add(file, "smoke run", str(exc),
+                   "the model is too slow for this computer or never finishes (a loop?); "
+                   "export it again, or use a smaller model")
+    except IsolatedMemory as exc:
+        report.add(file, "smoke run", str(exc),
+                   "use a smaller model (e.g. a quantised or 'n'/'s' size export)")
+    except IsolatedError as exc:
+        report.add(file, "smoke run", str(exc),
+                   "check the model and [params]; `kiosk packs validate --json` shows details")
+    else:
+        report.problems += problems
+        report.smoke = figures
+    return _dedupe(report)
+
+
+def _model_path(manifest: Manifest, folder: Path, name: str) -> Path:
+    ref = manifest.models[name]
+    local = folder / ref.file
+    # same order as the registry: the pack's own file, else a built-in model by name
+    return local if is_regular_file(local) else models_dir() / ref.file
+
+
+def model_checks(
+    manifest: Manifest, folder: Path, fit: bool, run_smoke: bool,
+) -> tuple[list[ManifestProblem], dict[str, Any]]:
+    """Load every model, check it fits the task and, if nothing is wrong, smoke-run it.
+
+    This is where a pack's model code runs: :func:`validate_folder` calls it in a child
+    process (see :mod:`kiosk.runtime.isolated`).
+    """
+    problems: list[ManifestProblem] = []
+    loaded: OnnxModel | None = None
+    for name, ref in manifest.models.items():
+        path = _model_path(manifest, folder, name)
+        if not path.is_file():
+            continue  # reported by the caller
         try:
             model = OnnxModel(path)
         except ModelLoadError as exc:
-            report.add(where, "", str(exc).removeprefix(f"Model file {path.name} "),
-                       "copy the file again (it may be incomplete) or export the model again")
+            problems.append(ManifestProblem(
+                f"{folder.name}/{ref.file}", "", str(exc).removeprefix(f"Model file {path.name} "),
+                "copy the file again (it may be incomplete) or export the model again"))
             continue
         if name == "main":
             loaded = model
-    if loaded is not None and kind is not None:
-        report.problems += _fit_problems(manifest, loaded)
-    # the placeholder manifest only serves the checks above; it must not look installable
-    if report.manifest is None:
-        return _dedupe(report)
-    if smoke and not report.problems:
-        figures, problems = smoke_run(manifest, model_path)
-        report.smoke = figures
-        report.problems += problems
-    return _dedupe(report)
+    if loaded is not None and fit:
+        problems += _fit_problems(manifest, loaded)
+    figures: dict[str, Any] = {}
+    if run_smoke and not problems:
+        figures, more = smoke_run(manifest, lambda n: _model_path(manifest, folder, n))
+        problems += more
+    return problems, figures
 
 
 def _dedupe(report: PackReport) -> PackReport:
@@ -651,6 +746,29 @@ def validate(
     return _no_manifest(path)
 
 
+def propose_isolated(
+    source: Path, title_de: str | None = None, title_en: str | None = None,
+    reserved_ids: set[str] | None = None, limits: Limits = Limits(),
+) -> Proposal:
+    """:func:`kiosk.runtime.pack_import.propose` in a child process: it loads the model and
+    runs it once, which a hostile model could turn into a hang or a memory blow-up."""
+    from kiosk.runtime.pack_import import propose
+
+    reserved = set(builtin_ids()) if reserved_ids is None else reserved_ids
+    try:
+        return run_isolated(propose, source, title_de, title_en, reserved,
+                            timeout=limits.smoke_seconds, memory_bytes=limits.smoke_memory_bytes,
+                            what=f"model {source.name}")
+    except IsolatedError as exc:
+        fix = ("use a smaller model (e.g. a quantised or 'n'/'s' size export)"
+               if isinstance(exc, IsolatedMemory) else
+               "the model is too slow for this computer or never finishes; export it again"
+               if isinstance(exc, IsolatedTimeout) else
+               "check that the model takes one RGB picture; else write a demo.toml")
+        return Proposal(source=source, problems=[ManifestProblem(source.name, "trial run",
+                                                                 str(exc), fix)])
+
+
 def _no_manifest(path: Path) -> PackReport:
     report = PackReport(source=str(path))
     report.add(path.name, "", "has no demo.toml, so it is not a pack yet",
@@ -693,9 +811,16 @@ _THREAD_LOCK = threading.RLock()
 
 
 @contextlib.contextmanager
-def _locked(lock_file: Path) -> Iterator[None]:
-    """One pack operation at a time, across threads and processes."""
-    with _THREAD_LOCK:
+def _locked(lock_file: Path, blocking: bool = True) -> Iterator[bool]:
+    """One pack operation at a time, across threads and processes.
+
+    Yields whether the lock is held: always ``True`` when ``blocking``; without blocking,
+    ``False`` when another thread or process has it.
+    """
+    if not _THREAD_LOCK.acquire(blocking):
+        yield False
+        return
+    try:
         lock_file.parent.mkdir(parents=True, exist_ok=True)
         with lock_file.open("a+b") as fh:
             try:
@@ -704,18 +829,29 @@ def _locked(lock_file: Path) -> Iterator[None]:
                 import msvcrt
 
                 fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+                mode = msvcrt.LK_LOCK if blocking else msvcrt.LK_NBLCK  # type: ignore[attr-defined]
                 try:
-                    yield
+                    msvcrt.locking(fh.fileno(), mode, 1)  # type: ignore[attr-defined]
+                except OSError:
+                    yield False
+                    return
+                try:
+                    yield True
                 finally:
                     fh.seek(0)
                     msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
                 return
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    finally:
+        _THREAD_LOCK.release()
 
 
 class PackInstaller:
@@ -756,6 +892,7 @@ class PackInstaller:
         """Built-in demos and imported packs, with state and reasons (static checks)."""
         from kiosk.runtime.demos import discover
 
+        self.recover()
         builtin = {p.resolve() for p in self.builtin_dirs}
         infos: list[PackInfo] = []
         for entry in discover([*self.builtin_dirs, self.packs]):
@@ -801,6 +938,7 @@ class PackInstaller:
         if not source.exists():
             raise PackError(f"{source} does not exist", usage=True)
         with _locked(self.packs / ".lock"):
+            self._recover()  # before staging is cleaned: a rollback's swap lives there
             self._clean_staging()
             self.staging.mkdir(parents=True, exist_ok=True)
             stage = Path(tempfile.mkdtemp(prefix="install-", dir=self.staging))
@@ -842,9 +980,10 @@ class PackInstaller:
             # links were refused above; copying them as links keeps validation honest
             shutil.copytree(root, pack, symlinks=True)
         else:
-            from kiosk.runtime.pack_import import propose, write_pack
+            from kiosk.runtime.pack_import import write_pack
 
-            proposal = propose(root, title_de, title_en, reserved_ids=set(self.reserved()))
+            proposal = propose_isolated(root, title_de, title_en, set(self.reserved()),
+                                        self.limits)
             if not proposal.ok:
                 return InstallResult(PackReport(label, problems=proposal.problems),
                                      proposal=proposal)
@@ -863,7 +1002,11 @@ class PackInstaller:
                              proposal=proposal)
 
     def _commit(self, pack: Path, pack_id: str, stage: Path) -> tuple[Path, str | None]:
-        """Move the validated ``pack`` into place; the current version becomes the previous."""
+        """Move the validated ``pack`` into place; the current version becomes the previous.
+
+        Two renames: a power cut between them would leave no installed version, so a journal
+        names where the current version went first, and :meth:`recover` puts it back.
+        """
         target = self.packs / pack_id
         current = self.installed().get(pack_id)
         replaced: str | None = None
@@ -874,23 +1017,106 @@ class PackInstaller:
         if current is not None:
             replaced = self._version(current)
             self.previous.mkdir(parents=True, exist_ok=True)
+            self._write_journal(pack_id, aside=prev, park=None)
             if prev.exists():
-                prev.replace(trash / "older")
-            current.replace(prev)
+                self._rename(prev, trash / "older")
+            self._rename(current, prev)
             moved = current
         if target.exists():  # a stray folder without demo.toml under the pack's name
-            target.replace(trash / "stray")
+            self._rename(target, trash / "stray")
         try:
-            pack.replace(target)
+            self._rename(pack, target)
         except OSError:
             if moved is not None:  # put the old version back: nothing installed is damaged
-                prev.replace(moved)
+                self._rename(prev, moved)
             raise
+        finally:
+            self._clear_journal(pack_id)
         return target, replaced
+
+    @staticmethod
+    def _rename(src: Path, dest: Path) -> None:
+        """One atomic rename (a seam for tests that cut the power between two of them)."""
+        src.replace(dest)
+
+    # -- the journal of two-step moves
+
+    def _journal_file(self, pack_id: str) -> Path:
+        return self.packs / JOURNAL / f"{pack_id}.json"
+
+    def _write_journal(self, pack_id: str, *, aside: Path, park: Path | None) -> None:
+        """Before moving the installed ``pack_id`` to ``aside``: how to undo it after a crash
+        (``park``: where ``aside`` belongs once the new version is in place)."""
+        path = self._journal_file(pack_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        entry = {"id": pack_id, "aside": aside.relative_to(self.packs).as_posix(),
+                 "park": park.relative_to(self.packs).as_posix() if park else None}
+        with path.open("w", encoding="utf-8") as fh:
+            json.dump(entry, fh)
+            fh.flush()
+            os.fsync(fh.fileno())  # on disk before the first rename
+
+    def _clear_journal(self, pack_id: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._journal_file(pack_id).unlink()
+
+    def recover(self) -> tuple[str, ...]:
+        """Finish or undo moves a crash or power cut interrupted; one line per pack fixed.
+
+        Runs at start and before every pack operation. Skipped (empty list) while another
+        process holds the pack lock: its journal is still in use.
+        """
+        folder = self.packs / JOURNAL
+        if not folder.is_dir():
+            return ()
+        with _locked(self.packs / ".lock", blocking=False) as got:
+            return self._recover() if got else ()
+
+    def _recover(self) -> tuple[str, ...]:
+        fixed: list[str] = []
+        folder = self.packs / JOURNAL
+        if not folder.is_dir():
+            return ()
+        for path in sorted(folder.glob("*.json")):
+            try:
+                entry = json.loads(read_bounded(path, 4096, "Journal"))
+                pack_id = str(entry["id"])
+                aside = self._inside(entry["aside"])
+                park = self._inside(entry["park"]) if entry.get("park") else None
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("pack journal %s is unreadable (%s); removed", path.name, exc)
+                path.unlink(missing_ok=True)
+                continue
+            target = self.packs / pack_id
+            if not DEMO_ID_RE.fullmatch(pack_id) or aside is None:
+                log.warning("pack journal %s names a place outside packs/; removed", path.name)
+            elif not (target / MANIFEST_NAME).is_file() and (aside / MANIFEST_NAME).is_file():
+                if target.exists():
+                    shutil.rmtree(target, ignore_errors=True)  # a half-moved stray folder
+                aside.replace(target)
+                fixed.append(f"restored {pack_id} after an interrupted change")
+            elif park is not None and aside.exists() and not park.exists():
+                park.parent.mkdir(parents=True, exist_ok=True)
+                aside.replace(park)
+                fixed.append(f"finished the interrupted rollback of {pack_id}")
+            path.unlink(missing_ok=True)
+        for line in fixed:
+            log.warning("packs: %s", line)
+        return tuple(fixed)
+
+    def _inside(self, rel: object) -> Path | None:
+        """``packs/<rel>`` when ``rel`` stays inside ``packs/`` (a journal is data too)."""
+        if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel:
+            return None
+        parts = PurePosixPath(rel).parts
+        if ".." in parts or not parts:
+            return None
+        return self.packs.joinpath(*parts)
 
     def remove(self, pack_id: str) -> str:
         """Uninstall an imported pack; it stays in ``.previous`` for ``rollback``."""
         with _locked(self.packs / ".lock"):
+            self._recover()
             if pack_id in self.reserved():
                 raise PackError(f"{pack_id} is a built-in demo and cannot be removed "
                                 "(hide it in the staff panel instead)")
@@ -914,6 +1140,7 @@ class PackInstaller:
     def rollback(self, pack_id: str) -> str:
         """Swap the installed version of ``pack_id`` with the previous one."""
         with _locked(self.packs / ".lock"):
+            self._recover()
             prev = self.previous / pack_id
             if not (prev / MANIFEST_NAME).is_file():
                 raise PackError(f"there is no earlier version of {pack_id!r} to go back to")
@@ -927,13 +1154,16 @@ class PackInstaller:
             now = self._version(current)
             self.staging.mkdir(parents=True, exist_ok=True)
             swap = Path(tempfile.mkdtemp(prefix="swap-", dir=self.staging)) / pack_id
-            current.replace(swap)
+            self._write_journal(pack_id, aside=swap, park=prev)
+            self._rename(current, swap)
             try:
-                prev.replace(target)
+                self._rename(prev, target)
             except OSError:
-                swap.replace(current)
+                self._rename(swap, current)
+                self._clear_journal(pack_id)
                 raise
-            swap.replace(prev)
+            self._rename(swap, prev)
+            self._clear_journal(pack_id)
             shutil.rmtree(swap.parent, ignore_errors=True)
             log.info("rolled back pack %s from %s to %s", pack_id, now, back)
             return f"rolled back {pack_id} from {now} to {back} ({now} kept as previous)"
@@ -953,6 +1183,7 @@ class PackInstaller:
 # --------------------------------------------------------------------------- inbox
 
 
+INSTALLING = ".installing"  # names the inbox item being installed right now
 _IGNORED_SUFFIXES = (".txt", ".md", ".part", ".crdownload", ".tmp", ".partial")
 
 
@@ -1016,6 +1247,9 @@ class InboxWatcher:
         for folder in (self.inbox, self.done, self.failed):
             folder.mkdir(parents=True, exist_ok=True)
         results: list[InstallResult] = []
+        interrupted = self._interrupted()
+        if interrupted is not None:
+            results.append(interrupted)
         current: dict[str, tuple[int, int, int]] = {}
         for item in self.candidates():
             try:
@@ -1029,8 +1263,32 @@ class InboxWatcher:
         self._seen = current
         return results
 
+    def _interrupted(self) -> InstallResult | None:
+        """The item the kiosk was installing when it stopped (killed, crashed, power cut):
+        moved to ``failed`` with a note instead of being tried again, so an item that
+        stops the kiosk cannot do so on every start."""
+        marker = self.inbox / INSTALLING
+        if not marker.exists() and not marker.is_symlink():
+            return None
+        try:
+            name = read_text_bounded(marker, 1024, "Marker").strip()
+        except FileRefused:
+            name = ""
+        marker.unlink(missing_ok=True)
+        item = self.inbox / name
+        if not is_plain_name(name) or not (item.exists() or item.is_symlink()):
+            return None
+        report = PackReport(str(item))
+        report.add(name, "", "the kiosk stopped while installing it (it may be too slow or too "
+                   "large for this computer, or the power went off)",
+                   "try `kiosk packs validate` on it; copy it into the inbox again to retry")
+        return self._finish(item, InstallResult(report))
+
     def _take(self, item: Path) -> InstallResult:
         assert self.installer is not None
+        marker = self.inbox / INSTALLING
+        with contextlib.suppress(OSError):
+            marker.write_text(item.name, encoding="utf-8")
         try:
             result = self.installer.install(item)
         except Exception as exc:  # one bad item must not stop the watcher or the kiosk
@@ -1039,6 +1297,13 @@ class InboxWatcher:
             report.add(item.name, "", f"could not be installed ({type(exc).__name__}: {exc})",
                        "see the kiosk log; try `kiosk packs validate` on it")
             result = InstallResult(report)
+        try:
+            return self._finish(item, result)
+        finally:
+            marker.unlink(missing_ok=True)
+
+    def _finish(self, item: Path, result: InstallResult) -> InstallResult:
+        """Move ``item`` to ``done`` or ``failed`` with a note saying what happened."""
         stamp = self.now().strftime("%Y-%m-%d %H:%M:%S UTC")
         if result.ok:
             lines = [f"{stamp}: {result.summary()}"]

@@ -1,8 +1,10 @@
 """The live pipeline: capture thread → newest-frame slot → inference worker → callbacks.
 
 Nothing here blocks its caller: :meth:`Pipeline.start` launches two daemon threads and
-returns. The capture thread paces file sources at their frame rate, mirrors camera
-pictures, and survives a source that disappears (it retries every few seconds). The
+returns. The capture thread paces file sources at their frame rate, marks camera
+pictures to be shown mirrored, and survives a source that disappears (it retries every
+few seconds). Models always get the picture as the camera took it: mirroring is for
+display only, so text stays readable and left stays left for the model. The
 worker always takes the newest frame; older ones are dropped and counted. Callbacks run
 on these threads: the UI layer hops them onto the GUI thread.
 """
@@ -26,13 +28,22 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Frame:
-    """One captured picture with the time it was taken (``time.perf_counter``)."""
+    """One captured picture with the time it was taken (``time.perf_counter``).
+
+    ``image`` is always as the camera took it (what the model sees); ``mirrored`` tells
+    the display to flip it, and every overlay with it.
+    """
 
     image: np.ndarray
     seq: int
     t_capture: float
     prepared: Any = None  # the runner's preprocessed input, made on the capture thread
     prepare_ms: float = 0.0
+    mirrored: bool = False
+
+    def display(self) -> np.ndarray:
+        """The picture as a visitor sees it (flipped when ``mirrored``)."""
+        return _flip(self.image) if self.mirrored else self.image
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,7 @@ class PipelineStats:
     reconnects: int = 0
     model_ms: list[float] = field(default_factory=list)
     latency_ms: list[float] = field(default_factory=list)
+    explain_ms: list[float] = field(default_factory=list)
 
 
 def _flip(image: np.ndarray) -> np.ndarray:
@@ -97,7 +109,7 @@ class Pipeline:
         on_result: Callable[[Result], None] | None = None,
         on_status: Callable[[str], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
-        mirror: bool = False,
+        mirror: bool = False,  # show mirrored (frames are flagged, never flipped for the model)
         throttle: bool = True,
         retry_seconds: float = 3.0,
         keep_samples: bool = False,
@@ -183,13 +195,11 @@ class Pipeline:
                             break
                     elif delay < -0.5:
                         next_t = time.perf_counter()  # fell far behind: do not burst
-                if self.mirror:
-                    image = _flip(image)
                 seq += 1
                 t_cap = time.perf_counter()
                 image = np.ascontiguousarray(image)
                 prepared, prepare_ms = self._prepare(image)
-                frame = Frame(image, seq, t_cap, prepared, prepare_ms)
+                frame = Frame(image, seq, t_cap, prepared, prepare_ms, self.mirror)
                 self.stats.captured += 1
                 if self._runner is not None:
                     if not self._throttle:
@@ -260,5 +270,7 @@ class Pipeline:
                 self.stats.latency_ms.append(result.latency_ms)
                 if "model" in timings:
                     self.stats.model_ms.append(timings["model"])
+                if "explain" in timings:
+                    self.stats.explain_ms.append(timings["explain"])
             if self._on_result is not None:
                 self._on_result(result)

@@ -15,11 +15,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from kiosk.core.image_header import image_size, too_large
+from kiosk.core.safe_read import FileRefused, read_bounded
+
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mjpeg", ".mjpg"}
 MAX_SIDE = 1280  # larger stills are shrunk once on load: a kiosk shows ~640×480 anyway
+MAX_IMAGE_BYTES = 64 * 1024 * 1024  # a 40 MP JPEG is ~20 MB
 
 
 class SourceError(Exception):
@@ -130,18 +134,32 @@ class VideoFileSource:
 
 
 def load_image(path: Path) -> np.ndarray | None:
-    """An image file as RGB uint8 (at most :data:`MAX_SIDE` px), or ``None`` if unreadable."""
-    cv2 = _cv2()
-    data = np.fromfile(str(path), dtype=np.uint8) if path.is_file() else None
-    if data is None or data.size == 0:
+    """An image file as RGB uint8 (at most :data:`MAX_SIDE` px), or ``None`` if unreadable.
+
+    The file itself (never a link), at most :data:`MAX_IMAGE_BYTES`, and only when its header
+    declares a size that is safe to decode: a small PNG can claim 30000×30000 pixels.
+    """
+    try:
+        raw = read_bounded(path, MAX_IMAGE_BYTES, "Picture")
+    except FileRefused as exc:
+        log.warning("%s", exc)
         return None
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    if img is None:
+    size = image_size(raw)
+    if too_large(size):
+        log.warning("picture %s refused: it %s", path.name,
+                    f"declares {size[0]}x{size[1]} pixels" if size else
+                    "is not a PNG, JPEG, BMP, GIF, WebP or TIFF picture")
+        return None
+    cv2 = _cv2()
+    img = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if img is None or img.size == 0:
         return None
     h, w = img.shape[:2]
     if max(h, w) > MAX_SIDE:
         s = MAX_SIDE / max(h, w)
-        img = cv2.resize(img, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+        # a 1×10000 strip must stay at least one pixel high
+        img = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))),
+                         interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(img[:, :, ::-1])
 
 

@@ -6,15 +6,17 @@ It starts the child, then watches two things:
 - the exit status: 0 means staff pressed "exit kiosk" — the supervisor stops too;
   :data:`RESTART_EXIT_CODE` means staff pressed "restart" — restarted at once; anything
   else (an error status, a signal such as SIGKILL or SIGSEGV) is a crash;
-- the heartbeat file (:mod:`kiosk.runtime.heartbeat`): when its sequence number stops
-  changing for ``hang_timeout`` seconds (``startup_grace`` before the first beat), the child
+- the heartbeats (:mod:`kiosk.runtime.heartbeat`), through a pipe — never through the
+  data dir, which may be read-only or full while the kiosk is perfectly healthy: when none
+  came for ``hang_timeout`` seconds (``startup_grace`` before the first beat), the child
   hangs. It gets SIGUSR1 first, so faulthandler dumps every thread's stack into the crash
   log (:mod:`kiosk.runtime.crashlog`), then SIGKILL.
 
-Crashes and hangs are restarted after a back-off that doubles up to ``backoff_max`` and
-returns to ``backoff_initial`` once a child ran ``healthy_after`` seconds, so a kiosk that
-crashes once a week restarts within a second, and one that crashes on start does not
-spin the CPU. Every start and end is appended to ``<data dir>/logs/restarts.jsonl``.
+Crashes are restarted after a back-off that doubles up to ``backoff_max`` and returns to
+``backoff_initial`` once a child ran ``healthy_after`` seconds, so a kiosk that crashes
+once a week restarts within a second, and one that crashes on start does not spin the
+CPU. A hang is restarted at once: detecting it already took ``hang_timeout``. Every
+start, first heartbeat ("ready") and end is appended to ``<data dir>/logs/restarts.jsonl``.
 """
 
 from __future__ import annotations
@@ -22,17 +24,19 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from kiosk.runtime.heartbeat import ENV_HEARTBEAT, HEARTBEAT_NAME, read_heartbeat
+from kiosk.runtime.heartbeat import ENV_HEARTBEAT, HEARTBEAT_NAME, PipeReader, read_heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +54,8 @@ def kiosk_command(args: Sequence[str]) -> list[str]:
     """The command line that runs ``kiosk <args>`` with this interpreter or bundle."""
     if getattr(sys, "frozen", False):  # a PyInstaller bundle: the executable is the kiosk
         return [sys.executable, *args]
-    return [sys.executable, "-m", "kiosk", *args]
+    # -P: "python -m" would otherwise import a kiosk/ folder from the current directory first
+    return [sys.executable, "-P", "-m", "kiosk", *args]
 
 
 @dataclass(frozen=True)
@@ -59,22 +64,18 @@ class SupervisorConfig:
 
     command: Sequence[str]
     data_dir: Path
-    heartbeat_file: Path | None = None  # default: <data_dir>/run/heartbeat.json
-    hang_timeout: float = 30.0
-    startup_grace: float = 120.0  # a cold start loads models; be patient before the 1st beat
+    # None: a pipe (POSIX), else a file in a private runtime folder outside the data dir
+    heartbeat_file: Path | None = None
+    hang_timeout: float = 5.0  # five missed beats: visitors would see a frozen screen
+    startup_grace: float = 60.0  # before the first beat (a cold start on a slow PC)
     poll_interval: float = 0.5
     backoff_initial: float = 1.0
     backoff_max: float = 300.0
     healthy_after: float = 600.0
     kill_grace: float = 5.0  # after SIGTERM when stopping, before SIGKILL
-    dump_grace: float = 2.0  # after SIGUSR1 on a hang, before SIGKILL
+    dump_grace: float = 0.5  # after SIGUSR1 on a hang, before SIGKILL (a dump takes ms)
     max_starts: int | None = None  # None: forever (tests bound it)
     env: Mapping[str, str] = field(default_factory=dict)  # extra environment for the child
-
-    @property
-    def heartbeat(self) -> Path:
-        """The heartbeat file the child writes."""
-        return self.heartbeat_file or self.data_dir / "run" / HEARTBEAT_NAME
 
     @property
     def restart_log(self) -> Path:
@@ -98,6 +99,8 @@ def _describe(returncode: int) -> str:
             return f"killed by {signal.Signals(-returncode).name}"
         except ValueError:
             return f"killed by signal {-returncode}"
+    if returncode - 128 in (signal.SIGINT, signal.SIGTERM):  # it stopped cleanly when told
+        return f"stopped by {signal.Signals(returncode - 128).name}"
     return f"exit status {returncode}"
 
 
@@ -161,7 +164,12 @@ class Supervisor:
             else:
                 if outcome.uptime >= cfg.healthy_after:
                     backoff = cfg.backoff_initial
-                delay, backoff = backoff, min(backoff * 2.0, cfg.backoff_max)
+                if outcome.kind == "hang":
+                    # Detecting it took hang_timeout (or startup_grace) already: hangs cannot
+                    # spin the CPU, so visitors get the kiosk back without a further wait.
+                    delay = 0.0
+                else:
+                    delay, backoff = backoff, min(backoff * 2.0, cfg.backoff_max)
             self._record(outcome.kind, returncode=outcome.returncode,
                          uptime_s=round(outcome.uptime, 1), detail=outcome.detail,
                          restart_in_s=delay, starts=starts)
@@ -190,24 +198,28 @@ class Supervisor:
 
     def _run_once(self, starts: int) -> Outcome:
         cfg = self.config
-        cfg.heartbeat.unlink(missing_ok=True)  # a stale beat must not count for the new child
-        env = {**os.environ, **cfg.env, ENV_HEARTBEAT: str(cfg.heartbeat), ENV_SUPERVISED: "1"}
+        channel = _channel(cfg.heartbeat_file)
+        env = {**os.environ, **cfg.env, **channel.env(), ENV_SUPERVISED: "1"}
         started = self.clock()
         try:
-            child = subprocess.Popen(list(cfg.command), env=env)
-        except OSError as exc:
-            return Outcome("start_failed", None, 0.0, f"cannot start: {exc.strerror or exc}")
-        self.child = child
-        self._record("start", pid=child.pid, starts=starts)
-        log.info("kiosk started (pid %d)", child.pid)
-        try:
-            return self._watch(child, started)
+            try:
+                child = subprocess.Popen(list(cfg.command), env=env,
+                                         pass_fds=channel.pass_fds())
+            except OSError as exc:
+                return Outcome("start_failed", None, 0.0,
+                               f"cannot start: {exc.strerror or exc}")
+            channel.started()
+            self.child = child
+            self._record("start", pid=child.pid, starts=starts)
+            log.info("kiosk started (pid %d)", child.pid)
+            return self._watch(child, started, channel)
         finally:
             self.child = None
+            channel.close()
 
-    def _watch(self, child: subprocess.Popen[bytes], started: float) -> Outcome:
+    def _watch(self, child: subprocess.Popen[bytes], started: float,
+               channel: _Channel) -> Outcome:
         cfg = self.config
-        last_seq: int | None = None
         last_change: float | None = None
         while True:
             try:
@@ -225,9 +237,10 @@ class Supervisor:
             if self._stop:
                 self._terminate(child)
                 return Outcome("stopped", child.returncode, now - started)
-            beat = read_heartbeat(cfg.heartbeat)
-            if beat is not None and beat.seq != last_seq:
-                last_seq, last_change = beat.seq, now
+            if channel.beaten():
+                if last_change is None:  # IT sees how long a start takes
+                    self._record("ready", pid=child.pid, after_s=round(now - started, 1))
+                last_change = now
             if last_change is None:
                 silent, limit = now - started, cfg.startup_grace
             else:
@@ -261,3 +274,75 @@ class Supervisor:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+
+
+class _Channel(Protocol):
+    def env(self) -> dict[str, str]: ...
+    def pass_fds(self) -> tuple[int, ...]: ...
+    def started(self) -> None: ...
+    def beaten(self) -> bool: ...
+    def close(self) -> None: ...
+
+
+class _PipeChannel:
+    """Beats as bytes in a pipe (POSIX): no file at all."""
+
+    def __init__(self) -> None:
+        self.reader = PipeReader()
+
+    def env(self) -> dict[str, str]:
+        return self.reader.child_env()
+
+    def pass_fds(self) -> tuple[int, ...]:
+        return (self.reader.write_fd,)
+
+    def started(self) -> None:
+        self.reader.started()
+
+    def beaten(self) -> bool:
+        return self.reader.beats() > 0
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+class _FileChannel:
+    """Beats in a file; by default in a private folder under the runtime dir or temp dir."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.folder: Path | None = None
+        if path is None:
+            runtime = os.environ.get("XDG_RUNTIME_DIR")
+            self.folder = Path(tempfile.mkdtemp(
+                prefix="kiosk-heartbeat-", dir=runtime if runtime and Path(runtime).is_dir()
+                else None))
+            path = self.folder / HEARTBEAT_NAME
+        self.path = path
+        self.path.unlink(missing_ok=True)  # a stale beat must not count for the new child
+        self.last_seq: int | None = None
+
+    def env(self) -> dict[str, str]:
+        return {ENV_HEARTBEAT: str(self.path)}
+
+    def pass_fds(self) -> tuple[int, ...]:
+        return ()
+
+    def started(self) -> None:
+        pass
+
+    def beaten(self) -> bool:
+        beat = read_heartbeat(self.path)
+        if beat is None or beat.seq == self.last_seq:
+            return False
+        self.last_seq = beat.seq
+        return True
+
+    def close(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _channel(path: Path | None) -> _Channel:
+    if path is None and os.name == "posix":
+        return _PipeChannel()
+    return _FileChannel(path)

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.core.manifest import MANIFEST_NAME, Manifest, ManifestProblem
+from kiosk.core.manifest import MANIFEST_NAME, Manifest, ManifestProblem, is_plain_name
+from kiosk.core.safe_read import FileRefused, is_regular_file, read_text_bounded
 from kiosk.core.tasks import detection as det
 from kiosk.core.tasks.classification import read_labels
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
@@ -121,9 +122,9 @@ def check(m: Manifest) -> list[ManifestProblem]:
     file = _file(m)
     params, problems = det.read_params(m.params, file)
     for key, name in (("labels_en", params.labels_en), ("labels_de", params.labels_de)):
-        if name is not None and not (m.folder / name).is_file():
+        if name is not None and not (is_plain_name(name) and is_regular_file(m.folder / name)):
             problems.append(ManifestProblem(
-                file, f"params.{key}", f"file {name} not found in the demo folder",
+                file, f"params.{key}", f"{name!r} is not a plain file in the demo folder",
                 "add the labels file (one label per line, in the model's class order) or "
                 "remove the line to use the model's own class names"))
     if "main" not in m.models:
@@ -148,11 +149,10 @@ class Plan:
 def _labels(m: Manifest, name: str | None) -> list[str] | None:
     if name is None:
         return None
-    path = m.folder / name
-    try:
-        return read_labels(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelLoadError(f"Labels file {name} cannot be read ({exc}).") from None
+    try:  # bounded, never through a link
+        return read_labels(read_text_bounded(m.folder / name, what="Labels file"))
+    except FileRefused as exc:
+        raise ModelLoadError(str(exc)) from None
 
 
 def _dim(value: Any) -> int | None:

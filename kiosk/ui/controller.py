@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -19,10 +20,12 @@ from PySide6.QtWidgets import QApplication
 from kiosk.core.i18n import DEFAULT_LANG, Lang, parse_lang
 from kiosk.core.session import Screen, SessionEvent, VisitorSession
 from kiosk.runtime.demos import DemoEntry, DemoState
+from kiosk.runtime.model_card import generated_about
 from kiosk.runtime.pipeline import Pipeline, Status, TaskRunner
 from kiosk.runtime.sources import FrameSource
 from kiosk.ui.bridge import PipelineBridge
 from kiosk.ui.demo_view import DemoInfo
+from kiosk.ui.greeting import Greeting, PresenceBridge
 from kiosk.ui.home import TileInfo
 from kiosk.ui.main_window import KioskWindow
 from kiosk.ui.panels import DemoServices, make_panel
@@ -43,6 +46,11 @@ class SourceChoice:
     mirror: bool
 
 
+#: Opens the wake-on-approach watcher (blocking: camera and model), given where to report
+#: arrivals/departures and preview pictures; returns None when waking is off or impossible.
+PresenceFactory = Callable[[Callable[[bool], None], Callable[[Any], None]], Any]
+
+
 class KioskController(QObject):
     """The one place that knows the visitor flow."""
 
@@ -60,6 +68,7 @@ class KioskController(QObject):
         event_sink: Callable[[SessionEvent], None] | None = None,
         tick_ms: int = 250,
         keep_samples: bool = False,
+        presence: PresenceFactory | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -85,6 +94,16 @@ class KioskController(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(tick_ms)
         self.timer.timeout.connect(self.tick)
+        # Wake on approach: a low-rate watcher owns the camera while the attract screen shows.
+        self._presence_factory = presence
+        self._watcher: Any = None
+        self._watcher_stopping: asyncio.Future[Any] | None = None
+        self._presence_gen = 0
+        self.presence_bridge = PresenceBridge(self)
+        self.greeting = Greeting(window.attract)
+        self.greeting.touched.connect(self.activity)
+        self.presence_bridge.changed.connect(self._presence_changed)
+        self.presence_bridge.preview.connect(self.greeting.show_preview)
 
         window.attract.touched.connect(self.activity)
         window.home.demo_chosen.connect(self.open_demo)
@@ -109,6 +128,7 @@ class KioskController(QObject):
         if app is not None:
             app.installEventFilter(self)
         self.timer.start()
+        self._start_presence()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
@@ -150,6 +170,7 @@ class KioskController(QObject):
         self._emit(events)
         self.window.idle.hide()
         if self.window.current_screen() is Screen.ATTRACT and self.session.screen is Screen.HOME:
+            self._stop_presence()
             self.window.show_screen(Screen.HOME)
 
     def open_demo(self, demo_id: str) -> None:
@@ -161,7 +182,10 @@ class KioskController(QObject):
         self.window.home.feedback.dismiss()
         self._emit(self.session.open_demo(demo_id, self.clock()))
         m = entry.manifest
-        info = DemoInfo(m.id, m.title, m.how_it_works, m.about, m.needs_camera)
+        make_about = None
+        if m.about is None and m.models:  # zero-config packs: a card from the model file
+            make_about = partial(generated_about, m, entry.model_path(next(iter(m.models))))
+        info = DemoInfo(m.id, m.title, m.how_it_works, m.about, m.needs_camera, make_about)
         self.window.demo.open(info, make_panel(m.task, self.lang))
         self.window.demo.set_no_camera(False)
         self.window.show_screen(Screen.DEMO)
@@ -222,12 +246,58 @@ class KioskController(QObject):
         self.lang = self.default_lang
         self.window.set_lang(self.lang)
         self.window.show_screen(Screen.ATTRACT)
+        self._start_presence()
+
+    # -- wake on approach ----------------------------------------------------------------------
+    def _start_presence(self) -> None:
+        if self._presence_factory is None or self._watcher is not None:
+            return
+        factory, bridge = self._presence_factory, self.presence_bridge
+        generation = self._presence_gen
+
+        def open_watcher() -> Any:
+            return factory(bridge.push_change, bridge.push_preview)
+
+        async def start() -> None:
+            loop = asyncio.get_running_loop()
+            if self._watcher_stopping is not None:
+                await self._watcher_stopping
+            try:
+                watcher = await loop.run_in_executor(None, open_watcher)
+            except Exception as exc:  # no camera, no model: the kiosk simply does not wake
+                log.warning("wake on approach is off: %s", exc)
+                return
+            if watcher is None:
+                return
+            if generation != self._presence_gen or self.session.screen is not Screen.ATTRACT:
+                await loop.run_in_executor(None, watcher.stop)
+                return
+            self._watcher = watcher
+            watcher.start()
+
+        self._watcher_start = asyncio.ensure_future(start())
+
+    def _stop_presence(self) -> None:
+        self._presence_gen += 1  # a watcher still opening sees it is not wanted any more
+        self.greeting.set_present(False)
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            self._watcher_stopping = asyncio.get_event_loop().run_in_executor(None, watcher.stop)
+
+    def _presence_changed(self, present: bool) -> None:
+        if self.session.screen is not Screen.ATTRACT:
+            return
+        self.greeting.set_present(present)
+        if present:
+            self._emit([SessionEvent("presence", None)])
 
     # -- pipeline ------------------------------------------------------------------------------
     async def _start_pipeline(self, entry: DemoEntry, generation: int) -> None:
         loop = asyncio.get_running_loop()
         if self._stopping is not None:
             await self._stopping
+        if self._watcher_stopping is not None:
+            await self._watcher_stopping  # the wake watcher lets go of the camera first
         try:
             runner = await loop.run_in_executor(None, self._load_runner, entry)
         except Exception as exc:  # every failure here is a friendly screen, never a traceback
@@ -238,7 +308,7 @@ class KioskController(QObject):
         if generation != self._generation:
             return
         assert entry.manifest is not None
-        self.window.demo.panel.attach(runner, self.services)
+        self.window.demo.attach(runner, self.services)
         if not entry.manifest.needs_camera:
             self.window.demo.set_status(None)
             return
@@ -285,7 +355,7 @@ class KioskController(QObject):
     def _on_frame(self) -> None:
         frame = self.bridge.take_frame()
         if frame is not None and self.pipeline is not None:
-            self.window.demo.show_frame(frame.image)
+            self.window.demo.show_frame(frame.image, frame.mirrored)
 
     def _on_result(self) -> None:
         result = self.bridge.take_result()
@@ -340,3 +410,6 @@ class KioskController(QObject):
         pipeline, self.pipeline = self.pipeline, None
         if pipeline is not None:
             pipeline.stop()
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.stop()

@@ -105,6 +105,13 @@ TEXTS: dict[str, Text] = {
     "chart.demos": Text("Beliebteste Demos (Aufrufe)", "Most popular demos (opened)"),
     "chart.dwell": Text("Verweildauer in einer Demo", "Time spent in a demo"),
     "chart.feedback": Text("Bewertungen der Besucher", "Visitor ratings"),
+    "chart.inside": Text("In den Demos: was Besucher öffnen, wie oft die KI unsicher war",
+                         "Inside the demos: what visitors open, how often the AI was unsure"),
+    "inside.explain_on": Text("Heatmap: wo sie hinschaut", "Heat map: where it looks"),
+    "inside.model_view_open": Text("„Was die KI bekommt“", "“What the AI gets”"),
+    "inside.model_card_open": Text("Über das Modell", "About the model"),
+    "inside.slider": Text("„Trick die KI aus“", "“Try to fool it”"),
+    "inside.unsure_shown": Text("KI war unsicher", "AI was unsure"),
     "none": Text("Noch keine Daten", "No data yet"),
     "hour": Text("{h} Uhr", "{h}:00"),
     "weekend": Text("Wochenende", "weekend"),
@@ -209,6 +216,10 @@ QPushButton#ExportButton { min-height: 60px; padding: 0 28px; border-radius: 30p
     background: qlineargradient(x1:0, y1:0, x2:1, y2:0, stop:0 #14B8A6, stop:1 #7C3AED); }
 QPushButton#ExportButton:disabled { background: #2A3560; color: #8C95AD; }
 """
+
+
+#: The "inside the demos" chart: explanations visitors open, and how often the AI was unsure.
+INSIDE_KINDS = ("explain_on", "model_view_open", "model_card_open", "slider", "unsure_shown")
 
 
 class KpiCard(QFrame):
@@ -570,6 +581,8 @@ class StatsDashboard(QWidget):
         grid.addWidget(self.chart_demos, 1, 0)
         grid.addWidget(self.chart_dwell, 1, 1)
         grid.addWidget(self.chart_feedback, 1, 2)
+        self.chart_inside = BarChart(horizontal=True, parent=self)
+        grid.addWidget(self.chart_inside, 2, 0, 1, 3)
         for column in range(3):
             grid.setColumnStretch(column, 1)
         root.addLayout(grid, 1)
@@ -681,7 +694,8 @@ class StatsDashboard(QWidget):
     def series(self) -> dict[str, tuple[list[str], list[float]]]:
         """Each chart's category labels and values, as drawn (tests, accessibility)."""
         charts = {"days": self.chart_days, "hours": self.chart_hours, "demos": self.chart_demos,
-                  "dwell": self.chart_dwell, "feedback": self.chart_feedback}
+                  "dwell": self.chart_dwell, "feedback": self.chart_feedback,
+                  "inside": self.chart_inside}
         return {name: (chart.labels, chart.values) for name, chart in charts.items()}
 
     def kpis(self) -> dict[str, str]:
@@ -720,6 +734,7 @@ class StatsDashboard(QWidget):
         self.chart_demos.title.setText(tr("chart.demos", lang))
         self.chart_dwell.title.setText(tr("chart.dwell", lang))
         self.chart_feedback.title.setText(tr("chart.feedback", lang))
+        self.chart_inside.title.setText(tr("chart.inside", lang))
         self._retranslate_subtitle()
         if self._notice_text is not None:
             self.notice.setText(self._notice_text.get(lang))
@@ -805,6 +820,13 @@ class StatsDashboard(QWidget):
         self.chart_feedback.set_bars(
             [f"{i} ★" for i in range(1, 6)], list(stats.feedback_histogram),
             colors=[ROSE, ROSE, theme.AMBER, theme.TEAL, theme.TEAL_LIGHT],
+            value_text=lambda v: number(v, lang), empty=empty)
+
+        kinds = stats.interaction_kinds
+        inside = [k for k in INSIDE_KINDS if kinds.get(k)]
+        self.chart_inside.set_bars(
+            [tr(f"inside.{k}", lang) for k in inside], [kinds[k] for k in inside],
+            colors=[theme.AMBER if k == "unsure_shown" else theme.TEAL for k in inside],
             value_text=lambda v: number(v, lang), empty=empty)
 
     def _draw_weeks(self, days: list[date], per_day: list[int]) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -21,9 +23,15 @@ from PySide6.QtWidgets import (
 
 from kiosk.core.i18n import Lang, Text, tr
 from kiosk.core.manifest import About
+from kiosk.core.tasks.perturb import Perturbation
+from kiosk.runtime.model_view import model_view
 from kiosk.runtime.pipeline import Result
-from kiosk.ui.panels import ResultPanel
+from kiosk.ui.explain_view import ModelViewOverlay
+from kiosk.ui.fool_it import FoolItOverlay
+from kiosk.ui.panels import DemoServices, ResultPanel
 from kiosk.ui.widgets import LanguageSwitch, VideoView
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,8 @@ class DemoInfo:
     how_it_works: Text
     about: About | None = None
     needs_camera: bool = True
+    #: for packs without a card: makes one from the model file (blocking; run off the GUI)
+    make_about: Callable[[], About] | None = None
 
 
 class StatusOverlay(QFrame):
@@ -174,6 +184,13 @@ class DemoScreen(QWidget):
         self.overlay = StatusOverlay(self.video_box)
         self.overlay.hide()
         self.about = AboutOverlay(self.video_box)
+        self.model_view = ModelViewOverlay(self.video_box)
+        self.fool_it = FoolItOverlay(self.video_box, self._perturb, self._fool_used)
+        self.video.installEventFilter(self)
+        self.runner: Any = None
+        self.services: DemoServices | None = None
+        self.last_output: Any = None
+        self._about: About | None = None
         body.addWidget(self.video_box, 3)
 
         side = QVBoxLayout()
@@ -195,9 +212,22 @@ class DemoScreen(QWidget):
         self.how_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         how_layout.addWidget(self.how_title)
         how_layout.addWidget(self.how_text)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(12)
         self.about_button = QPushButton(how_card)
         self.about_button.clicked.connect(self.show_about)
-        how_layout.addWidget(self.about_button, 0, Qt.AlignmentFlag.AlignLeft)
+        buttons.addWidget(self.about_button)
+        # "What the AI gets to see": one touch away in every demo
+        self.view_button = QPushButton(how_card)
+        self.view_button.clicked.connect(self.show_model_view)
+        buttons.addWidget(self.view_button)
+        self.fool_button = QPushButton(how_card)
+        self.fool_button.setCheckable(True)
+        self.fool_button.toggled.connect(self.show_fool_it)
+        self.fool_button.hide()  # shown for runners that take a perturbation
+        buttons.addWidget(self.fool_button)
+        buttons.addStretch(1)
+        how_layout.addLayout(buttons)
         side.addWidget(how_card, 0)
         self.privacy = QLabel(self)
         self.privacy.setObjectName("SmallNote")
@@ -219,7 +249,12 @@ class DemoScreen(QWidget):
         panel.set_lang(self.lang)
         self._set_stage(panel.stage_widget())
         self.about.hide()
-        self.about_button.setVisible(info.about is not None)
+        self.model_view.hide()
+        self.runner = None
+        self.services = None
+        self.last_output = None
+        self._about = info.about
+        self.about_button.setVisible(info.about is not None or info.make_about is not None)
         self.privacy.setVisible(info.needs_camera)
         self.frozen = False
         self.video.set_frame(None)
@@ -242,8 +277,76 @@ class DemoScreen(QWidget):
             stage.show()
         self.video.setVisible(stage is None)
 
+    def attach(self, runner: Any, services: DemoServices) -> None:
+        """The demo's runner is loaded: the panel and the model's-eye view may use it."""
+        self.runner = runner
+        self.services = services
+        self.panel.attach(runner, services)
+        self.fool_button.setVisible(hasattr(runner, "perturb") and self.stage is None)
+
+    def show_fool_it(self, on: bool) -> None:
+        """Open (or close and undo) "try to fool it"."""
+        if on:
+            self.fool_it.set_lang(self.lang)
+            self.fool_it.show()
+            self.fool_it.raise_()
+            self._fool_used()
+        else:
+            self.fool_it.reset()
+            self.fool_it.hide()
+        self._place_overlays()
+
+    def _perturb(self, perturbation: Perturbation) -> None:
+        if self.runner is not None and hasattr(self.runner, "perturb"):
+            self.runner.perturb = None if perturbation.is_identity else perturbation
+        self.video.update()
+
+    def _fool_used(self) -> None:
+        if self.services is not None:
+            self.services.interaction("slider", {})
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # with "cover up" on, touching the picture moves the patch (in camera pixels)
+        if watched is self.video and self.fool_it.isVisible() and self.fool_it.patch and \
+                event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove):
+            pos = event.position()  # type: ignore[attr-defined]
+            rect = self.video.image_rect()
+            if rect.width() > 0 and rect.height() > 0:
+                x = (pos.x() - rect.x()) / rect.width()
+                y = (pos.y() - rect.y()) / rect.height()
+                self.fool_it.move_patch(1.0 - x if self.video.mirrored else x, y)
+                return True
+        return super().eventFilter(watched, event)
+
+    def show_model_view(self) -> None:
+        """Show the model's actual input for the picture on screen (made off the GUI thread)."""
+        if self.services is None:
+            return
+        self.services.interaction("model_view_open", {})
+        output = getattr(self.panel, "result", None) or self.last_output
+        future = self.services.submit(model_view, self.runner, self.current_frame(), output)
+        future.add_done_callback(self._model_view_ready)
+
+    def _model_view_ready(self, future: Any) -> None:
+        if self.info is None:
+            return  # the visitor left meanwhile
+        try:
+            view = future.result()
+        except Exception:  # an odd frame shows the plain caption, never an error
+            log.exception("model's-eye view failed")
+            view = None
+        if view is None:
+            self.model_view.show_view(None, "modelview.none", False, self.lang)
+        else:
+            self.model_view.show_view(view.image, view.caption, view.pixelated, self.lang)
+        self._place_overlays()
+
     def close_demo(self) -> None:
         """Drop the picture and results (nothing of the visitor stays on screen)."""
+        self.model_view.hide()
+        self.fool_button.setChecked(False)
+        self.fool_button.hide()
+        self.last_output = None
         self.panel.reset()
         self.video.set_frame(None)
         self.frozen = False
@@ -251,8 +354,25 @@ class DemoScreen(QWidget):
 
     def show_about(self) -> None:
         """Open the model card over the picture."""
-        if self.info is not None and self.info.about is not None:
-            self.about.show_about(self.info.about, self.lang)
+        if self.services is not None:
+            self.services.interaction("model_card_open", {})
+        if self._about is not None:
+            self.about.show_about(self._about, self.lang)
+            self._place_overlays()
+        elif self.info is not None and self.info.make_about is not None \
+                and self.services is not None:
+            future = self.services.submit(self.info.make_about)
+            future.add_done_callback(self._about_ready)
+
+    def _about_ready(self, future: Any) -> None:
+        try:
+            about = future.result()
+        except Exception:  # no card is better than an error dialog
+            log.exception("generating the model card failed")
+            return
+        if self.info is not None:
+            self._about = about
+            self.about.show_about(about, self.lang)
             self._place_overlays()
 
     def current_frame(self) -> np.ndarray | None:
@@ -263,20 +383,23 @@ class DemoScreen(QWidget):
         """Hold the current picture (True) or go live again (False)."""
         self.frozen = frozen
 
-    def show_frame(self, rgb: np.ndarray) -> None:
-        """The newest camera picture."""
+    def show_frame(self, rgb: np.ndarray, mirrored: bool = False) -> None:
+        """The newest camera picture, as taken; ``mirrored`` shows it (and overlays) flipped."""
         if self.status == "lost":
             self.set_status(None)
         if self.frozen:
             return
         self.frames_shown += 1
-        self.video.set_frame(rgb)
+        self.video.set_frame(rgb, mirrored)
 
     def show_result(self, result: Result) -> None:
         """The newest task result."""
         if self.status == "loading":
             self.set_status(None)
         self.panel.set_result(result.output)
+        self.last_output = result.output
+        if self.fool_it.isVisible():
+            self.fool_it.show_input(result.output)
         self.results_shown += 1
         self._result_times.append(time.perf_counter())
         if "model" in result.timings:
@@ -322,8 +445,13 @@ class DemoScreen(QWidget):
         self.back_button.setText("←  " + tr("demo.back", lang))
         self.how_title.setText(tr("demo.how", lang))
         self.about_button.setText(tr("about.button", lang))
-        if self.about.isVisible() and self.info is not None and self.info.about is not None:
-            self.about.show_about(self.info.about, lang)
+        self.view_button.setText(tr("modelview.button", lang))
+        self.fool_button.setText(tr("fool.button", lang))
+        self.fool_it.set_lang(lang)
+        if self.model_view.isVisible():
+            self.model_view.set_lang(lang)
+        if self.about.isVisible() and self._about is not None:
+            self.about.show_about(self._about, lang)
         self.privacy.setText(tr("demo.privacy", lang))
         self.badge.setText(tr("demo.no_camera_badge", lang))
         self.badge.adjustSize()
@@ -358,7 +486,17 @@ class DemoScreen(QWidget):
         self.about.adjustSize()
         self.about.move(int(rect.center().x() - self.about.width() / 2),
                         int(rect.center().y() - self.about.height() / 2))
+        self.fool_it.setFixedWidth(max(240, int(rect.width())))
+        self.fool_it.adjustSize()
+        self.fool_it.move(int(rect.x()), int(rect.bottom() - self.fool_it.height()))
+        self.model_view.setFixedWidth(max(240, int(min(rect.width() * 0.92, 760))))
+        self.model_view.adjustSize()
+        self.model_view.move(int(rect.center().x() - self.model_view.width() / 2),
+                             int(max(0, rect.center().y() - self.model_view.height() / 2)))
 
     def _paint_overlay(self, painter: QPainter, rect: QRectF, scale: float) -> None:
         self.panel.frame_image = self.video.image
         self.panel.overlay(painter, rect, scale)
+        size = self.video.frame_size
+        if size is not None:
+            self.fool_it.paint_patch(painter, rect, scale, size)

@@ -52,7 +52,7 @@ class DemoTile(QAbstractButton):
         self.setObjectName(f"tile-{info.demo_id}")
         self.setAccessibleName(info.title.get(lang))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(QSize(340, 280))
+        self.setMinimumSize(QSize(250, 210))  # eight tiles still fit a 1280×720 screen
         self.setMaximumSize(QSize(620, 560))
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
@@ -73,7 +73,9 @@ class DemoTile(QAbstractButton):
         card.addRoundedRect(r, 28, 28)
         p.fillPath(card, theme.CARD)
         p.setClipPath(card)
-        pic = QRectF(r.x(), r.y(), r.width(), r.height() * 0.62)
+        # Many demos on a small screen make small tiles: text and picture shrink with them.
+        k = max(0.6, min(1.0, r.width() / 420, r.height() / 420))
+        pic = QRectF(r.x(), r.y(), r.width(), r.height() * (0.62 if k > 0.8 else 0.52))
         if not self._image.isNull():
             # Cover-crop: fill the picture area, keep the aspect ratio.
             iw, ih = self._image.width(), self._image.height()
@@ -91,18 +93,18 @@ class DemoTile(QAbstractButton):
         shade.setColorAt(1, QColor(20, 27, 51, 255))
         p.fillRect(QRectF(pic.x(), pic.bottom() - 60, pic.width(), 60), shade)
         p.setClipping(False)
-        pad = 28
-        text_top = pic.bottom() + 10
+        pad = round(28 * k)
+        text_top = pic.bottom() + 10 * k
         p.setPen(theme.TEXT)
-        p.setFont(theme.display_font(34, QFont.Weight.Bold))
-        title_rect = QRectF(r.x() + pad, text_top, r.width() - 2 * pad, 48)
+        p.setFont(theme.display_font(round(34 * k), QFont.Weight.Bold))
+        title_rect = QRectF(r.x() + pad, text_top, r.width() - 2 * pad, 48 * k)
         p.drawText(title_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                    p.fontMetrics().elidedText(self.info.title.get(self.lang),
                                               Qt.TextElideMode.ElideRight, int(title_rect.width())))
         p.setPen(theme.MUTED)
-        p.setFont(theme.body_font(21))
-        sub_rect = QRectF(r.x() + pad, text_top + 52, r.width() - 2 * pad,
-                          r.bottom() - text_top - 60)
+        p.setFont(theme.body_font(max(14, round(21 * k))))
+        sub_rect = QRectF(r.x() + pad, text_top + 52 * k, r.width() - 2 * pad,
+                          r.bottom() - text_top - 60 * k)
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
         p.drawText(sub_rect, flags,
                    self.info.subtitle.get(self.lang))

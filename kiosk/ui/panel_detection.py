@@ -15,6 +15,7 @@ from kiosk.core.i18n import Lang, Text
 from kiosk.core.tasks.detection import ClassCount, DetectionResult
 from kiosk.ui import theme
 from kiosk.ui.panels import ResultPanel
+from kiosk.ui.widgets import draw_upright_text
 
 # Texts of this panel (both languages side by side, like kiosk.core.i18n.STRINGS).
 TEXTS: dict[str, Text] = {
@@ -172,5 +173,5 @@ class DetectionPanel(ResultPanel):
             painter.setBrush(theme.VIOLET)
             painter.drawRoundedRect(tag, th / 2, th / 2)
             painter.setPen(theme.TEXT)
-            painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
+            draw_upright_text(painter, tag, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()

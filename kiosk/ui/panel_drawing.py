@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.core.i18n import Lang, tr
 from kiosk.ui import theme
+from kiosk.ui.explain_view import UnsureBanner
 from kiosk.ui.panels import DemoServices, ResultPanel
 
 Stroke = list[tuple[float, float]]
@@ -176,8 +177,10 @@ class DrawingPanel(ResultPanel):
         self.clear_button = QPushButton(self)
         self.clear_button.setObjectName("PrimaryButton")
         self.clear_button.clicked.connect(self.clear)
-        for w in (self.heading, self.digit, self.all_title, self.bars, self.hint,
-                  self.clear_button):
+        self.unsure_banner = UnsureBanner(self)
+        self.unsure = False
+        for w in (self.heading, self.digit, self.unsure_banner, self.all_title, self.bars,
+                  self.hint, self.clear_button):
             layout.addWidget(w)
         layout.addStretch(1)
         self.set_lang(lang)
@@ -240,11 +243,17 @@ class DrawingPanel(ResultPanel):
     def _show(self) -> None:
         prediction = getattr(self.result, "prediction", None)
         self.hint.setVisible(not self.canvas.strokes)
+        unsure = bool(getattr(self.result, "unsure", False)) and bool(self.canvas.strokes)
+        if unsure and not self.unsure and self.services is not None:
+            self.services.interaction("unsure_shown", {})
+        self.unsure = unsure
+        self.unsure_banner.show_unsure(unsure, self.lang)
         if prediction is None or not self.canvas.strokes:
             self.digit.setText("?")
             self.bars.set_probabilities(())
         else:
-            self.digit.setText(str(prediction.digit))
+            # unsure: no digit named, but the bars still show what the model would say
+            self.digit.setText("?" if unsure else str(prediction.digit))
             self.bars.set_probabilities(prediction.probabilities)
 
     def set_lang(self, lang: Lang) -> None:

@@ -13,6 +13,7 @@ from kiosk.core.i18n import Lang, tr
 from kiosk.core.tasks.faces import Face
 from kiosk.ui import theme
 from kiosk.ui.panels import ResultPanel
+from kiosk.ui.widgets import draw_upright_text
 
 HOLD_SECONDS = 0.5  # keep hiding a face this long after the detector last saw it
 MARGIN = 0.25  # mosaic a little beyond the box: hair, chin, a box that is slightly off
@@ -108,6 +109,8 @@ class FacesPanel(ResultPanel):
         self._restyle()
 
     def reset(self) -> None:
+        # The demo has closed: switching pixelation back on is not a visitor's interaction.
+        self.services = None
         self.faces = ()
         self._shown = ()
         self.switch.setChecked(True)
@@ -139,7 +142,7 @@ class FacesPanel(ResultPanel):
             painter.setBrush(theme.TEAL)
             painter.drawRoundedRect(tag, 10, 10)
             painter.setPen(theme.TEXT)
-            painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
+            draw_upright_text(painter, tag, Qt.AlignmentFlag.AlignCenter, label)
 
     @staticmethod
     def _to_view(x1: float, y1: float, x2: float, y2: float, rect: QRectF,

@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core.i18n import Lang, Text, tr
+from kiosk.core.tasks.explain import Explanation
 from kiosk.core.tasks.few_shot import ExampleBank, TeachResult
+from kiosk.ui.explain_view import ExplainToggle, UnsureBanner, paint_heat_map
 from kiosk.ui.panels import DemoServices, ResultPanel
 from kiosk.ui.widgets import ConfidenceBars
 
@@ -147,9 +149,16 @@ class TeachPanel(ResultPanel):
         self.hint.setWordWrap(True)
         self.classes_title = QLabel(self)
         self.classes_title.setObjectName("SectionTitle")
+        self.unsure_banner = UnsureBanner(self)
+        self.unsure = False
+        self.heat: Explanation | None = None
+        self.explain = ExplainToggle(lang, self._explain_toggled, self)
+        self.explain.hide()
         layout.addWidget(self.says)
+        layout.addWidget(self.unsure_banner)
         layout.addWidget(self.bars)
         layout.addWidget(self.hint)
+        layout.addWidget(self.explain)
         title_row = QHBoxLayout()
         title_row.addWidget(self.classes_title, 1)
         self.forget_button = QPushButton(self)
@@ -171,6 +180,16 @@ class TeachPanel(ResultPanel):
         if hasattr(runner, "params"):
             self.bank = ExampleBank(3, runner.params.max_examples)
             self._burst = runner.params.burst
+        self.explain.setVisible(not getattr(runner, "explain_unavailable", "no heat map"))
+
+    def _explain_toggled(self, on: bool) -> None:
+        if self.runner is not None and hasattr(self.runner, "explain"):
+            self.runner.explain = on
+        if not on:
+            self.heat = None
+        if self.services is not None and self.isVisible():
+            self.services.interaction("explain_on" if on else "explain_off", {})
+        self.explain.set_lang(self.lang)
 
     def start_recording(self, index: int) -> None:
         """A record button went down."""
@@ -242,11 +261,21 @@ class TeachPanel(ResultPanel):
             else:
                 self._texts()
         self.last = output
+        self.heat = output.explanation if self.explain.isChecked() else None
+        trained = output.predicted is not None
+        if trained and output.unsure and not self.unsure and self.services is not None:
+            self.services.interaction("unsure_shown", {})
+        self.unsure = trained and output.unsure
         self._show_prediction()
+
+    def overlay(self, painter: QPainter, rect: QRectF, scale: float) -> None:
+        if self.heat is not None and not self.unsure:
+            paint_heat_map(painter, rect, scale, self.heat)
 
     def _show_prediction(self) -> None:
         out = self.last
         learned = getattr(self.runner, "learned", None)
+        self.unsure_banner.show_unsure(self.unsure and learned is not None, self.lang)
         if out is None or out.predicted is None or learned is None:
             self.bars.clear()
             self.bars.hide()
@@ -274,10 +303,15 @@ class TeachPanel(ResultPanel):
 
     def set_lang(self, lang: Lang) -> None:
         self.lang = lang
+        self.explain.set_lang(lang)
         self._texts()
         self._show_prediction()
 
     def reset(self) -> None:
+        # The demo has closed: wiping the examples is not the visitor pressing "forget".
+        self.services = None
+        self.explain.setChecked(False)
+        self.unsure = False
         self.forget()
         for row in self.rows:
             row.name_index = row.index

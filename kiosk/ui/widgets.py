@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPaintEvent,
+    QTransform,
 )
 from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QPushButton, QWidget
 
@@ -63,27 +64,56 @@ def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     return QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888)
 
 
+def mirror_transform(rect: QRectF) -> QTransform:
+    """Flips left and right around the middle of ``rect`` (a mirrored camera picture)."""
+    cx = rect.center().x()
+    return QTransform(-1.0, 0.0, 0.0, 1.0, 2.0 * cx, 0.0)
+
+
+def draw_upright_text(painter: QPainter, rect: QRectF, flags: Qt.AlignmentFlag,
+                      text: str) -> None:
+    """``drawText`` that stays readable when the painter mirrors the picture.
+
+    Overlays draw in the coordinates of the picture the model saw; on a mirrored
+    display the painter flips them with the picture, which would mirror text too.
+    """
+    if painter.worldTransform().m11() >= 0:
+        painter.drawText(rect, flags, text)
+        return
+    painter.save()
+    painter.setWorldTransform(mirror_transform(rect), combine=True)
+    painter.drawText(rect, flags, text)
+    painter.restore()
+
+
 class VideoView(QWidget):
-    """Paints the newest camera frame (aspect-fit, rounded) and a task overlay on top."""
+    """Paints the newest camera frame (aspect-fit, rounded) and a task overlay on top.
+
+    With :attr:`mirrored` the frame (as the camera took it) is shown flipped, and the
+    overlay, drawn in the frame's own pixel coordinates, is flipped with it.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._frame: np.ndarray | None = None
         self._image: QImage | None = None
+        self.mirrored = False
         self.overlay: Callable[[QPainter, QRectF, float], None] | None = None
         self.painted = 0
         self.setMinimumSize(320, 240)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
 
-    def set_frame(self, rgb: np.ndarray | None) -> None:
-        """Show ``rgb`` (or nothing) at the next paint."""
+    def set_frame(self, rgb: np.ndarray | None, mirrored: bool | None = None) -> None:
+        """Show ``rgb`` (or nothing) at the next paint; ``mirrored`` flips the display."""
+        if mirrored is not None:
+            self.mirrored = mirrored
         self._frame = rgb
         self._image = rgb_to_qimage(rgb) if rgb is not None else None
         self.update()
 
     @property
     def frame(self) -> np.ndarray | None:
-        """The frame shown, as the RGB array it came from."""
+        """The frame shown, as the RGB array it came from (never mirrored)."""
         return self._frame
 
     @property
@@ -117,6 +147,8 @@ class VideoView(QWidget):
             painter.fillRect(rect, theme.CARD)
         else:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            if self.mirrored:
+                painter.setWorldTransform(mirror_transform(rect), combine=True)
             painter.drawImage(rect, self._image)
             if self.overlay is not None and self.frame_size is not None:
                 self.overlay(painter, rect, rect.width() / self.frame_size[0])

@@ -31,6 +31,9 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     yield loop
     executor.shutdown(wait=True)
     asyncio.set_event_loop(None)
+    # already_running=True marked it as this thread's running loop; later tests (e.g. unit
+    # tests that run their own asyncio loop) must not find it there.
+    asyncio.events._set_running_loop(None)
 
 
 class FakeClock:
@@ -69,7 +72,8 @@ def make_kiosk(qapp: QApplication, qloop: asyncio.AbstractEventLoop, qtbot):  # 
     made: list[Kiosk] = []
     apply_theme(qapp)
 
-    def make(source: object = None, lang: str = "de", entries: list | None = None) -> Kiosk:  # type: ignore[type-arg]
+    def make(source: object = None, lang: str = "de", entries: list | None = None,  # type: ignore[type-arg]
+             presence: object = None) -> Kiosk:
         clock = FakeClock()
         events: list[SessionEvent] = []
         window = KioskWindow(lang)  # type: ignore[arg-type]
@@ -83,7 +87,8 @@ def make_kiosk(qapp: QApplication, qloop: asyncio.AbstractEventLoop, qtbot):  # 
         controller = KioskController(
             window, entries if entries is not None else discover([demos_dir()]),
             RunnerCache(), choose, clock=clock, lang=lang,  # type: ignore[arg-type]
-            event_sink=events.append, idle_timeout=90, idle_warning=15)
+            event_sink=events.append, idle_timeout=90, idle_warning=15,
+            presence=presence)  # type: ignore[arg-type]
         window.resize(1280, 800)
         window.show()
         kiosk = Kiosk(window, controller, clock, events)

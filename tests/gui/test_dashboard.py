@@ -265,3 +265,30 @@ def test_bars_are_painted_where_and_how_big_they_should_be(qtbot) -> None:  # ty
                                            (1234, 500)])
 def test_value_axis_steps_are_round(top: float, step: float) -> None:
     assert nice_step(top) == step
+
+
+def test_inside_the_demos_chart(qtbot, qloop: asyncio.AbstractEventLoop,  # type: ignore[no-untyped-def]
+                                qapp: QApplication, data_dir: Path, tmp_path: Path) -> None:
+    """Which explanations visitors open and how often the AI was unsure, from the real log
+    (SQL path) and from the same events counted in Python: both agree."""
+    from tests.unit.test_events import S1, ev, s
+
+    inside = [ev("interaction", s(30 + i), S1, IC, {"kind": kind}) for i, kind in enumerate(
+        ["explain_on", "explain_on", "explain_off", "model_view_open", "unsure_shown",
+         "unsure_shown", "unsure_shown", "model_card_open"])]
+    events = hand_made_events() + inside
+    db = db_path(data_dir)
+    conn = connect(db)
+    insert_events(conn, events)
+    conn.close()
+    assert stats_of(db, None, tz=TZ).interaction_kinds == compute_stats(
+        events, tz=TZ).interaction_kinds
+    apply_theme(qapp)
+    dash = make_dashboard(qtbot, db)
+    refreshed(qtbot, dash)
+    assert dash.series()["inside"] == (
+        ["Heatmap: wo sie hinschaut", "„Was die KI bekommt“", "Über das Modell",
+         "KI war unsicher"], [2, 1, 1, 3])
+    dash.set_lang("en")
+    assert dash.series()["inside"][0][-1] == "AI was unsure"
+    dash.grab().save(str(tmp_path / "inside.png"))

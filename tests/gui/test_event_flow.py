@@ -48,3 +48,34 @@ def test_visitor_flow_is_logged(make_kiosk, qtbot, tmp_path: Path,  # type: igno
     assert len({r[2] for r in rows}) == 1 and all(r[3] == "test-kiosk" for r in rows)
     assert {r[1] for r in rows if r[0] in ("demo_open", "demo_close", "feedback")} == {
         "face-privacy"}
+
+
+def test_leaving_an_interactive_demo_records_no_stray_interaction(  # type: ignore[no-untyped-def]
+        make_kiosk, qtbot, tmp_path: Path, photos: dict[str, np.ndarray]) -> None:
+    store = EventStore(db_path(tmp_path), kiosk_id="test-kiosk").start()
+    src = SwitchableSource(photos["coffee"])
+    k = make_kiosk(source=lambda: SourceChoice(src, None, False, False))  # type: ignore[arg-type]
+    k.controller._sink = store.session_sink()
+    k.controller.activity()
+    k.controller.open_demo("face-privacy")
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+    qtbot.mouseClick(k.window.demo.panel.switch, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    k.controller.back_home()  # the panel's reset turns pixelation back on: not a visitor's act
+    k.controller.open_demo("teach-ai")
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+    panel = k.window.demo.panel
+    for row in (0, 1):  # two things taught: the AI has learned something
+        panel.rows[row].record.pressed.emit()  # type: ignore[attr-defined]
+        panel.rows[row].record.released.emit()  # type: ignore[attr-defined]
+        qtbot.waitUntil(lambda: panel.recording is None, timeout=30_000)  # type: ignore[attr-defined]
+    k.controller.back_home()  # the reset wipes the examples: not a visitor's "forget"
+    assert store.flush(5.0)
+    health = store.health()
+    assert health.invalid == 0 and store.problems() == []
+    store.close()
+    conn = sqlite3.connect(db_path(tmp_path))
+    rows = conn.execute("SELECT demo_id, payload FROM events WHERE type = 'interaction' "
+                        "ORDER BY ts, uuid").fetchall()
+    conn.close()
+    assert [(r[0], json.loads(r[1])["kind"]) for r in rows] == [
+        ("face-privacy", "toggle"), ("teach-ai", "teach_sample"), ("teach-ai", "teach_sample")]

@@ -771,3 +771,23 @@ def test_staff_mode_over_the_real_visitor_flow(make_kiosk: Any, qtbot: Any,
     assert mode.panel_open and k.window.current_screen() is Screen.ATTRACT
     qtbot.mouseClick(mode.panel.back_button, LEFT)
     assert not mode.active
+
+
+@pytest.mark.parametrize("problem, de, en", [
+    ("read_only", "ist schreibgeschützt", "is read-only"),
+    ("full", "ist voll", "is full"),
+])
+def test_health_page_says_the_disk_problem_once_in_both_languages(
+        make_staff: Any, qtbot: Any, problem: str, de: str, en: str) -> None:
+    s = make_staff()
+    s.mode.open_panel()
+    page = s.mode.panel.page("health")
+    page.services = replace(page.services, health=lambda: HealthSnapshot(
+        uptime_s=60, disk_problem=problem, data_dir="/srv/kiosk"))
+    s.mode.panel.show_section("health")
+    notes = page.notes_text.text()  # type: ignore[attr-defined]
+    assert notes.startswith(f"• Der Datenordner /srv/kiosk {de}" if problem == "read_only"
+                            else "• Der Datenträger mit dem Datenordner /srv/kiosk")
+    assert notes.count(de) == 1
+    qtbot.mouseClick(s.mode.panel.lang_switch.button("en"), LEFT)
+    assert en in page.notes_text.text()  # type: ignore[attr-defined]

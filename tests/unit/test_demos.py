@@ -69,10 +69,15 @@ def test_wrong_label_count_is_caught_when_loading(tmp_path: Path) -> None:
 def test_altered_and_truncated_models_are_refused(tmp_path: Path) -> None:
     demo = clone(tmp_path, "truncated")
     (demo / MODEL.name).write_bytes(MODEL.read_bytes()[:5000])
+    entry = check_demo(demo)  # discovery already sees the change (issue 13.5)
+    assert entry.state is DemoState.ERROR
     with pytest.raises(ModelLoadError, match="has changed"):
-        load_runner(check_demo(demo))
+        load_runner(entry)
+    entry.problems.clear()  # as if it had changed after discovery
+    with pytest.raises(ModelLoadError, match="has changed"):
+        load_runner(entry)
     with pytest.raises(ModelLoadError, match="cannot be loaded"):
-        load_runner(check_demo(demo), verify=False)
+        load_runner(entry, verify=False)
 
 
 def test_missing_model(tmp_path: Path) -> None:

@@ -107,7 +107,7 @@ EXPECTED = LogStats(
     sessions_by_hour=tuple(1 if h in (0, 10, 14, 23) else 0 for h in range(24)),
     sessions_by_day={"2024-05-06": 2, "2024-05-07": 1, "2024-05-08": 1},
     errors={"camera_lost": 1}, kiosks={"kiosk-1": 3, "kiosk-2": 1}, languages={"en": 1},
-    app_starts=1, crashes=1,
+    app_starts=1, crashes=1, interaction_kinds={"predict": 2, "capture": 1},
 )
 SINCE_MAY_7 = int(datetime(2024, 5, 7, tzinfo=UTC).timestamp() * 1000)
 

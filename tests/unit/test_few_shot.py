@@ -39,7 +39,8 @@ def test_normalise_and_json() -> None:
     assert normalise(np.zeros(3)).tolist() == [0, 0, 0]
     r = TeachResult(np.zeros(2), 1, {0: 0.2, 1: 0.8}, ["cup", "cat"])
     assert r.to_json() == {"predicted": "cat", "predicted_index": 1,
-                           "scores": {"cup": 0.2, "cat": 0.8}, "trained": True}
+                           "scores": {"cup": 0.2, "cat": 0.8}, "trained": True,
+                           "unsure": False}
     assert TeachResult(np.zeros(2)).to_json()["trained"] is False
 
 

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from kiosk.core.pin import (
+    DECAY,
     FIRST_LOCK,
     FREE_TRIES,
     MAX_LOCK,
     PIN_FILE,
+    PinCheck,
     PinError,
     PinState,
     PinStore,
@@ -156,3 +158,35 @@ def test_unwritable_data_dir(tmp_path: Path) -> None:
         pins.verify("1357")
     assert pins.locked_for() == 30.0
     pins._write = real_write  # type: ignore[method-assign]
+
+
+def test_wrong_pins_are_forgiven_over_time(tmp_path: Path) -> None:
+    clock = Clock()
+    pins = store(tmp_path, clock)
+    pins.set_pin("2580")
+    for _ in range(12):  # a visitor ran the count up to the longest lock
+        clock.now += pins.locked_for()
+        pins.verify("0000")
+    assert pins.locked_for() == MAX_LOCK
+    clock.now += MAX_LOCK + DECAY  # a quiet hour later a typo costs less …
+    assert pins.verify("0000").locked_for < MAX_LOCK
+    clock.now += 12 * DECAY  # … and after a quiet afternoon, nothing at all
+    assert pins.verify("0000") == PinCheck(False, 0.0, 1, FREE_TRIES - 1)
+    assert pins.verify("2580").ok
+
+
+def test_read_only_data_dir_fails_closed_across_restarts(tmp_path: Path) -> None:
+    from tests.fs_faults import read_only
+
+    clock = Clock()
+    with read_only(tmp_path / "data",
+                   prepare=lambda d: store(d, clock).set_pin("2580")) as data:
+        for _restart in range(3):
+            pins = store(data, clock)  # a fresh process: it cannot know the last run's count
+            assert pins.locked_for() == FIRST_LOCK
+            clock.now += FIRST_LOCK
+            first = pins.verify("0000")
+            assert first.locked_for == FIRST_LOCK and first.tries_left == 0
+            assert not pins.verify("2580").ok  # locked: not even checked
+        clock.now += FIRST_LOCK
+        assert pins.verify("2580").ok  # staff still get in

@@ -89,7 +89,21 @@ def test_worker_takes_the_newest_frame_and_drops_the_rest() -> None:
     assert pipe.stats.model_ms == [1.0]
 
 
-def test_mirror_flips_left_and_right() -> None:
+class RecordingRunner:
+    """Remembers the right-edge marker of every picture it was given."""
+
+    def __init__(self) -> None:
+        self.right_edge: list[int] = []
+        self.seen = threading.Event()
+
+    def process(self, rgb: np.ndarray) -> tuple[Any, dict[str, float]]:
+        self.right_edge.append(int(rgb[0, 3, 1]))
+        self.seen.set()
+        return {}, {}
+
+
+def test_mirror_is_for_display_only() -> None:
+    """A mirrored live camera: the model sees the picture as taken, the display flips it."""
     frames: list[Frame] = []
     done = threading.Event()
 
@@ -97,11 +111,14 @@ def test_mirror_flips_left_and_right() -> None:
         frames.append(frame)
         done.set()
 
-    pipe = Pipeline(CountingSource(), None, on_frame=on_frame, mirror=True)
+    runner = RecordingRunner()
+    pipe = Pipeline(CountingSource(), runner, on_frame=on_frame, mirror=True)
     pipe.start()
-    assert done.wait(WAIT)
+    assert done.wait(WAIT) and runner.seen.wait(WAIT)
     pipe.stop()
-    assert frames[0].image[0, 0, 1] == 9
+    assert runner.right_edge[0] == 9  # not flipped for the model
+    assert frames[0].mirrored and frames[0].image[0, 3, 1] == 9
+    assert frames[0].display()[0, 0, 1] == 9  # the visitor sees it mirrored
 
 
 def test_lost_source_is_reported_and_reconnected() -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from kiosk.core.settings import (
     SCHEMA_VERSION,
+    SETTINGS_NAME,
     Settings,
     SettingsError,
     apply_demo_order,
@@ -159,3 +160,18 @@ def test_demo_order_puts_listed_demos_first() -> None:
     demos = ["a", "b", "c", "d"]
     assert apply_demo_order(demos, ("c", "gone", "a"), key=str) == ["c", "a", "b", "d"]
     assert apply_demo_order(demos, (), key=str) == demos
+
+
+def test_log_retention_is_a_real_setting_the_log_uses(tmp_path: Path) -> None:
+    from kiosk.app import open_event_store
+
+    (tmp_path / SETTINGS_NAME).write_text("log_retention_days = 30\n", encoding="utf-8")
+    settings, problems = load_settings(tmp_path)
+    assert problems == [] and settings.log_retention_days == 30.0
+    store = open_event_store(tmp_path, settings)
+    try:
+        assert store.retention_days == 30.0
+    finally:
+        store.close()
+    assert check_settings(replace(settings, log_retention_days=0.5)) == [
+        "log_retention_days must be a number from 1 to 3650"]

@@ -21,8 +21,11 @@ import pytest
 from kiosk.runtime import crashlog
 from kiosk.runtime.heartbeat import (
     ENV_HEARTBEAT,
+    ENV_HEARTBEAT_FD,
     HeartbeatWriter,
-    heartbeat_path,
+    PipeHeartbeat,
+    PipeReader,
+    open_heartbeat,
     read_heartbeat,
 )
 from kiosk.runtime.supervisor import (
@@ -42,7 +45,7 @@ CHILD = textwrap.dedent("""
     import os, signal, sys, time
     from pathlib import Path
     from kiosk.runtime import crashlog
-    from kiosk.runtime.heartbeat import HeartbeatWriter, heartbeat_path
+    from kiosk.runtime.heartbeat import open_heartbeat
 
     data, mode = Path(sys.argv[1]), sys.argv[2]
     starts = data / "starts.txt"
@@ -55,12 +58,18 @@ CHILD = textwrap.dedent("""
     if mode == "sigkill":
         os.kill(os.getpid(), signal.SIGKILL)
     if mode == "hang":
-        beats = HeartbeatWriter(heartbeat_path(data))
+        beats = open_heartbeat()
         beats.beat()
         beats.beat()
         time.sleep(60)  # a GUI thread stuck in a deadlock: no more beats
     if mode == "silent":
         time.sleep(60)  # never beats at all
+    if mode == "healthy":  # beats on, with a data dir it cannot write to (it is a file)
+        beats = open_heartbeat()
+        for _ in range(int(sys.argv[3])):
+            assert beats.beat()
+            time.sleep(0.05)
+        sys.exit(0)
     if mode == "restart":
         sys.exit(75)
     sys.exit(3)
@@ -110,12 +119,28 @@ def test_heartbeat_cannot_be_written(tmp_path: Path) -> None:
     assert HeartbeatWriter(tmp_path / "run" / "heartbeat.json").beat() is False
 
 
-def test_heartbeat_path_follows_the_supervisor(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(ENV_HEARTBEAT, raising=False)
-    assert heartbeat_path(tmp_path) == tmp_path / "run" / "heartbeat.json"
-    monkeypatch.setenv(ENV_HEARTBEAT, str(tmp_path / "elsewhere.json"))
-    assert heartbeat_path(tmp_path) == tmp_path / "elsewhere.json"
+def test_heartbeat_channel_follows_the_supervisor(tmp_path: Path) -> None:
+    assert open_heartbeat({}) is None  # unsupervised: nobody listens, nothing is written
+    env = {ENV_HEARTBEAT: str(tmp_path / "elsewhere.json")}
+    writer = open_heartbeat(env)
+    assert isinstance(writer, HeartbeatWriter) and writer.path == tmp_path / "elsewhere.json"
+    assert env == {}  # a program the kiosk starts must not beat for it
+
+
+@posix_only
+def test_heartbeats_through_a_pipe(tmp_path: Path) -> None:
+    reader = PipeReader()
+    env = {ENV_HEARTBEAT_FD: str(os.dup(reader.write_fd))}  # the child's copy
+    reader.started()
+    writer = open_heartbeat(env)
+    assert isinstance(writer, PipeHeartbeat) and env == {}
+    assert reader.beats() == 0
+    assert writer.beat() and writer.beat()
+    assert reader.beats() == 2 and reader.beats() == 0
+    reader.close()
+    assert writer.beat() is False  # the supervisor has gone: no exception, no stall
+    os.close(writer.fd)
+    assert list(tmp_path.iterdir()) == []
 
 
 # --------------------------------------------------------------------------- crash logs
@@ -235,6 +260,38 @@ def test_child_that_never_beats_is_a_hang_after_the_grace(tmp_path: Path) -> Non
     assert len(hang) == 1 and "no first heartbeat" in str(hang[0]["detail"])
 
 
+@posix_only
+def test_healthy_child_with_an_unwritable_data_dir_is_never_killed(tmp_path: Path) -> None:
+    (tmp_path / "blocked").write_text("a file: no data dir can be made inside it")
+    data = tmp_path / "blocked" / "data"
+    script = tmp_path / "child.py"
+    script.write_text(CHILD, encoding="utf-8")
+    (tmp_path / "starts").mkdir()
+    # The child beats for 40 × 50 ms = 2 s: longer than hang_timeout and startup_grace.
+    cfg = config(tmp_path, "healthy", data_dir=data, startup_grace=1.0,
+                 command=[sys.executable, str(script), str(tmp_path / "starts"), "healthy",
+                          "40"])
+    sup = Supervisor(cfg)
+    assert sup.run() == 0
+    assert [r["event"] for r in sup.records] == ["start", "ready", "exit"]
+
+
+@posix_only
+def test_file_heartbeats_live_outside_the_data_dir(tmp_path: Path) -> None:
+    script = tmp_path / "child.py"
+    script.write_text(CHILD, encoding="utf-8")
+    (tmp_path / "starts").mkdir()
+    cfg = config(tmp_path, "healthy", heartbeat_file=tmp_path / "rt" / "beat.json",
+                 command=[sys.executable, str(script), str(tmp_path / "starts"), "healthy",
+                          "40"])
+    (tmp_path / "rt").mkdir()
+    sup = Supervisor(cfg)
+    assert sup.run() == 0
+    assert [r["event"] for r in sup.records] == ["start", "ready", "exit"]
+    assert read_heartbeat(tmp_path / "rt" / "beat.json") is not None
+    assert not (cfg.data_dir / "run").exists()
+
+
 def test_clean_exit_stops_the_supervisor(tmp_path: Path) -> None:
     cfg = config(tmp_path, "ok")
     assert Supervisor(cfg).run() == 0
@@ -292,7 +349,7 @@ def test_backoff_doubles_is_capped_and_resets_after_a_healthy_run(tmp_path: Path
     sup = Scripted(cfg, plan)
     assert sup.run() == 0
     delays = [r["restart_in_s"] for r in sup.records if "restart_in_s" in r]
-    assert delays == [1.0, 2.0, 4.0, 8.0, 8.0, 1.0, 2.0, 0.0, 1.0]
+    assert delays == [1.0, 2.0, 4.0, 8.0, 8.0, 0.0, 1.0, 0.0, 1.0]  # a hang: no extra wait
     assert sum(sup.slept) == pytest.approx(sum(delays))
 
 
@@ -327,7 +384,7 @@ def parser_with(module: str) -> tuple[argparse.ArgumentParser, dict[str, object]
 
 
 def test_kiosk_command_runs_this_interpreter() -> None:
-    assert kiosk_command(["--windowed"]) == [sys.executable, "-m", "kiosk", "--windowed"]
+    assert kiosk_command(["--windowed"]) == [sys.executable, "-P", "-m", "kiosk", "--windowed"]
 
 
 def test_supervise_command_passes_args_and_stops_on_exit_0(
@@ -383,3 +440,15 @@ def test_settings_command_shows_and_changes(tmp_path: Path,
     assert run(show) == 0  # type: ignore[operator]
     shown = json.loads(capsys.readouterr().out)
     assert shown["settings"]["idle_timeout"] == 120.0 and shown["problems"] == []
+
+
+def test_supervised_kiosk_ignores_a_kiosk_folder_in_the_current_directory(
+        tmp_path: Path) -> None:
+    fake = tmp_path / "kiosk"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("", encoding="utf-8")
+    (fake / "__main__.py").write_text("print('IMPOSTOR')\n", encoding="utf-8")
+    out = subprocess.run(kiosk_command(["--version"]), cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "IMPOSTOR" not in out.stdout and out.stdout.startswith("kiosk ")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
 from kiosk.core.manifest import ManifestProblem
 from kiosk.core.tasks.base import JsonDict
+from kiosk.core.tasks.explain import Box, Explanation
 from kiosk.core.tasks.params import ParamReader
 
 Activation = Literal["softmax", "sigmoid", "none"]
+_MAX_RESIZED_PIXELS = 4096 * 4096  # the resize before the centre crop, at most
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,21 @@ class ClassificationParams:
     top_k: int = 5
     labels_en: str = "labels_en.txt"
     labels_de: str | None = "labels_de.txt"
+    #: "not sure" below this top-1 probability; None: a rule from the class count
+    unsure_below: float | None = None
+    #: "not sure" below this energy (log-sum-exp of the raw scores; softmax models only)
+    unsure_energy_below: float | None = None
+
+    def unsure_threshold(self, classes: int) -> float:
+        """The top-1 probability below which the model is guessing.
+
+        Without a manifest value: 1.5× chance, at least 0.13 (measured on MobileNetV2:
+        grey walls, noise and plain colours stay ≤ 0.11, real photos ≥ 0.16), at most
+        0.75 (a two-class model must beat a coin clearly).
+        """
+        if self.unsure_below is not None:
+            return self.unsure_below
+        return max(0.13, min(0.75, 1.5 / max(1, classes)))
 
 
 def read_params(
@@ -56,8 +73,15 @@ def read_params(
         top_k=r.integer("top_k", d.top_k, 1, 10),
         labels_en=r.text("labels_en", d.labels_en),
         labels_de=r.optional_text("labels_de"),
+        unsure_below=_optional_number(r, params, "unsure_below", 0.0, 1.0),
+        unsure_energy_below=_optional_number(r, params, "unsure_energy_below", -1e6, 1e6),
     )
     return out, r.finish()
+
+
+def _optional_number(r: ParamReader, params: Mapping[str, Any], key: str, low: float,
+                     high: float) -> float | None:
+    return r.number(key, low, low, high) if key in params else None
 
 
 def _activation(value: str) -> Activation:
@@ -66,6 +90,23 @@ def _activation(value: str) -> Activation:
     if value == "none":
         return "none"
     return "softmax"
+
+
+def input_box(shape: tuple[int, ...], p: ClassificationParams) -> Box:
+    """The part of a ``shape`` (h, w, …) frame the model sees, in source pixels.
+
+    With ``resize_shorter`` that is the centre crop (the edges are cut away); without it
+    the whole frame, squeezed to the input size.
+    """
+    ih, iw = shape[0], shape[1]
+    if not p.resize_shorter:
+        return 0.0, 0.0, float(iw), float(ih)
+    h, w = p.size
+    s = p.resize_shorter / min(ih, iw)
+    rh, rw = max(h, round(ih * s)), max(w, round(iw * s))
+    top, left = (rh - h) // 2, (rw - w) // 2
+    sx, sy = rw / iw, rh / ih
+    return left / sx, top / sy, (left + w) / sx, (top + h) / sy
 
 
 def preprocess(rgb: np.ndarray, p: ClassificationParams) -> np.ndarray:
@@ -77,9 +118,17 @@ def preprocess(rgb: np.ndarray, p: ClassificationParams) -> np.ndarray:
         ih, iw = rgb.shape[:2]
         s = p.resize_shorter / min(ih, iw)
         rh, rw = max(h, round(ih * s)), max(w, round(iw * s))
-        resized = cv2.resize(rgb, (rw, rh), interpolation=cv2.INTER_LINEAR)
-        top, left = (rh - h) // 2, (rw - w) // 2
-        img = resized[top : top + h, left : left + w]
+        if rh * rw > _MAX_RESIZED_PIXELS:
+            # A strip (1×1280 → 256×327680) would make a huge intermediate picture: crop the
+            # centre in the source instead; for ordinary frames the usual path stays as it was.
+            ch, cw = min(ih, max(1, round(h / s))), min(iw, max(1, round(w / s)))
+            top, left = (ih - ch) // 2, (iw - cw) // 2
+            img = cv2.resize(rgb[top : top + ch, left : left + cw], (w, h),
+                             interpolation=cv2.INTER_LINEAR)
+        else:
+            resized = cv2.resize(rgb, (rw, rh), interpolation=cv2.INTER_LINEAR)
+            top, left = (rh - h) // 2, (rw - w) // 2
+            img = resized[top : top + h, left : left + w]
     else:
         img = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR)
     if p.colour == "BGR":
@@ -109,13 +158,48 @@ class Guess:
 
 @dataclass(frozen=True)
 class ClassificationResult:
-    """The top-k guesses for one frame, best first."""
+    """The top-k guesses for one frame, best first; whether the model is guessing; and,
+    when asked for, where it looked."""
 
     top: tuple[Guess, ...]
+    unsure: bool = False
+    explanation: Explanation | None = None
+    #: what the model got (RGB uint8 at its input size), sent while a visitor tries to fool it
+    model_input: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> JsonDict:
         """JSON-ready form."""
-        return {"top": [g.to_json() for g in self.top]}
+        out: JsonDict = {"top": [g.to_json() for g in self.top], "unsure": self.unsure}
+        if self.explanation is not None:
+            out["explanation"] = self.explanation.to_json()
+        return out
+
+
+def energy(scores: np.ndarray) -> float:
+    """log Σ exp(raw scores): low when no class gets strong evidence (an unknown input)."""
+    v = np.asarray(scores, dtype=np.float64).reshape(-1)
+    m = float(v.max())
+    return m + float(np.log(np.exp(v - m).sum()))
+
+
+def is_unsure(scores: np.ndarray, probs: np.ndarray, p: ClassificationParams) -> bool:
+    """The calibrated "I'm not sure" rule (see :meth:`ClassificationParams.unsure_threshold`)."""
+    if probs.size < 2:
+        return True  # one class: the answer says nothing about the picture
+    if float(probs.max()) < p.unsure_threshold(probs.size):
+        return True
+    return (p.unsure_energy_below is not None and p.activation == "softmax"
+            and energy(scores) < p.unsure_energy_below)
+
+
+def input_picture(x: np.ndarray, p: ClassificationParams) -> np.ndarray:
+    """A model input tensor (batch of one) back as the RGB uint8 picture it was made from."""
+    img = x[0].transpose(1, 2, 0) if p.layout == "NCHW" else x[0]
+    img = (img * np.asarray(p.std, dtype=np.float32) + np.asarray(p.mean, dtype=np.float32))
+    img = img / np.float32(p.scale)
+    if p.colour == "BGR":
+        img = img[:, :, ::-1]
+    return np.ascontiguousarray(np.clip(img + 0.5, 0, 255).astype(np.uint8))
 
 
 def probabilities(scores: np.ndarray, activation: Activation) -> np.ndarray:
@@ -141,7 +225,7 @@ def top_k(
     de = labels_de if labels_de is not None else labels_en
     return ClassificationResult(tuple(
         Guess(int(i), labels_en[i], de[i], float(probs[i])) for i in idx
-    ))
+    ), is_unsure(scores, probs, p))
 
 
 def read_labels(text: str) -> list[str]:
@@ -183,4 +267,5 @@ class ScoreSmoother:
             del self._labels[idx]
         best = sorted(self._scores.items(), key=lambda kv: -kv[1])[: len(result.top)]
         return ClassificationResult(tuple(
-            Guess(i, self._labels[i].label_en, self._labels[i].label_de, s) for i, s in best))
+            Guess(i, self._labels[i].label_en, self._labels[i].label_de, s) for i, s in best),
+            result.unsure, result.explanation)

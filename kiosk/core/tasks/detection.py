@@ -177,7 +177,8 @@ def letterbox_geometry(
         return Letterbox(src_w, src_h, dst_w, dst_h, dst_w / src_w, dst_h / src_h, 0, 0,
                          dst_w, dst_h)
     r = min(dst_h / src_h, dst_w / src_w)
-    new_w, new_h = round(src_w * r), round(src_h * r)
+    # at least one pixel: a 1×10000 strip would otherwise shrink to nothing
+    new_w, new_h = max(1, round(src_w * r)), max(1, round(src_h * r))
     dw, dh = (dst_w - new_w) / 2, (dst_h - new_h) / 2
     return Letterbox(src_w, src_h, dst_w, dst_h, r, r, round(dw - 0.1), round(dh - 0.1),
                      new_w, new_h)

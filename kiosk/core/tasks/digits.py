@@ -54,6 +54,7 @@ _WORK = 64
 (8 per model cell), small enough that the distance transforms cost a fraction of a millisecond."""
 
 _MAX_INPUT_SIDE = 640
+_MIN_INPUT_SIDE = 8  # smaller pictures cannot show a drawn digit
 """Larger photos are shrunk first; finer detail does not survive the 8×8 grid anyway."""
 
 _MIN_CONTRAST = 40.0
@@ -209,8 +210,10 @@ def _ink_image(gray: np.ndarray) -> np.ndarray | None:
     elif img.ndim == 3 and img.shape[2] in (3, 4):
         code = cv2.COLOR_BGR2GRAY if img.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
         img = cv2.cvtColor(np.ascontiguousarray(img, dtype=np.float32), code)
-    if img.ndim != 2 or img.shape[0] < 2 or img.shape[1] < 2:
+    if img.ndim != 2:
         raise ValueError(f"expected a 2-D grayscale image, got shape {np.shape(gray)}")
+    if min(img.shape) < _MIN_INPUT_SIDE:  # a dot or a one-pixel strip holds no drawing
+        return None
     as_float: np.ndarray = img.astype(np.float32, copy=False)
     if np.issubdtype(img.dtype, np.floating):
         # Float images in 0–1 are common (skimage); bring them onto the 0–255 scale the

@@ -19,6 +19,7 @@ import numpy as np
 from kiosk.core.manifest import ManifestProblem
 from kiosk.core.tasks.base import JsonDict
 from kiosk.core.tasks.classification import ClassificationParams
+from kiosk.core.tasks.explain import Explanation
 from kiosk.core.tasks.params import ParamReader
 
 
@@ -32,6 +33,9 @@ class FewShotParams:
     burst: int = 10  # examples recorded by one press of a "record" button (~1 s of camera)
     max_examples: int = 60  # per class; older ones are forgotten first
     temperature: float = 0.05  # softmax temperature on cosine similarities
+    #: "not sure" when the picture's cosine similarity to every taught class is below this
+    #: (measured: other views of a taught thing ≥ 0.92, unrelated photos, walls, noise ≤ 0.63)
+    unsure_below: float = 0.7
 
 
 def read_params(
@@ -56,6 +60,7 @@ def read_params(
         burst=r.integer("burst", d.burst, 1, 60),
         max_examples=r.integer("max_examples", d.max_examples, 1, 500),
         temperature=r.number("temperature", d.temperature, 0.001, 10.0),
+        unsure_below=r.number("unsure_below", d.unsure_below, -1.0, 1.0),
     )
     return out, r.finish()
 
@@ -74,6 +79,16 @@ class CentroidModel:
     classes: tuple[int, ...]
     centroids: np.ndarray  # (len(classes), dim)
     temperature: float
+
+    def similarity(self, embedding: np.ndarray) -> float:
+        """Cosine similarity to the nearest taught class (how familiar the picture is)."""
+        return float((self.centroids @ normalise(embedding)).max())
+
+    def direction(self, cls: int) -> np.ndarray:
+        """What sets class ``cls`` apart from the others (for its heat map)."""
+        i = self.classes.index(cls)
+        out: np.ndarray = self.centroids[i] - self.centroids.mean(axis=0)
+        return out
 
     def predict(self, embedding: np.ndarray) -> tuple[int, dict[int, float]]:
         """The most similar class and a confidence for every class (sums to 1)."""
@@ -129,6 +144,8 @@ class TeachResult:
     predicted: int | None = None
     scores: dict[int, float] = field(default_factory=dict)
     names: Sequence[str] = ()
+    unsure: bool = False  # like none of the taught things
+    explanation: Explanation | None = None
 
     def to_json(self) -> JsonDict:
         """JSON-ready form (without the embedding)."""
@@ -136,13 +153,17 @@ class TeachResult:
             return self.names[c] if c < len(self.names) else f"class {c + 1}"
 
         if self.predicted is None:
-            return {"predicted": None, "scores": {}, "trained": False}
-        return {
+            return {"predicted": None, "scores": {}, "trained": False, "unsure": True}
+        out: JsonDict = {
             "predicted": name(self.predicted),
             "predicted_index": self.predicted,
             "scores": {name(c): round(s, 5) for c, s in sorted(self.scores.items())},
             "trained": True,
+            "unsure": self.unsure,
         }
+        if self.explanation is not None:
+            out["explanation"] = self.explanation.to_json()
+        return out
 
 
 def augment(rgb: np.ndarray, rng: random.Random) -> np.ndarray:

@@ -79,6 +79,11 @@ class ParamReader:
             return default
         return tuple(float(v) for v in value)
 
+    def raw(self, key: str, default: Any) -> Any:
+        """A field as written, for callers that check its shape themselves."""
+        self._seen.add(key)
+        return self._params.get(key, default)
+
     def finish(self) -> list[ManifestProblem]:
         """Report unknown keys (typos must not pass silently) and return all problems."""
         for extra in sorted(set(self._params) - self._seen):

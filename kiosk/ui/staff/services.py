@@ -64,6 +64,8 @@ class HealthSnapshot:
     disk_total_bytes: int | None = None
     last_crash: str | None = None  # text of the newest crash log
     problems: Sequence[str] = ()  # settings problems found at start, broken PIN file …
+    disk_problem: str | None = None  # "read_only" or "full": the data dir takes no writes
+    data_dir: str = ""
     sync: SyncState | None = None  # forwarding to the central database; None: not configured
 
 

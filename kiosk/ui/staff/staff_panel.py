@@ -840,6 +840,8 @@ class HealthPage(Page):
             self.fps_text.setText(tr("health.fps.none", lang))
         sync_problem = [h.sync.problem] if h.sync is not None and h.sync.problem else []
         notes = [*h.problems, *self.extra_problems, *sync_problem, *h.errors[-5:]]
+        if h.disk_problem in ("read_only", "full"):  # first: it explains most of the rest
+            notes.insert(0, tr(f"health.disk.{h.disk_problem}", lang, path=h.data_dir))
         self.notes_text.setText("\n".join(f"• {n}" for n in notes) if notes
                                 else tr("health.problems.none", lang))
         self.crash_text.setText(h.last_crash or tr("health.crash.none", lang))

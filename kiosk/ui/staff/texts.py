@@ -154,6 +154,20 @@ TEXTS: dict[str, Text] = {
     "health.fps.none": Text("Noch keine Demo gelaufen.", "No demo has run yet."),
     "health.problems": Text("Hinweise", "Notices"),
     "health.problems.none": Text("Keine.", "None."),
+    "health.disk.read_only": Text(
+        "Der Datenordner {path} ist schreibgeschützt. Die Demos laufen weiter, aber Besuche "
+        "werden nur im Arbeitsspeicher gehalten und keine Pakete installiert. Datenträger "
+        "prüfen (schreibgeschützt eingehängt oder defekt?) und den Kiosk neu starten.",
+        "The data folder {path} is read-only. The demos keep running, but visits are only "
+        "kept in memory and no packs are installed. Check the disk (mounted read-only or "
+        "failing?) and restart the kiosk."),
+    "health.disk.full": Text(
+        "Der Datenträger mit dem Datenordner {path} ist voll. Die Demos laufen weiter, aber "
+        "Besuche werden nur im Arbeitsspeicher gehalten und keine Pakete installiert. Platz "
+        "schaffen (z. B. alte Exporte oder Pakete entfernen).",
+        "The disk holding the data folder {path} is full. The demos keep running, but visits "
+        "are only kept in memory and no packs are installed. Free some space (e.g. remove "
+        "old exports or packs)."),
     "health.crash": Text("Letzter Absturz", "Last crash"),
     "health.crash.none": Text("Kein Absturz aufgezeichnet.", "No crash recorded."),
     "health.unknown": Text("unbekannt", "unknown"),
