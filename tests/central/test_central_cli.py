@@ -25,9 +25,9 @@ def test_init_sync_fleet_and_stats(tmp_path: Path, empty_url: str,
     assert pg_server.password
     out = kiosk("central", "init", "--central", empty_url, data_dir=tmp_path / "it")
     assert out.returncode == 0, out.stderr
-    assert "from schema version 0 to 3" in out.stdout and pg_server.password not in out.stdout
+    assert "from schema version 0 to 4" in out.stdout and pg_server.password not in out.stdout
     again = kiosk("central", "init", "--central", empty_url, data_dir=tmp_path / "it")
-    assert "up to date (schema version 3)" in again.stdout
+    assert "up to date (schema version 4)" in again.stdout
 
     # One kiosk has the URL in its settings; the other gets the password from PGPASSWORD.
     a = seeded(tmp_path / "a", "hall-a", 2000, 1)

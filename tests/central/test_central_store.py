@@ -209,7 +209,7 @@ def test_an_older_central_schema_is_migrated_with_its_events(
     schema.migrate(conn, empty_url, target=1)
     db = kiosk_log(tmp_path, "old-kiosk", 3000, seed=6)
     syncer = Syncer(db, empty_url, kiosk_id="old-kiosk")
-    with pytest.raises(CentralError, match="schema version 1, this kiosk needs 3") as info:
+    with pytest.raises(CentralError, match="schema version 1, this kiosk needs 4") as info:
         syncer.round()
     assert info.value.code == "old_schema"
     # What a version-1 kiosk would have stored: events only, no rollups yet.
@@ -221,7 +221,7 @@ def test_an_older_central_schema_is_migrated_with_its_events(
         cur.executemany("INSERT INTO events (uuid, ts, kiosk_id, session_id, demo_id, type, "
                         "payload, value) VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s)",
                         rows[:2000])
-    assert schema.migrate(conn, empty_url) == (1, 3)
+    assert schema.migrate(conn, empty_url) == (1, 4)
     assert rollup_total(empty_url) == 2000  # the rollups were filled from the old events
     conn.close()
     assert syncer.round() == (3000, 1000)

@@ -131,8 +131,10 @@ def _count(b: StatsBuilder, type_: str, demo: str | None, key: str, kiosk: str,
         b.end_reasons[key] += n
     elif type_ == "demo_open" and demo:
         b.opens[demo] += n
-    elif type_ == "interaction" and demo:
-        b.interactions[demo] += n
+    elif type_ == "interaction":
+        b.kinds[key] += n
+        if demo:
+            b.interactions[demo] += n
     elif type_ == "error":
         b.errors[key] += n
     elif type_ == "language_change":
