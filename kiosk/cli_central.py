@@ -64,6 +64,8 @@ def register(sub: Any, common: Common) -> dict[str, Handler]:
     bench.add_argument("--senders", type=int, default=4,
                        help="kiosks sending at the same time")
     bench.add_argument("--batch", type=int, default=10_000, help="events per transaction")
+    bench.add_argument("--reuse-logs", action="store_true",
+                       help="sync the kiosk logs an earlier run generated (same sizes)")
     bench.add_argument("--json", action="store_true")
 
     sy = sub.add_parser("sync", help="forward this kiosk's events to the central database")
@@ -196,6 +198,7 @@ def _bench(args: argparse.Namespace) -> int:
     report = run_bench(data_dir(args.data_dir) / "central-bench", args.events,
                        kiosks=args.kiosks, days=args.days, restarts=args.restarts,
                        url=args.central, senders=args.senders, batch=args.batch,
+                       reuse=args.reuse_logs,
                        progress=None if args.json else _out)
     _out(json.dumps(report, indent=None if args.json else 2))
     return EXIT_OK if all(report["meets_targets"].values()) else EXIT_FAILED

@@ -327,3 +327,16 @@ def test_nothing_is_sent_without_the_outbox_table_being_migrated(tmp_path: Path)
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
     conn.close()
+
+
+def test_the_fleet_benchmark_counts_nothing_lost_after_forced_restarts(tmp_path: Path) -> None:
+    from kiosk.runtime.central.bench import run_bench
+    from kiosk.runtime.central.pg_server import find_bindir
+
+    if find_bindir() is None:
+        pytest.skip("PostgreSQL server programs not installed")
+    report = run_bench(tmp_path / "bench", 6000, kiosks=3, days=30, restarts=1, senders=2,
+                       batch=200, stall_events=2000)
+    assert report["restarts"] == 1 and report["stored"] == 6000
+    assert report["lost"] == 0 and report["duplicated_in_statistics"] == 0
+    assert report["stats_events"] == 6000 and report["meets_targets"]["lost_or_duplicated"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -49,16 +50,25 @@ Progress = Callable[[str], None] | None
 
 def run_bench(folder: Path, events: int, *, kiosks: int = 100, days: int = 365,
               restarts: int = 2, url: str | None = None, senders: int = SENDERS,
-              stall_events: int = 100_000, batch: int = BATCH,
+              stall_events: int = 100_000, batch: int = BATCH, reuse: bool = False,
               progress: Progress = None) -> dict[str, Any]:
-    """Run every phase; returns the figures (JSON-ready)."""
+    """Run every phase; returns the figures (JSON-ready).
+
+    ``reuse``: keep the kiosk logs a previous run generated in ``folder`` (generating 20
+    million events takes longer than syncing them); only the server starts afresh.
+    """
     say = progress or (lambda _: None)
-    if folder.exists():
+    if reuse:
+        for stale in ("pg", "stall-kiosk"):
+            shutil.rmtree(folder / stale, ignore_errors=True)
+    elif folder.exists():
         shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     server: LocalServer | None = None
     if url is None:
-        server = local_server(folder / "pg")
+        # In a folder of its own under the temp dir: as root the server runs as `postgres`,
+        # which may not enter the data dir (e.g. under /root).
+        server = local_server(Path(tempfile.mkdtemp(prefix="kiosk-central-bench-")))
         server.init()
         server.start()
         url = server.create_database("bench")
@@ -70,7 +80,7 @@ def run_bench(folder: Path, events: int, *, kiosks: int = 100, days: int = 365,
         schema.migrate(conn, masked(url))
         conn.close()
         report = _phases(folder, url, server, events, kiosks, days, restarts, senders,
-                         stall_events, batch, say)
+                         stall_events, batch, reuse, say)
     finally:
         if server is not None:
             server.remove()
@@ -79,16 +89,25 @@ def run_bench(folder: Path, events: int, *, kiosks: int = 100, days: int = 365,
 
 def _phases(folder: Path, url: str, server: LocalServer | None, events: int, kiosks: int,
             days: int, restarts: int, senders: int, stall_events: int, batch: int,
-            say: Callable[[str], None]) -> dict[str, Any]:
+            reuse: bool, say: Callable[[str], None]) -> dict[str, Any]:
     started = time.perf_counter()
     jobs = [(folder / f"kiosk-{i:03d}" / "events.sqlite3", f"kiosk-{i:03d}",
              events // kiosks + (1 if i < events % kiosks else 0), i, days)
             for i in range(kiosks)]
-    with ProcessPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
-        for i, _ in enumerate(pool.map(_generate, jobs), start=1):
-            if i % 10 == 0:
-                say(f"generated {i}/{kiosks} kiosk logs")
     dbs = [job[0] for job in jobs]
+    if reuse and all(_count(db) == job[2] for db, job in zip(dbs, jobs, strict=True)):
+        say(f"reusing the {kiosks} kiosk logs of an earlier run")
+        for db in dbs:  # forget what that run's (other) server acknowledged
+            log = connect_log(db, synchronous="NORMAL")
+            log.execute("DELETE FROM outbox")
+            log.close()
+    else:
+        for db in dbs:
+            shutil.rmtree(db.parent, ignore_errors=True)
+        with ProcessPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
+            for i, _ in enumerate(pool.map(_generate, jobs), start=1):
+                if i % 10 == 0:
+                    say(f"generated {i}/{kiosks} kiosk logs")
     generate_s = time.perf_counter() - started
     say(f"generated {events:,} events in {generate_s:.0f} s; syncing")
 
@@ -131,6 +150,17 @@ def _phases(folder: Path, url: str, server: LocalServer | None, events: int, kio
         "gui_stall_max_ms": stall["gui_stall_max_ms"] <= TARGET_STALL_MS,
     }
     return figures
+
+
+def _count(db: Path) -> int:
+    """Events in a kiosk log (-1 when there is none)."""
+    if not db.exists():
+        return -1
+    log = connect_log(db, synchronous="NORMAL")
+    try:
+        return int(log.execute("SELECT count(*) FROM events").fetchone()[0])
+    finally:
+        log.close()
 
 
 def _one(conn: Any, sql: str) -> int:
