@@ -6,7 +6,8 @@
    the spec ships at the bundle's root and ``kiosk --version`` prints;
 2. runs PyInstaller with ``build/kiosk.spec`` into ``build/dist/showroom-kiosk/``;
 3. checks the bundle's modules: every kiosk module and every third-party module the kiosk
-   imports is in, the excluded packages are out;
+   imports is in, with the parts packages such as psycopg load by name
+   (``build/bundle_contents.py``), and the excluded packages are out;
 4. prints the bundle size (and, with ``--archive``, packs it into one .tar.gz / .zip);
 5. runs ``build/smoke_bundle.py`` on it.
 
@@ -17,7 +18,6 @@ Exit status 0 only if every step passed. Needs PyInstaller in the running Python
 from __future__ import annotations
 
 import argparse
-import ast
 import datetime as dt
 import json
 import platform
@@ -26,6 +26,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bundle_contents import kiosk_imports, left_out, missing_run_time_parts
+from smoke_bundle import SIZE_LIMIT_MB, largest_parts, tree_size
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
@@ -90,50 +93,22 @@ def bundled_files(bundle: Path) -> set[str]:
     return names
 
 
-def kiosk_imports() -> tuple[set[str], set[str]]:
-    """(the kiosk's own modules, the third-party modules its code imports)."""
-    own: set[str] = set()
-    imported: set[str] = set()
-    for path in (ROOT / "kiosk").rglob("*.py"):
-        parts = path.relative_to(ROOT).with_suffix("").parts
-        if "__pycache__" in parts or parts[-1] == "__main__":
-            continue
-        own.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                imported.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                imported.add(node.module)
-    third = {m for m in imported
-             if m.split(".")[0] not in sys.stdlib_module_names and m.split(".")[0] != "kiosk"}
-    return own, third
-
-
 def check_modules(bundle: Path, exe: Path) -> list[str]:
     """Problems with the bundle's modules: required ones missing, excluded ones present."""
     try:
         modules = bundled_modules(exe) | bundled_files(bundle)
     except Exception as exc:  # any reader error is a failed check, reported as such
         return [f"cannot read the modules of {exe.name}: {exc}"]
-    own, third = kiosk_imports()
-    problems = [f"module {m} is missing" for m in sorted(own | third) if m not in modules]
+    own, third = kiosk_imports(ROOT)
+    skipped = left_out(third)
+    for module, reason in skipped.items():
+        print(f"build: note: {module} is left out of the bundle on purpose: {reason}")
+    problems = [f"module {m} is missing" for m in sorted(own | third)
+                if m not in modules and m not in skipped]
+    problems += missing_run_time_parts(modules)
     problems += [f"package {p} should be excluded" for p in FORBIDDEN_PACKAGES
                  if any(m == p or m.startswith(p + ".") for m in modules)]
     return problems
-
-
-def tree_size(folder: Path) -> int:
-    """Bytes on disk of everything under ``folder`` (allocated blocks where the OS tells)."""
-    return sum(tree_size_file(p) for p in folder.rglob("*") if p.is_file())
-
-
-def tree_size_file(path: Path) -> int:
-    """Bytes on disk of one file (0 for a link)."""
-    if path.is_symlink():
-        return 0
-    st = path.stat()
-    blocks = getattr(st, "st_blocks", None)
-    return blocks * 512 if blocks is not None else st.st_size
 
 
 def make_archive(bundle: Path, info: dict[str, str]) -> Path:
@@ -179,11 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     for problem in problems:
         print(f"build: FAIL {problem}", file=sys.stderr)
     size_mb = tree_size(bundle) / 1e6
-    print(f"build: bundle {bundle.relative_to(ROOT)}  {size_mb:.0f} MB on disk  "
-          f"(built in {build_s:.0f} s); largest parts:", flush=True)
-    parts = {p.name: tree_size(p) if p.is_dir() else tree_size_file(p)
-             for p in (bundle / CONTENTS).iterdir() if not p.is_symlink()}
-    for name, size in sorted(parts.items(), key=lambda kv: -kv[1])[:8]:
+    left = SIZE_LIMIT_MB - size_mb
+    budget = f"{left:.0f} MB left" if left >= 0 else f"OVER by {-left:.0f} MB"
+    print(f"build: bundle {bundle.relative_to(ROOT)}  {size_mb:.0f} MB on disk "
+          f"(budget {SIZE_LIMIT_MB:.0f} MB: {budget}; built in {build_s:.0f} s); "
+          "largest parts:", flush=True)
+    for name, size in largest_parts(bundle / CONTENTS):
         print(f"build:   {size / 1e6:6.1f} MB  {name}")
     if problems:
         return 1

@@ -1,28 +1,23 @@
-"""Two native libraries the bundle ships smaller than the wheels do (Linux).
+"""ICU's data library, replaced in the bundle by an empty one (Linux).
 
-Used by ``build/kiosk.spec``; the sources are in ``build/native/``.
+Used by ``build/kiosk.spec``; the source is ``build/native/icu_stubdata.c``.
 
-* **OpenCV's OpenBLAS → NumPy's.** The opencv-python wheel carries a complete OpenBLAS
-  (39 MB, plus its own libgfortran) next to NumPy's. ``opencv_blas_bridge.c`` becomes a small
-  library with the file name of OpenCV's copy that forwards OpenCV's 19 BLAS/LAPACK calls to
-  NumPy's copy. Used only when OpenCV needs no other symbol from its OpenBLAS and the bridge
-  links against NumPy's without a missing symbol. ``kiosk self-test`` compares OpenCV's
-  solvers with NumPy's (``kiosk.runtime.native_check``), so the smoke test of the bundle
-  proves the bridge works.
-* **ICU's data → none.** Qt links to ICU, whose data library is 32 MB of collation,
-  converter and locale tables the kiosk never uses. ``icu_stubdata.c`` is an empty data
-  package under the same name (ICU's own "stubdata" approach); ICU keeps working and answers
-  a request for data it does not have with an error, which Qt handles.
+Qt links to ICU, whose data library is 32 MB of collation, converter and locale tables the
+kiosk never uses. ``icu_stubdata.c`` is an empty data package under the same name (ICU's own
+"stubdata" approach); ICU keeps working and answers a request for data it does not have with
+an error, which Qt handles. ``tests/unit/test_native_libs.py`` renders German text with and
+without the stub and compares the pixels.
 
-Each replacement falls back to the original library, with a line saying why, when no C
+The replacement falls back to the original library, with a line saying why, when no C
 compiler is found or a check fails: the bundle then works as before, only bigger.
+Every other native library ships exactly as its wheel has it.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
+import struct
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -30,8 +25,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "native"
-OPENBLAS_RE = re.compile(r"^libopenblas.*\.so(\.|$)")
-NUMPY_OPENBLAS_RE = re.compile(r"^libscipy_openblas64_.*\.so$")
 ICUDATA_RE = re.compile(r"^libicudata\.so\.(\d+)$")
 
 Entry = tuple[str, str, str]  # PyInstaller's (name in the bundle, source path, kind)
@@ -45,14 +38,13 @@ def _tool(name: str) -> str | None:
     return shutil.which(name) if sys.platform == "linux" else None
 
 
-def dynamic_symbols(library: Path, *, defined: bool) -> set[str]:
-    """Names of the dynamic symbols ``library`` defines (or needs, with defined=False)."""
+def dynamic_symbols(library: Path) -> set[str]:
+    """Names of the dynamic symbols ``library`` defines."""
     nm = _tool("nm")
     if nm is None:
         raise FileNotFoundError("nm")
-    flag = "--defined-only" if defined else "--undefined-only"
-    out = subprocess.run([nm, "-D", flag, str(library)], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run([nm, "-D", "--defined-only", str(library)], capture_output=True,
+                         text=True, check=True).stdout
     return {line.split()[-1].split("@")[0] for line in out.splitlines() if line.strip()}
 
 
@@ -74,89 +66,102 @@ def icu_stub(original: Path, out_dir: Path) -> Path:
     if match is None:
         raise ValueError(f"not an ICU data library: {original.name}")
     entry = f"icudt{match.group(1)}_dat"
-    if entry not in dynamic_symbols(original, defined=True):
+    if entry not in dynamic_symbols(original):
         raise ValueError(f"{original.name} does not define {entry}")
     return compile_library(SOURCES / "icu_stubdata.c", out_dir / original.name, original.name,
                            [f"-DICU_ENTRY={entry}"])
-
-
-def blas_bridge(original: Path, numpy_openblas: Path, users: Iterable[Path],
-                out_dir: Path) -> Path:
-    """A bridge named like ``original`` (OpenCV's OpenBLAS) that calls ``numpy_openblas``.
-
-    ``users`` are the libraries that link to ``original``: the bridge must define every
-    symbol they take from it.
-    """
-    wanted: set[str] = set()
-    provided = dynamic_symbols(original, defined=True)
-    for user in users:
-        wanted |= dynamic_symbols(user, defined=False) & provided
-    # The bridge's run path finds NumPy's copy beside it, as in the wheels' install layout.
-    rel = f"$ORIGIN/../{numpy_openblas.parent.name}"
-    out = compile_library(SOURCES / "opencv_blas_bridge.c", out_dir / original.name,
-                          original.name,
-                          [f"-L{numpy_openblas.parent}", f"-l:{numpy_openblas.name}",
-                           f"-Wl,-rpath,{rel}"])
-    missing = wanted - dynamic_symbols(out, defined=True)
-    if missing:
-        raise ValueError(f"the bridge lacks {', '.join(sorted(missing))}")
-    return out
 
 
 def _basename(name: str) -> str:
     return name.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-@functools.cache
-def _needed(path: str) -> frozenset[str]:
-    """File names the binary at ``path`` links to directly (its DT_NEEDED entries)."""
-    readelf = _tool("readelf")
-    if readelf is None:
-        return frozenset()
-    out = subprocess.run([readelf, "-d", path], capture_output=True, text=True,
-                         check=False).stdout
-    return frozenset(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out))
-
-
 def slim(binaries: list[Entry], work: Path) -> list[Entry]:
-    """``binaries`` with the two replacements where they apply, minus what only the
-    replaced originals needed (OpenCV's libgfortran)."""
+    """``binaries`` with ICU's data library replaced by the empty one where that works."""
     if sys.platform != "linux":
         return binaries
-    by_name = {_basename(dest): (dest, src) for dest, src, _ in binaries}
-    replaced: dict[str, str] = {}
-    for name, (_, src) in by_name.items():
-        try:
-            if ICUDATA_RE.match(name):
-                replaced[name] = str(icu_stub(Path(src), work / "icu"))
-            elif OPENBLAS_RE.match(name):
-                numpy_blas = next((Path(s) for n, (_, s) in by_name.items()
-                                   if NUMPY_OPENBLAS_RE.match(n)), None)
-                if numpy_blas is None:
-                    raise ValueError("NumPy's OpenBLAS is not in the bundle")
-                users = [Path(s) for n, (_, s) in by_name.items() if name in _needed(s)]
-                replaced[name] = str(blas_bridge(Path(src), numpy_blas, users,
-                                                 work / "blas" / Path(src).parent.name))
-        except (OSError, ValueError, subprocess.CalledProcessError) as exc:
-            detail = getattr(exc, "stderr", "") or exc
-            _say(f"keeping {name} as it is: {detail}")
-    if not replaced:
+    out: list[Entry] = []
+    for dest, src, kind in binaries:
+        name = _basename(dest)
+        if ICUDATA_RE.match(name):
+            try:
+                stub = icu_stub(Path(src), work / "icu")
+            except (OSError, ValueError, subprocess.CalledProcessError) as exc:
+                _say(f"keeping {name} as it is: {getattr(exc, 'stderr', '') or exc}")
+            else:
+                _say(f"{name}: {Path(src).stat().st_size / 1e6:.1f} MB → "
+                     f"{stub.stat().st_size / 1e6:.2f} MB")
+                src = str(stub)
+        out.append((dest, src, kind))
+    return out
+
+
+# -- debug symbols ------------------------------------------------------------------------------
+PT_LOAD = 1
+PAGE = 4096
+
+
+def load_segments_aligned(path: Path) -> bool:
+    """Whether every loadable segment of the 64-bit little-endian ELF file ``path`` keeps its
+    file offset and address congruent modulo its alignment (and the page size), as the
+    dynamic linker requires. False for anything else, including files that are not ELF."""
+    with path.open("rb") as f:
+        head = f.read(64)
+        if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+            return False
+        phoff, = struct.unpack_from("<Q", head, 0x20)
+        phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+    if phentsize < 56 or len(table) < phentsize * phnum:
+        return False
+    for i in range(phnum):
+        p_type, _, p_offset, p_vaddr, _, _, _, p_align = struct.unpack_from(
+            "<IIQQQQQQ", table, i * phentsize)
+        if p_type != PT_LOAD:
+            continue
+        modulus = max(p_align, PAGE)
+        if p_align % PAGE or (p_vaddr - p_offset) % modulus:
+            return False
+    return True
+
+
+def stripped(src: Path, out: Path) -> Path | None:
+    """A copy of the ELF file ``src`` without symbols nothing links against (``out``), or
+    None when stripping would not help or would break it.
+
+    Wheel libraries that auditwheel patched can come out of ``strip`` with segments the
+    dynamic linker refuses ("ELF load command address/offset not page-aligned"); those stay
+    as they are.
+    """
+    strip = _tool("strip")
+    if strip is None or not load_segments_aligned(src):
+        return None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, out)
+    done = subprocess.run([strip, "--strip-unneeded", str(out)], capture_output=True,
+                          check=False)
+    if done.returncode != 0 or not load_segments_aligned(out):
+        _say(f"keeping the symbols of {src.name}: stripping would break it")
+        out.unlink()
+        return None
+    return out if out.stat().st_size < src.stat().st_size else None
+
+
+def strip_binaries(binaries: list[Entry], work: Path) -> list[Entry]:
+    """``binaries`` with debug information and local symbols stripped from every ELF file
+    that has some (Linux; the wheels leave several MB in OpenBLAS, libpng, ICU, NumPy's
+    extensions and a pyenv-built Python)."""
+    if sys.platform != "linux":
         return binaries
-    before = {_basename(d): s for d, s, _ in binaries}
-    after = {**before, **replaced}
-    # What only the originals needed goes too, and then what only that needed.
-    orphans: set[str] = set()
-    candidates = set().union(*(_needed(before[n]) - _needed(after[n]) for n in replaced))
-    while candidates:
-        dep = candidates.pop()
-        if dep in before and dep not in orphans and not any(
-                dep in _needed(s) for n, s in after.items() if n != dep and n not in orphans):
-            orphans.add(dep)
-            candidates |= _needed(before[dep])
-    for name, src in replaced.items():
-        _say(f"{name}: {Path(before[name]).stat().st_size / 1e6:.1f} MB → "
-             f"{Path(src).stat().st_size / 1e6:.2f} MB")
-    if orphans:
-        _say(f"no longer needed: {', '.join(sorted(orphans))}")
-    return [(dest, replaced.get(_basename(dest), src), kind) for dest, src, kind in binaries
-            if _basename(dest) not in orphans]
+    out: list[Entry] = []
+    saved = 0
+    for dest, src, kind in binaries:
+        if kind in ("BINARY", "EXTENSION") and Path(src).is_file():
+            small = stripped(Path(src), work / dest)
+            if small is not None:
+                saved += Path(src).stat().st_size - small.stat().st_size
+                src = str(small)
+        out.append((dest, src, kind))
+    _say(f"debug symbols stripped: {saved / 1e6:.1f} MB")
+    return out

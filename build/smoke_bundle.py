@@ -22,10 +22,10 @@ cannot lean on the project's virtualenv or source tree. Checks:
 5. a model file deleted from the bundle: self-test names the failing demo and the file,
    every other demo passes, and the kiosk still starts.
 
-Prints the bundle size and start-up figures (targets: ≤ 350 MB, ≤ 3 s) and a JSON summary
+Prints the bundle size and start-up figures (targets: ≤ 400 MB, ≤ 1 s) and a JSON summary
 as the last line. Exit status 0 only if every check passed. A bundle over ``--max-mb``
-(default: the 350 MB target) fails; a slow start is reported (``SLOW``) and fails only with
-``--strict-start``.
+(default: the 400 MB budget) fails, naming its largest parts; a slow start is reported
+(``SLOW``) and fails only with ``--strict-start``.
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ ROOT = Path(__file__).resolve().parents[1]
 NAME = "showroom-kiosk"
 CLI_NAME = "kiosk-cli"
 CONTENTS = "_internal"
-SIZE_TARGET_MB = 350.0  # the issue's target
+SIZE_TARGET_MB = 400.0  # the budget on disk (issue 17); README "Installable bundle"
 SIZE_LIMIT_MB = SIZE_TARGET_MB  # fails the smoke test: catches e.g. scipy or torch sneaking in
-START_TARGET_MS = 3000.0
+START_TARGET_MS = 1000.0  # process start to the attract screen
 START_RUNS = 3
 WINDOWS = sys.platform == "win32"
 # (command line, standard input) run when the bundle offers the command; each must exit 0.
@@ -66,15 +66,24 @@ EXE_SUFFIX = ".exe" if WINDOWS else ""
 
 
 def tree_size(folder: Path) -> int:
-    """Bytes on disk (allocated blocks where the OS reports them)."""
-    total = 0
-    for path in folder.rglob("*"):
-        if path.is_symlink() or not path.is_file():
-            continue
-        st = path.stat()
-        blocks = getattr(st, "st_blocks", None)
-        total += blocks * 512 if blocks is not None else st.st_size
-    return total
+    """Bytes on disk of everything under ``folder`` (allocated blocks where the OS tells)."""
+    return sum(tree_size_file(p) for p in folder.rglob("*") if p.is_file())
+
+
+def tree_size_file(path: Path) -> int:
+    """Bytes on disk of one file (0 for a link)."""
+    if path.is_symlink():
+        return 0
+    st = path.stat()
+    blocks = getattr(st, "st_blocks", None)
+    return blocks * 512 if blocks is not None else st.st_size
+
+
+def largest_parts(contents: Path, count: int = 8) -> list[tuple[str, int]]:
+    """(name, bytes on disk) of the biggest files and folders directly in ``contents``."""
+    sizes = {p.name: tree_size(p) if p.is_dir() else tree_size_file(p)
+             for p in contents.iterdir() if not p.is_symlink()}
+    return sorted(sizes.items(), key=lambda kv: -kv[1])[:count]
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -195,6 +204,9 @@ class Smoke:
         print(f"bundle: {self.source} → copy ({self.figures['copy_s']} s)")
         detail = (f"{size_mb:.0f} MB on disk (target ≤ {SIZE_TARGET_MB:.0f} MB, "
                   f"limit {self.max_mb:.0f} MB)")
+        if size_mb > self.max_mb:
+            detail += "; largest parts: " + ", ".join(
+                f"{name} {size / 1e6:.0f} MB" for name, size in largest_parts(self.contents))
         if size_mb <= SIZE_TARGET_MB or size_mb > self.max_mb:
             self.check(size_mb <= self.max_mb, "bundle size", detail)
         else:

@@ -1,10 +1,10 @@
 """``kiosk bench-wake``: what wake-on-approach costs while nobody is there, and how fast it greets.
 
 A recorded scene plays at 30 fps through the real watcher and the real person detector: an empty
-room (a plain wall with camera noise) for the first part, then a person (scikit-image's
-astronaut, scaled as a visitor about two metres away) steps in, stays, and leaves. Reported:
-the process's CPU time while the room is empty, as a share of one core; the time from the
-person's arrival to the greeting and from leaving to the attract screen.
+room (a plain wall with camera noise) for the first part, then a person (the bundled sample
+photo of scikit-image's astronaut, scaled as a visitor about two metres away) steps in, stays,
+and leaves. Reported: the process's CPU time while the room is empty, as a share of one core;
+the time from the person's arrival to the greeting and from leaving to the attract screen.
 """
 
 from __future__ import annotations
@@ -33,13 +33,17 @@ class SceneSource:
 
     def __post_init__(self) -> None:
         import cv2
-        from skimage import data
+
+        from kiosk.core.paths import sample_media_dir
 
         rng = np.random.default_rng(7)
         wall = np.full((480, 640, 3), WALL, np.float32)
         person = wall.copy()
-        person[220:480, 190:450] = cv2.resize(np.asarray(data.astronaut()),  # type: ignore[no-untyped-call]
-                                              (260, 260),
+        # The bundled sample photo (scikit-image's astronaut), so this runs in the bundle too.
+        photo = cv2.imread(str(sample_media_dir() / "04-astronaut.jpg"))
+        if photo is None:
+            raise RuntimeError("the sample photo 04-astronaut.jpg is missing")
+        person[220:480, 190:450] = cv2.resize(photo[:, :, ::-1], (260, 260),
                                               interpolation=cv2.INTER_AREA)
         # Sensor noise the gate must ignore; made once, so playing the scene costs nothing
         # a live camera would not (a camera delivers its frames without our CPU).

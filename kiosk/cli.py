@@ -12,15 +12,24 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-STARTED = time.perf_counter()
+from kiosk.cli_common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Handler,
+    Parser,
+    add_common_options,
+    fail,
+    leading_common_end,
+    nearest,
+)
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+STARTED = time.perf_counter()
 
 COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "bench-wake",
             "make-sample-video")
@@ -29,9 +38,9 @@ COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "bench-wake",
 # and imports anything heavy inside its handlers, so `kiosk --help` stays fast.
 PLUGINS: tuple[str, ...] = (
     "kiosk.cli_packs", "kiosk.cli_log", "kiosk.cli_supervise", "kiosk.cli_staff",
-    "kiosk.cli_central")
-
-Handler = Callable[[argparse.Namespace], int]
+    "kiosk.cli_measure", "kiosk.cli_tune", "kiosk.cli_central")
+# What the top-level parser answers itself, without a command.
+TOP_LEVEL = ("-h", "--help", "--version")
 
 
 class _Version(argparse.Action):
@@ -45,22 +54,18 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", metavar="DIR",
-                   help="keep all state (settings, logs, database, packs) under DIR")
-    p.add_argument("--verbose", "-v", action="store_true", help="log more to the console")
-
-
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     """The argument parser with every sub-command, and the plugin commands' handlers."""
-    parser = argparse.ArgumentParser(
-        prog="kiosk", description="Showroom Kiosk: live AI demos for visitors, offline.")
+    parser = Parser(
+        prog="kiosk", description="Showroom Kiosk: live AI demos for visitors, offline. "
+        "Without a command it runs the kiosk (`kiosk run`).")
+    add_common_options(parser, top_level=True)
     parser.add_argument("--version", action=_Version, nargs=0,
                         help="show the version and the git commit, then exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the kiosk (the default command)")
-    _common(run)
+    add_common_options(run)
     run.add_argument("--windowed", action="store_true", help="a normal window, for development")
     run.add_argument("--camera", metavar="SRC",
                      help="camera index (0, 1, …), a video file or an image folder")
@@ -68,7 +73,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     run.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
 
     rd = sub.add_parser("run-demo", help="run a demo headless on a file and print its results")
-    _common(rd)
+    add_common_options(rd)
     rd.add_argument("demo_id", metavar="DEMO_ID")
     rd.add_argument("--source", required=True, metavar="PATH",
                     help="image file, image folder or video file (or a camera index)")
@@ -85,11 +90,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
                          "(the kiosk itself never stores one)")
 
     st = sub.add_parser("self-test", help="load every demo and run it on the sample media")
-    _common(st)
+    add_common_options(st)
     st.add_argument("--json", action="store_true")
 
     sh = sub.add_parser("screenshot", help="render a screen offscreen into a PNG")
-    _common(sh)
+    add_common_options(sh)
     sh.add_argument("--screen", required=True, metavar="attract|home|demo:ID|staff:SECTION")
     sh.add_argument("--lang", choices=("de", "en"), default="de")
     sh.add_argument("--out", required=True, metavar="FILE.png")
@@ -102,18 +107,26 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
                     help="demo screens: open \"what the AI gets to see\"")
 
     be = sub.add_parser("bench", help="measure a demo's live pipeline (JSON figures)")
-    _common(be)
-    be.add_argument("demo_id", metavar="DEMO_ID")
-    be.add_argument("--source", required=True, metavar="PATH", help="a video file (30 fps)")
+    add_common_options(be)
+    be.add_argument("demo_id", metavar="DEMO_ID", nargs="?")
+    be.add_argument("--source", metavar="PATH",
+                    help="a video file (30 fps); default for --soak: the sample photos")
+    be.add_argument("--soak", action="store_true",
+                    help="cycle through every demo (open, run, close, idle reset) and report "
+                         "memory, threads and open files over time")
+    be.add_argument("--minutes", type=float, default=30.0, help="length of a --soak run")
     be.add_argument("--seconds", type=float, default=20.0)
     be.add_argument("--json", action="store_true")
     be.add_argument("--no-startup", action="store_true", help="skip the cold-start measurement")
     be.add_argument("--explain", action="store_true",
                     help="measure with the demo's heat map on (\"where is the AI looking?\")")
+    be.add_argument("--baseline", choices=("sync",),
+                    help="also measure a plain synchronous read→infer→draw loop with the same "
+                         "model, and onnxruntime vs OpenCV DNN per model")
 
     bw = sub.add_parser("bench-wake", help="wake on approach: idle CPU and time to greet, on a "
                         "recorded scene (JSON figures)")
-    _common(bw)
+    add_common_options(bw)
     bw.add_argument("--seconds", type=float, default=30.0,
                     help="length of the empty-room part (the CPU figure's window)")
     bw.add_argument("--json", action="store_true")
@@ -127,35 +140,53 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
                     help="a picture or a folder of pictures to animate (default: the samples)")
     handlers: dict[str, Handler] = {}
     for name in PLUGINS:
-        handlers.update(importlib.import_module(name).register(sub, _common))
+        handlers.update(importlib.import_module(name).register(sub, add_common_options))
     return parser, handlers
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"kiosk: {message}", file=sys.stderr)
-    return code
+class UnknownCommand(ValueError):
+    """The first word is no command; the message names the nearest one."""
+
+
+def with_command(args_in: Sequence[str], commands: Sequence[str]) -> list[str]:
+    """``args_in`` with the command made explicit: ``run`` when none is given.
+
+    Common options may come before the command (``kiosk -v self-test``); a word that is
+    no command raises :class:`UnknownCommand` rather than being passed to ``run``.
+    """
+    args = list(args_in)
+    first = leading_common_end(args)
+    word = args[first] if first < len(args) else None
+    if word is None or (word.startswith("-") and word not in TOP_LEVEL):
+        args.insert(first, "run")  # `kiosk`, `kiosk --windowed`: run is the default
+    elif word not in commands and word not in TOP_LEVEL:
+        guess = nearest(word, commands)
+        hint = f"; did you mean `kiosk {' '.join([guess, *args[first + 1:]])}`?" \
+            if guess else ""
+        raise UnknownCommand(f"unknown command {word!r}{hint} (`kiosk --help` lists them)")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kiosk`` console script."""
-    args_in = list(sys.argv[1:] if argv is None else argv)
     parser, handlers = build_parser()
-    known = (*COMMANDS, *handlers, "-h", "--help", "--version")
-    if not args_in or args_in[0] not in known:
-        args_in.insert(0, "run")
+    try:
+        args_in = with_command(sys.argv[1:] if argv is None else argv, (*COMMANDS, *handlers))
+    except UnknownCommand as exc:
+        return fail(str(exc), EXIT_USAGE)
     args = parser.parse_args(args_in)
     try:
         if args.command in handlers:
-            _quiet_logging(getattr(args, "verbose", False))
+            _quiet_logging(args.verbose)
             return handlers[args.command](args)
         return _dispatch(args)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # IT sees one clear line; the details go to the log with -v
         logging.getLogger("kiosk").debug("unexpected error", exc_info=True)
-        if getattr(args, "verbose", False):
+        if args.verbose:
             raise
-        return _fail(f"unexpected error: {type(exc).__name__}: {exc} (run with -v for details)",
+        return fail(f"unexpected error: {type(exc).__name__}: {exc} (run with -v for details)",
                      EXIT_FAILED)
 
 
@@ -165,12 +196,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
     if command == "run":
         from kiosk.app import run_kiosk
+        from kiosk.runtime.display_check import DisplayUnavailable
 
-        return run_kiosk(
-            windowed=args.windowed, camera=args.camera,
-            lang=parse_lang(args.lang) if args.lang else None, state_dir=args.data_dir,
-            exit_when_ready=args.exit_when_ready, started=STARTED,
-        )
+        try:
+            return run_kiosk(
+                windowed=args.windowed, camera=args.camera,
+                lang=parse_lang(args.lang) if args.lang else None, state_dir=args.data_dir,
+                exit_when_ready=args.exit_when_ready, started=STARTED, verbose=args.verbose,
+            )
+        except DisplayUnavailable as exc:
+            return fail(str(exc), EXIT_FAILED)
     if command == "make-sample-video":
         from kiosk.runtime.sample_video import write_sample_video
         from kiosk.runtime.sources import SourceError
@@ -179,7 +214,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             frames = write_sample_video(Path(args.out), args.seconds, args.fps,
                                         Path(args.images) if args.images else None)
         except (OSError, SourceError) as exc:
-            return _fail(str(exc), EXIT_FAILED)
+            return fail(str(exc), EXIT_FAILED)
         print(f"wrote {args.out} ({frames} frames)")
         return EXIT_OK
     _quiet_logging(args.verbose)
@@ -196,20 +231,27 @@ def _dispatch(args: argparse.Namespace) -> int:
                             args.source, args.data_dir, explain=args.explain,
                             view=args.model_view)
         except ValueError as exc:
-            return _fail(str(exc))
+            return fail(str(exc), EXIT_USAGE)
         except RuntimeError as exc:
-            return _fail(str(exc), EXIT_FAILED)
+            return fail(str(exc), EXIT_FAILED)
         print(f"wrote {args.out}")
         return EXIT_OK
     if command == "bench":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from kiosk.bench import run_bench
+        from kiosk.bench import run_bench, run_soak
 
         try:
+            if args.soak:
+                report = run_soak(args.source, args.minutes, args.data_dir)
+                print(json.dumps(report, indent=None if args.json else 2))
+                return EXIT_OK
+            if args.demo_id is None or args.source is None:
+                return fail("bench needs DEMO_ID and --source (or --soak)", EXIT_USAGE)
             report = run_bench(args.demo_id, args.source, args.seconds, args.data_dir,
-                               startup=not args.no_startup, explain=args.explain)
+                               startup=not args.no_startup, explain=args.explain,
+                               baseline=args.baseline)
         except ValueError as exc:
-            return _fail(str(exc))
+            return fail(str(exc), EXIT_USAGE)
         print(json.dumps(report, indent=None if args.json else 2))
         return EXIT_OK
     if command == "bench-wake":
@@ -217,11 +259,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from kiosk.core.paths import models_dir
 
         if not 5.0 <= args.seconds <= 3600.0:
-            return _fail("--seconds must be from 5 to 3600")
+            return fail("--seconds must be from 5 to 3600", EXIT_USAGE)
         report = run_wake_bench(models_dir(), args.seconds)
         print(json.dumps(report, indent=None if args.json else 2))
         return EXIT_OK
-    return _fail(f"unknown command {command!r}")
+    return fail(f"unknown command {command!r}", EXIT_USAGE)
 
 
 def _quiet_logging(verbose: bool) -> None:
@@ -252,11 +294,11 @@ def _run_demo(args: argparse.Namespace) -> int:
     try:
         entry = find_demo(_entries(args.data_dir), args.demo_id)
     except UnknownDemoError as exc:
-        return _fail(str(exc))
+        return fail(str(exc), EXIT_USAGE)
     if entry.state is not DemoState.READY:
-        return _fail(f"demo {entry.id} is broken: {'; '.join(entry.problems)}", EXIT_FAILED)
+        return fail(f"demo {entry.id} is broken: {'; '.join(entry.problems)}", EXIT_FAILED)
     if args.frames is not None and args.frames < 1:
-        return _fail("--frames must be 1 or more")
+        return fail("--frames must be 1 or more", EXIT_USAGE)
     from kiosk.runtime.demos import load_runner
     from kiosk.runtime.headless import class_folders, teach_from_folders
 
@@ -277,11 +319,11 @@ def _run_demo(args: argparse.Namespace) -> int:
             problem = _explain_on(runner, entry.id)
             if problem:
                 source.close()
-                return _fail(problem, EXIT_FAILED)
+                return fail(problem, EXIT_FAILED)
     except SourceError as exc:
-        return _fail(str(exc))
+        return fail(str(exc), EXIT_USAGE)
     except ModelLoadError as exc:
-        return _fail(str(exc), EXIT_FAILED)
+        return fail(str(exc), EXIT_FAILED)
     count = 0
     keep = None
     if args.mask_out is not None:
@@ -289,7 +331,7 @@ def _run_demo(args: argparse.Namespace) -> int:
             keep = _KeepLast(runner if runner is not None else load_runner(entry))
         except ModelLoadError as exc:
             source.close()
-            return _fail(str(exc), EXIT_FAILED)
+            return fail(str(exc), EXIT_FAILED)
         runner = keep
     try:
         run = run_frames_mirrored if args.mirror else run_frames
@@ -300,11 +342,11 @@ def _run_demo(args: argparse.Namespace) -> int:
             else:
                 print(_human(record))
     except ModelLoadError as exc:
-        return _fail(str(exc), EXIT_FAILED)
+        return fail(str(exc), EXIT_FAILED)
     finally:
         source.close()
     if count == 0:
-        return _fail(f"{args.source} gave no frames", EXIT_FAILED)
+        return fail(f"{args.source} gave no frames", EXIT_FAILED)
     if keep is not None:
         return _write_mask(keep.last, args.mask_out)
     return EXIT_OK
@@ -317,6 +359,14 @@ class _KeepLast:
         self.runner = runner
         self.last: Any = None
 
+    def prepare(self, rgb: Any) -> Any:
+        return self.runner.prepare(rgb)
+
+    def process_prepared(self, rgb: Any, prepared: Any) -> Any:
+        output, timings = self.runner.process_prepared(rgb, prepared)
+        self.last = output
+        return output, timings
+
     def process(self, rgb: Any) -> Any:
         output, timings = self.runner.process(rgb)
         self.last = output
@@ -326,7 +376,8 @@ class _KeepLast:
 def _write_mask(output: Any, path: Path) -> int:
     full_mask = getattr(output, "full_mask", None)
     if not callable(full_mask):
-        return _fail("--mask-out works only with segmentation demos (e.g. magic-background)")
+        return fail("--mask-out works only with segmentation demos (e.g. magic-background)",
+                    EXIT_USAGE)
     import cv2
 
     try:
@@ -334,7 +385,7 @@ def _write_mask(output: Any, path: Path) -> int:
     except cv2.error:
         ok = False
     if not ok:
-        return _fail(f"cannot write {path}: check the folder exists and the name ends in .png",
+        return fail(f"cannot write {path}: check the folder exists and the name ends in .png",
                      EXIT_FAILED)
     return EXIT_OK
 
@@ -363,15 +414,22 @@ def _human(record: dict) -> str:
 
 def _self_test(args: argparse.Namespace) -> int:
     from kiosk.core.paths import data_dir as resolve
+    from kiosk.runtime import autotune, tuning
     from kiosk.runtime.headless import self_test
 
+    stored = autotune.load_or_none(resolve(args.data_dir))
+    if stored is not None:
+        tuning.activate(stored)
     checks = self_test(_entries(args.data_dir), resolve(args.data_dir))
     ok = all(c.ok for c in checks)
     from kiosk.runtime.central.status import save_self_test
 
     save_self_test(resolve(args.data_dir), ok, [c.name for c in checks if not c.ok])
+    runtime = {"providers": tuning.available_providers(), "tuned": stored is not None,
+               "notes": tuning.notes()}
     if args.json:
-        print(json.dumps({"ok": ok, "checks": [c.to_json() for c in checks]}, ensure_ascii=False))
+        print(json.dumps({"ok": ok, "runtime": runtime, "checks": [c.to_json() for c in checks]},
+                         ensure_ascii=False))
     else:
         for c in checks:
             print(f"{'PASS' if c.ok else 'FAIL'}  {c.name}: {c.detail}")

@@ -17,19 +17,17 @@ import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from kiosk.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Common, Handler
+from kiosk.cli_common import fail as _fail
+from kiosk.cli_common import out as _out
 
 if TYPE_CHECKING:
     from kiosk.core.events import LogStats
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-Handler = Callable[[argparse.Namespace], int]
-Common = Callable[[argparse.ArgumentParser], None]
 
 # Targets from the issue, reported next to the measured figures.
 TARGET_EVENTS_PER_S = 10_000
@@ -107,15 +105,6 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"the interaction log cannot be used: {exc}")
     except OSError as exc:
         return _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
-
-
-def _out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-
-
-def _fail(message: str, code: int = EXIT_FAILED) -> int:
-    sys.stderr.write(f"kiosk: {message}\n")
-    return code
 
 
 def _db(args: argparse.Namespace) -> Path:

@@ -12,18 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kiosk.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Handler
+from kiosk.cli_common import fail as _err
+from kiosk.cli_common import out as _out
+
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 def register(
@@ -66,15 +64,6 @@ def register(
 
     add_actions(psub, common)
     return {"packs": run}
-
-
-def _out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-
-
-def _err(message: str, code: int) -> int:
-    sys.stderr.write(f"kiosk: {message}\n")
-    return code
 
 
 def _dump(data: Any) -> None:

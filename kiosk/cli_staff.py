@@ -15,15 +15,10 @@ import getpass
 import json
 import sys
 import tomllib
-from collections.abc import Callable
 from typing import Any
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-Handler = Callable[[argparse.Namespace], int]
-Common = Callable[[argparse.ArgumentParser], None]
+from kiosk.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Common, Handler
+from kiosk.cli_common import fail as _fail
 
 
 def register(sub: Any, common: Common) -> dict[str, Handler]:
@@ -50,11 +45,6 @@ def register(sub: Any, common: Common) -> dict[str, Handler]:
     return {"set-pin": _set_pin, "settings": _settings}
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    sys.stderr.write(f"kiosk: {message}\n")
-    return code
-
-
 def _read_pin(from_stdin: bool) -> str | None:
     if from_stdin:
         line = sys.stdin.readline()
@@ -75,14 +65,14 @@ def _set_pin(args: argparse.Namespace) -> int:
     try:
         pin = _read_pin(args.pin_stdin)
     except ValueError as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), EXIT_USAGE)
     except (EOFError, KeyboardInterrupt):
-        return _fail("cancelled; nothing was changed")
+        return _fail("cancelled; nothing was changed", EXIT_USAGE)
     if pin is None:
-        return _fail("no PIN given; nothing was changed")
+        return _fail("no PIN given; nothing was changed", EXIT_USAGE)
     problem = pin_problem(pin)
     if problem:
-        return _fail(f"{problem} Nothing was changed.")
+        return _fail(f"{problem} Nothing was changed.", EXIT_USAGE)
     folder = data_dir(args.data_dir)
     try:
         PinStore(folder).set_pin(pin)
@@ -134,12 +124,12 @@ def _settings(args: argparse.Namespace) -> int:
     for item in args.assignments:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
-            return _fail(f"{item!r}: write KEY=VALUE, e.g. idle_timeout=120")
+            return _fail(f"{item!r}: write KEY=VALUE, e.g. idle_timeout=120", EXIT_USAGE)
         changes[key.strip()] = _parse_value(raw.strip())
     try:
         new = update_settings(settings, changes)
     except SettingsError as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), EXIT_USAGE)
     try:
         path = save_settings(folder, new)
     except SettingsError as exc:

@@ -14,17 +14,10 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
-from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-Handler = Callable[[argparse.Namespace], int]
-Common = Callable[[argparse.ArgumentParser], None]
+from kiosk.cli_common import EXIT_USAGE, Common, Handler, fail
 
 
 def register(sub: Any, common: Common) -> dict[str, Handler]:
@@ -50,12 +43,6 @@ def register(sub: Any, common: Common) -> dict[str, Handler]:
     return {"supervise": _supervise}
 
 
-def _say(message: str) -> None:
-    # A windowed Windows bundle has no console: sys.stderr is None there.
-    if sys.stderr is not None:
-        sys.stderr.write(f"kiosk: {message}\n")
-
-
 def _supervise(args: argparse.Namespace) -> int:
     from kiosk.core.paths import data_dir
     from kiosk.runtime.supervisor import Supervisor, SupervisorConfig, kiosk_command
@@ -64,12 +51,10 @@ def _supervise(args: argparse.Namespace) -> int:
     if rest and rest[0] == "--":
         rest = rest[1:]
     if rest and rest[0] in ("supervise",):
-        _say("supervise cannot supervise itself")
-        return EXIT_USAGE
+        return fail("supervise cannot supervise itself", EXIT_USAGE)
     for name in ("hang_timeout", "startup_grace", "backoff_max"):
         if getattr(args, name) <= 0:
-            _say(f"--{name.replace('_', '-')} must be more than 0")
-            return EXIT_USAGE
+            return fail(f"--{name.replace('_', '-')} must be more than 0", EXIT_USAGE)
     # The restart log and the journal are how IT sees what happened at 3 a.m.
     logging.getLogger("kiosk.runtime.supervisor").setLevel(logging.INFO)
     logging.getLogger().setLevel(logging.INFO)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,19 +63,22 @@ def take_screenshot(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     store = None
+    scratch = tempfile.TemporaryDirectory(prefix="kiosk-screenshot-")
     if staff_section is not None:
-        from kiosk.app import open_event_store, staff_services, start_forwarder
+        from kiosk.app import KioskApp, RunSettings
         from kiosk.core.settings import load_settings
         from kiosk.runtime.crashlog import RecentErrors
+        from kiosk.runtime.event_store import open_store
         from kiosk.ui.staff.integration import install_staff_mode
 
         settings, problems = load_settings(state)
-        store = open_event_store(state, settings)
-        forwarder = start_forwarder(state, settings)
-        if forwarder is not None:
-            forwarder.wait(lambda s: s.last_ok is not None or s.problem is not None, 10.0)
-        services = staff_services(state, [settings], controller, RunnerCache(), store,
-                                  RecentErrors(), problems, app, [0], loop, forwarder=forwarder)
+        # A throwaway log: a screenshot is no visitor and must never write to the real one
+        # (the statistics page still reads the real log, read-only).
+        store = open_store(Path(scratch.name), kiosk_id=settings.kiosk_id, retention_days=None)
+        services = KioskApp(
+            state=state, settings=RunSettings(settings), qt_app=app, loop=loop,
+            controller=controller, runners=RunnerCache(), store=store,
+            recent_errors=RecentErrors(), problems=problems).staff_services()
         mode = install_staff_mode(window, services, kiosk_mode=False, data_dir=state,
                                   first_start_prompt=False)
 
@@ -86,16 +90,23 @@ def take_screenshot(
             mode.open_panel()
             mode.panel.set_lang(lang)  # the screenshot's language, not the staff setting's
             mode.panel.show_section(staff_section)
-            await asyncio.sleep(1.5 if staff_section == "stats" else 0.3)
+            # the statistics load and the camera page searches and opens its preview
+            await asyncio.sleep(1.5 if staff_section in ("stats", "camera") else 0.3)
         if demo_id is not None:
             controller.open_demo(demo_id)
             deadline = time.monotonic() + timeout
             entry = next(e for e in entries if e.id == demo_id)
             camera_demo = entry.manifest is None or entry.manifest.needs_camera
+            first_result: float | None = None
             while time.monotonic() < deadline:
                 if window.demo.status == "failed":
                     break
-                if camera_demo and window.demo.results_shown >= results:
+                if camera_demo and window.demo.results_shown >= 1 and first_result is None:
+                    first_result = time.monotonic()
+                # what a visitor sees in the demo's first seconds: a slow model (OCR on a
+                # busy machine) must not let the slideshow move past the demo's own picture
+                if camera_demo and (window.demo.results_shown >= results or (
+                        first_result is not None and time.monotonic() - first_result > 1.5)):
                     break
                 if not camera_demo and window.demo.status is None:
                     break  # a camera-less demo is ready once its model is loaded
@@ -119,6 +130,7 @@ def take_screenshot(
         controller.shutdown()
         if store is not None:
             store.close()
+        scratch.cleanup()
 
     with loop:
         loop.run_until_complete(shoot())

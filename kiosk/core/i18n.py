@@ -49,8 +49,10 @@ STRINGS: dict[str, Text] = {
     "greeting.hello": Text("Hallo! Tippe, um zu starten", "Hello! Tap to start"),
     "home.title": Text("Wähle eine Demo", "Choose a demo"),
     "home.subtitle": Text(
-        "Alles läuft offline auf diesem Gerät. Es wird nichts gespeichert.",
-        "Everything runs offline on this device. Nothing is stored.",
+        "Alles läuft offline auf diesem Gerät. Keine Bilder werden gespeichert – nur anonyme "
+        "Zählungen, welche Demos genutzt werden.",
+        "Everything runs offline on this device. No pictures are stored — only anonymous "
+        "counts of which demos are used.",
     ),
     "home.done": Text("Fertig", "Done"),
     "home.unavailable": Text("Gerade nicht verfügbar", "Not available right now"),
@@ -75,7 +77,7 @@ STRINGS: dict[str, Text] = {
     ),
     "demo.privacy": Text(
         "Das Kamerabild wird nur live ausgewertet und nie gespeichert.",
-        "The camera picture is analysed live and never stored.",
+        "The camera picture is only analysed live and never stored.",
     ),
     "demo.stats": Text("{fps} Bilder/s · {ms} ms pro Bild", "{fps} frames/s · {ms} ms per frame"),
     "idle.title": Text("Bist du noch da?", "Are you still there?"),
@@ -116,6 +118,14 @@ STRINGS: dict[str, Text] = {
         "Streifen, Buchstabe für Buchstabe.",
         "One AI first finds the lines of text. A second one reads each line as a thin "
         "strip, letter by letter.",
+    ),
+    "modelview.faces": Text(
+        "Drei kleine Netze arbeiten nacheinander: Das erste schlägt viele Stellen vor (links), "
+        "das zweite sortiert aus (Mitte), das dritte entscheidet und findet Augen, Nase und "
+        "Mund (rechts).",
+        "Three small networks work one after another: the first suggests many places (left), "
+        "the second sorts them out (middle), the third decides and finds eyes, nose and "
+        "mouth (right).",
     ),
     "modelview.none": Text(
         "Gerade gibt es nichts zu zeigen – halte etwas in die Kamera.",
@@ -172,8 +182,8 @@ STRINGS: dict[str, Text] = {
         "eyes, nose and mouth.",
     ),
     "faces.privacy": Text(
-        "Nichts wird gespeichert. Die KI findet Gesichter, erkennt aber nicht, wer du bist.",
-        "Nothing is stored. The AI finds faces but does not recognise who you are.",
+        "Kein Bild wird gespeichert. Die KI findet Gesichter, erkennt aber nicht, wer du bist.",
+        "No picture is stored. The AI finds faces but does not recognise who you are.",
     ),
     "teach.says": Text("Die KI sagt:", "The AI says:"),
     "teach.classes": Text("Deine Dinge", "Your things"),
@@ -207,7 +217,7 @@ STRINGS: dict[str, Text] = {
         "Gelesener Text wird nur angezeigt, nie gespeichert.",
         "Text that is read is only shown, never stored.",
     ),
-    "about.button": Text("Über das Modell", "About the model"),
+    "about.button": Text("Mehr erfahren", "Learn more"),
     "about.source": Text("Quelle", "Source"),
     "about.licence": Text("Lizenz", "Licence"),
     "about.limits": Text("Was es nicht kann", "What it cannot do"),

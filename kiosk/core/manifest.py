@@ -17,14 +17,14 @@ from typing import Any
 
 from kiosk.core.i18n import Text
 from kiosk.core.safe_read import FileRefused, read_bounded
+from kiosk.core.tasks.spec import TASK_NAMES
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "demo.toml"
 # Always used with fullmatch: ``$`` would also accept a trailing newline.
 DEMO_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,47}")
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
-TASKS = ("classification", "detection", "faces", "ocr", "drawing", "few-shot", "pose",
-         "segmentation", "hands")
+TASKS = TASK_NAMES  # the kinds registered in kiosk.core.tasks.spec
 
 # Bounds on what a manifest may hold; far above any real demo, far below what hurts.
 MAX_MANIFEST_BYTES = 256 * 1024
@@ -131,6 +131,7 @@ class Manifest:
     order: int = 100
     needs_camera: bool = True
     about: About | None = None
+    sample_media: tuple[str, ...] = ()
     folder: Path = field(default=Path(), compare=False)
 
 
@@ -240,8 +241,32 @@ def _model_data(
 
 _TOP_KEYS = {
     "schema_version", "id", "version", "task", "thumbnail", "order", "needs_camera",
-    "title", "subtitle", "how_it_works", "models", "params", "about",
+    "title", "subtitle", "how_it_works", "models", "params", "about", "sample_media",
 }
+MAX_SAMPLE_MEDIA = 8
+
+
+def _sample_media(data: Mapping[str, Any], file: str,
+                  problems: list[ManifestProblem]) -> tuple[str, ...]:
+    """``sample_media``: the pictures that show the demo at its best when there is no camera.
+
+    One name or a list; each a plain file name, looked up in the demo folder first and then
+    among the kiosk's built-in sample photos (whether it exists is checked at discovery).
+    """
+    raw = data.get("sample_media", [])
+    names = [raw] if isinstance(raw, str) else raw
+    fix = 'e.g. sample_media = ["sample.jpg"] (a picture in the demo folder or a built-in one)'
+    if not isinstance(names, list) or len(names) > MAX_SAMPLE_MEDIA:
+        problems.append(ManifestProblem(
+            file, "sample_media",
+            f"must be a picture name or a list of up to {MAX_SAMPLE_MEDIA}", fix))
+        return ()
+    bad = [n for n in names if not is_plain_name(n)]
+    if bad:
+        problems.append(ManifestProblem(
+            file, "sample_media", f"{bad[0]!r} is not a plain file name", fix))
+        return ()
+    return tuple(names)
 
 
 def _about(data: Mapping[str, Any], file: str, problems: list[ManifestProblem]) -> About | None:
@@ -337,6 +362,7 @@ def parse_manifest(
         order=order,
         needs_camera=needs_camera,
         about=_about(data, file, problems),
+        sample_media=_sample_media(data, file, problems),
         folder=folder,
     )
     return (None if problems else manifest), problems

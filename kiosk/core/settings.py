@@ -105,6 +105,9 @@ class Settings:
     trusted_pack_keys: tuple[str, ...] = field(default=(), metadata=_doc(
         "Public keys whose pack signatures are trusted, each \"NAME:BASE64KEY\" as printed "
         "by `kiosk packs keygen`."))
+    show_performance_overlay: bool = field(default=False, metadata=_doc(
+        "Show frames per second and milliseconds per frame on the demo screens, for staff "
+        "and developers; visitors do not need them (true/false)."))
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Settings))
@@ -159,7 +162,8 @@ def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
             return value.strip(), None
         return None, ("kiosk_id must be 1 to 40 letters, digits, '.', '_' or '-', starting "
                       "with a letter or digit")
-    if name in ("mirror", "wake_on_approach", "require_signed_packs"):
+    if name in ("mirror", "wake_on_approach", "show_performance_overlay",
+                "require_signed_packs"):
         if isinstance(value, bool):
             return value, None
         return None, f"{name} must be true or false"

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from kiosk.core.image_header import image_size, too_large
 from kiosk.core.manifest import MANIFEST_NAME, Manifest, load_manifest
-from kiosk.core.paths import demos_dir, models_dir
+from kiosk.core.paths import demos_dir, models_dir, sample_media_dir
 from kiosk.core.safe_read import FileRefused, is_regular_file, read_bounded
 from kiosk.runtime.onnx_external import external_problems
 from kiosk.runtime.onnx_model import ModelLoadError, check_sha256, sha256_of
 from kiosk.runtime.pipeline import TaskRunner
+from kiosk.runtime.sources import IMAGE_SUFFIXES
 from kiosk.runtime.tasks import task_kind
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,20 @@ class DemoEntry:
         local = self.folder / file
         return local if is_regular_file(local) else models_dir() / file
 
+    def sample_paths(self) -> list[Path]:
+        """The pictures the demo starts with when there is no camera (existing ones only):
+        each name from the demo folder, else from the built-in sample photos."""
+        if self.manifest is None:
+            return []
+        found = [_sample_file(self.folder, name) for name in self.manifest.sample_media]
+        return [p for p in found if p is not None]
+
     def thumbnail_path(self) -> Path | None:
-        """The tile picture, if the demo has one (a plain file, never a link)."""
+        """The tile picture, if the demo has one that is safe to decode (a plain file, never
+        a link, checked again here: it is decoded by the GUI, long after discovery)."""
         if self.manifest and self.manifest.thumbnail:
             p = self.folder / self.manifest.thumbnail
-            return p if is_regular_file(p) else None
+            return p if thumbnail_problem(p) is None else None
         return None
 
 
@@ -96,7 +106,21 @@ def check_demo(folder: Path) -> DemoEntry:
         problem = thumbnail_problem(folder / manifest.thumbnail)
         if problem:
             entry.problems.append(f"{folder.name}/{MANIFEST_NAME}: thumbnail: {problem}")
+    for name in manifest.sample_media:
+        if _sample_file(folder, name) is None:
+            entry.problems.append(
+                f"{folder.name}/{MANIFEST_NAME}: sample_media: {name} is neither a picture (.jpg, "
+                ".png, …) in the demo folder nor a built-in sample photo — add it or remove "
+                "the name")
     return entry
+
+
+def _sample_file(folder: Path, name: str) -> Path | None:
+    for base in (folder, sample_media_dir()):
+        path = base / name
+        if is_regular_file(path) and path.suffix.lower() in IMAGE_SUFFIXES:
+            return path
+    return None
 
 
 _SHA_CACHE: dict[tuple[str, int, int, int], str] = {}

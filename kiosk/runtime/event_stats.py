@@ -341,14 +341,15 @@ def describe_size(n: int) -> str:
 
 
 # -- synthetic visitors (benchmark, dashboard previews) -------------------------------------------
-SYNTHETIC_DEMOS: Final = (  # (demo id, popularity weight, interaction kinds)
-    ("image-classification", 5.0, ("predict", "capture")),
-    ("face-privacy", 3.0, ("toggle",)),
-    ("digit-drawing", 2.5, ("draw_submit", "draw_clear")),
-    ("teach-the-machine", 2.0, ("teach_sample", "teach_reset", "predict")),
-    ("text-reader", 1.0, ("capture", "info_open")),
+SYNTHETIC_DEMOS: Final = (  # (built-in demo id, popularity weight, interaction kinds)
+    ("image-classification", 5.0, ("info_open",)),
+    ("face-privacy", 3.0, ("toggle", "info_open")),
+    ("draw-digit", 2.5, ("draw_submit", "draw_clear")),
+    ("teach-ai", 2.0, ("teach_sample", "teach_reset")),
+    ("ai-reads", 1.0, ("capture", "info_open")),
 )
 _LABELS: Final = ("espresso", "banana", "tabby", "coffee mug", "7", "3", "rock", "paper")
+_LONGEST_SESSION_MS: Final = 3 * 3600 * 1000  # far above any synthetic visit
 _HOUR_WEIGHTS: Final = {9: 2, 10: 5, 11: 8, 12: 6, 13: 5, 14: 7, 15: 8, 16: 6, 17: 3}
 
 
@@ -363,6 +364,9 @@ def synthetic_events(
     """
     rng = random.Random(seed)
     last = end or date.today()
+    # No visit may lie in the future: today's opening hours count only as far as they are
+    # over (less the longest plausible visit), the rest moves to the day before.
+    latest_ms = int(time.time() * 1000) - _LONGEST_SESSION_MS if end is None else None
     hours = list(_HOUR_WEIGHTS)
     weights = list(_HOUR_WEIGHTS.values())
     demo_weights = [w for _, w, _ in SYNTHETIC_DEMOS]
@@ -379,7 +383,10 @@ def synthetic_events(
             hour=rng.choices(hours, weights)[0], minute=rng.randrange(60),
             second=rng.randrange(60))
         start = start.replace(tzinfo=tz) if tz is not None else start.astimezone()
-        return int(start.timestamp() * 1000)
+        ms = int(start.timestamp() * 1000)
+        while latest_ms is not None and ms > latest_ms:
+            ms -= 86_400_000
+        return ms
 
     while made < count:
         # Sessions in time order, as a real kiosk writes them (about 19 events a session).

@@ -12,7 +12,6 @@ from typing import Any
 from kiosk.core.paths import assets_dir, sample_media_dir
 from kiosk.core.tasks.base import is_finite_json
 from kiosk.runtime.demos import DemoEntry, DemoState, load_runner
-from kiosk.runtime.native_check import linear_algebra_problems
 from kiosk.runtime.sources import (
     FrameSource,
     ImageFolderSource,
@@ -211,8 +210,8 @@ def self_test(entries: list[DemoEntry], state: Path | None = None, *,
               platform: bool = True) -> list[Check]:
     """Load every demo and run it on the bundled sample media; check the interaction log.
 
-    ``platform=False`` leaves out the checks of the program itself (native libraries,
-    fonts), e.g. when staff test one demo.
+    ``platform=False`` leaves out the checks of the program itself (fonts), e.g. when staff
+    test one demo.
     """
     checks: list[Check] = []
     if state is not None:
@@ -222,9 +221,6 @@ def self_test(entries: list[DemoEntry], state: Path | None = None, *,
         checks.append(Check("interaction_log", not log_problems,
                             "; ".join(log_problems) or "ok"))
     if platform:
-        algebra = linear_algebra_problems()
-        checks.append(Check("native.linear_algebra", not algebra,
-                            "; ".join(algebra) or "OpenCV's solvers agree with NumPy's"))
         fonts = sorted((assets_dir() / "fonts").glob("*.otf"))
         checks.append(Check("assets.fonts", bool(fonts), f"{len(fonts)} font files"))
     samples = image_files(sample_media_dir()) if sample_media_dir().is_dir() else []
@@ -254,7 +250,10 @@ def self_test(entries: list[DemoEntry], state: Path | None = None, *,
             checks.append(Check(name, False, f"{type(exc).__name__}: {exc}"))
             continue
         detail = "; ".join(sorted(set(problems))) or f"{len(times)} sample frames processed"
+        from kiosk.runtime.autotune import demo_runtime
+
         checks.append(Check(name, not problems and bool(times), detail, {
+            **demo_runtime(runner),
             "load_ms": round(load_ms, 1),
             "frame_ms_max": round(max(times), 2) if times else None,
         }))

@@ -48,6 +48,9 @@ _PRELOAD = ["numpy", "onnxruntime", "kiosk.runtime.packs", "kiosk.runtime.tasks"
 
 
 def _context() -> Any:
+    # the children import onnxruntime; its telemetry must be off before that first import
+    # (see kiosk.runtime.onnx_model.import_onnxruntime), and they inherit this environment
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(_PRELOAD)

@@ -14,6 +14,7 @@ sparse initializers, functions and training graphs — everywhere a tensor can l
 from __future__ import annotations
 
 import mmap
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,8 +155,25 @@ def _walk(buf: memoryview) -> list[ExternalRef]:
     return found
 
 
+_CACHE: dict[tuple[str, int, int, int], list[ExternalRef]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
 def model_external_refs(path: Path) -> list[ExternalRef]:
-    """:func:`external_refs` of a model file (memory-mapped: models can be large)."""
+    """:func:`external_refs` of a model file (memory-mapped: models can be large),
+    remembered by path, size, time and inode: discovery asks for every model every time."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    with _CACHE_LOCK:
+        known = _CACHE.get(key)
+    if known is None:
+        known = _read_refs(path)
+        with _CACHE_LOCK:
+            _CACHE[key] = known
+    return list(known)
+
+
+def _read_refs(path: Path) -> list[ExternalRef]:
     with path.open("rb") as fh:
         if fh.seek(0, 2) == 0:
             raise OnnxFormatError("the file is empty")

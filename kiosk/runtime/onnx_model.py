@@ -58,28 +58,61 @@ def import_onnxruntime() -> Any:
 
 
 class OnnxModel:
-    """One model on the CPU; calling it runs inference on its single input."""
+    """One model; calling it runs inference on its single input.
 
-    def __init__(self, path: Path, threads: int = 1) -> None:
-        ort = import_onnxruntime()
-        opts = ort.SessionOptions()
-        # Small models run faster on one thread beside a capture thread and the GUI (measured).
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.log_severity_level = 3
+    Provider, threads and precision come from the machine's tuning (``runtime.tuning``), the
+    CPU with one thread otherwise. A provider that fails to load or to run falls back to the
+    CPU with a note for staff.
+    """
+
+    def __init__(self, path: Path, threads: int | None = None) -> None:
+        from kiosk.runtime import tuning
+
         self.path = path
+        plan = tuning.plan_for(path, threads)
         try:
-            self.session = ort.InferenceSession(
-                str(path), sess_options=opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises several unrelated types here
-            text = str(exc).strip()
-            first = text.splitlines()[0][:160] if text else type(exc).__name__
-            raise ModelLoadError(f"Model file {path.name} cannot be loaded: {first}") from None
+            self._open(plan)
+        except ModelLoadError:
+            if plan.provider == tuning.CPU and plan.precision == "fp32":
+                raise
+            tuning.note(f"{path.name}: {tuning.SHORT_NAMES.get(plan.provider, plan.provider)} "
+                        f"({plan.precision}) did not load; running on the CPU")
+            self._open(tuning.plan_for(path, plan.threads))
         inputs = self.session.get_inputs()
         self.input_name: str = inputs[0].name
         self.input_shape: list[Any] = list(inputs[0].shape)
         self.output_names: list[str] = [o.name for o in self.session.get_outputs()]
+
+    def _open(self, plan: Any) -> None:
+        from kiosk.runtime.tuning import session_options
+
+        ort = import_onnxruntime()
+
+        try:
+            # Small models run faster on one thread beside a capture thread and the GUI
+            # (measured), hence the default of one.
+            self.session = ort.InferenceSession(
+                str(plan.path), sess_options=session_options(plan.threads),
+                providers=[plan.provider])
+        except Exception as exc:  # onnxruntime raises several unrelated types here
+            text = str(exc).strip()
+            first = text.splitlines()[0][:160] if text else type(exc).__name__
+            raise ModelLoadError(f"Model file {plan.path.name} cannot be loaded: {first}") \
+                from None
+        self.provider: str = plan.provider
+        self.threads: int = plan.threads
+        self.precision: str = plan.precision
+
+    def _fallback(self, exc: Exception) -> bool:
+        """After a run-time error: reopen on the CPU (True) unless already there."""
+        from kiosk.runtime import tuning
+
+        if self.provider == tuning.CPU and self.precision == "fp32":
+            return False
+        tuning.note(f"{self.path.name}: {self.provider} ({self.precision}) failed while "
+                    f"running ({type(exc).__name__}); running on the CPU")
+        self._open(tuning.plan_for(self.path, self.threads))
+        return True
 
     def metadata(self) -> dict[str, str]:
         """The model's custom metadata (e.g. Ultralytics ``names``, OCR ``character``)."""
@@ -87,8 +120,13 @@ class OnnxModel:
 
     def __call__(self, x: np.ndarray) -> list[np.ndarray]:
         """All outputs for input ``x``."""
-        return list(self.session.run(None, {self.input_name: x}))
+        return self.run(None, x)
 
     def run(self, outputs: list[str] | None, x: np.ndarray) -> list[np.ndarray]:
         """Selected outputs for input ``x``."""
-        return list(self.session.run(outputs, {self.input_name: x}))
+        try:
+            return list(self.session.run(outputs, {self.input_name: x}))
+        except Exception as exc:
+            if not self._fallback(exc):
+                raise
+            return list(self.session.run(outputs, {self.input_name: x}))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -63,9 +64,34 @@ class Result:
 
 
 class TaskRunner(Protocol):
-    """A demo's processing for one frame; must be safe to call from one worker thread."""
+    """A demo's processing for one frame; must be safe to call from one worker thread.
+
+    ``prepare`` runs on the capture thread (preprocessing, so the two cores overlap) and may
+    return None when a runner does all its work in one step; ``process_prepared`` then gets
+    what it made. ``process`` does both at once (headless runs, benchmarks).
+    """
+
+    def prepare(self, rgb: np.ndarray) -> Any: ...
+
+    def process_prepared(self, rgb: np.ndarray, prepared: Any) -> tuple[Any, dict[str, float]]: ...
 
     def process(self, rgb: np.ndarray) -> tuple[Any, dict[str, float]]: ...
+
+
+class WholeFrameRunner(ABC):
+    """Base of runners that do all their work on the inference thread."""
+
+    @abstractmethod
+    def process(self, rgb: np.ndarray) -> tuple[Any, dict[str, float]]:
+        """The result for one frame and its timings in ms."""
+
+    def prepare(self, rgb: np.ndarray) -> Any:
+        """Nothing to do on the capture thread."""
+        return None
+
+    def process_prepared(self, rgb: np.ndarray, prepared: Any) -> tuple[Any, dict[str, float]]:
+        """Same as :meth:`process` (nothing was prepared)."""
+        return self.process(rgb)
 
 
 class Status:
@@ -218,12 +244,12 @@ class Pipeline:
     def _prepare(self, image: np.ndarray) -> tuple[Any, float]:
         # Runners that split their work preprocess here, on the capture thread, so the
         # inference thread only runs the model: the two cores overlap instead of queueing.
-        prepare = getattr(self._runner, "prepare", None)
-        if prepare is None:
+        runner = self._runner
+        if runner is None:
             return None, 0.0
         t0 = time.perf_counter()
         try:
-            return prepare(image), (time.perf_counter() - t0) * 1000.0
+            return runner.prepare(image), (time.perf_counter() - t0) * 1000.0
         except Exception:  # let process() meet (and report) the same problem
             return None, 0.0
 
@@ -252,9 +278,8 @@ class Pipeline:
             if frame is None or runner is None:
                 continue
             try:
-                finish = getattr(runner, "process_prepared", None)
-                if frame.prepared is not None and finish is not None:
-                    output, timings = finish(frame.image, frame.prepared)
+                if frame.prepared is not None:
+                    output, timings = runner.process_prepared(frame.image, frame.prepared)
                     timings = {"preprocess": round(frame.prepare_ms, 3), **timings}
                 else:
                     output, timings = runner.process(frame.image)

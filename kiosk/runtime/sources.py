@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -177,10 +178,14 @@ class ImageFolderSource:
         self, paths: list[Path], seconds_per_image: float = 6.0, fps: float = 15.0,
         animate: bool = False, size: tuple[int, int] = (640, 480), description: str = "",
     ) -> None:
-        self.images = [img for img in (load_image(p) for p in paths) if img is not None]
+        loaded = [(p, load_image(p)) for p in paths]
+        self.paths = [p for p, img in loaded if img is not None]
+        self.images = [img for _, img in loaded if img is not None]
         if not self.images:
             names = ", ".join(p.name for p in paths[:3]) or "(none)"
-            raise SourceError(f"No readable image among: {names}.")
+            raise SourceError(
+                f"No readable image among: {names} (a picture must be a plain JPEG, PNG, BMP, "
+                "GIF, WebP or TIFF file of at most 40 megapixels).")
         self.fps = fps
         self.animate = animate
         self.size = size
@@ -199,6 +204,25 @@ class ImageFolderSource:
             raise SourceError(
                 f"Folder {folder} holds no images (.jpg, .png, …): add some or pick another.")
         return cls(files, description=f"image folder {folder.name}", **kwargs)  # type: ignore[arg-type]
+
+    def start_with(self, first: Sequence[Path]) -> None:
+        """Restart the slideshow at ``first`` (e.g. the pictures that show a demo at its
+        best), then the other images; unreadable pictures are skipped."""
+        known = dict(zip(self.paths, self.images, strict=True))
+        front: list[Path] = []
+        for p in first:
+            if p not in known:
+                img = load_image(p)
+                if img is None:
+                    log.warning("sample picture %s cannot be read; skipped", p)
+                    continue
+                known[p] = img
+            if p not in front:
+                front.append(p)
+        order = front + [p for p in self.paths if p not in front]
+        self.paths = order
+        self.images = [known[p] for p in order]
+        self._n = 0
 
     def read(self) -> np.ndarray | None:
         i, k = divmod(self._n, self.frames_per_image)
@@ -255,11 +279,14 @@ def open_source(spec: str) -> FrameSource:
             f"Source {path} is neither an image nor a video OpenCV can read.") from None
 
 
-def open_sample_source() -> FrameSource:
-    """The bundled sample photos, animated: used when no camera works."""
+def open_sample_source(first: Sequence[Path] = ()) -> ImageFolderSource:
+    """The bundled sample photos, animated: used when no camera works. ``first``: pictures
+    to start with (a demo's ``sample_media``), which may lie outside the sample folder."""
     from kiosk.core.paths import sample_media_dir
 
     folder = sample_media_dir()
     src = ImageFolderSource.from_folder(folder, fps=30.0, animate=True, seconds_per_image=8.0)
     src.description = "sample media"
+    if first:
+        src.start_with(first)
     return src

@@ -68,7 +68,7 @@ class SupervisorConfig:
     heartbeat_file: Path | None = None
     hang_timeout: float = 5.0  # five missed beats: visitors would see a frozen screen
     startup_grace: float = 60.0  # before the first beat (a cold start on a slow PC)
-    poll_interval: float = 0.5
+    poll_interval: float = 0.25  # how often the child is looked at (a wait, not a busy loop)
     backoff_initial: float = 1.0
     backoff_max: float = 300.0
     healthy_after: float = 600.0

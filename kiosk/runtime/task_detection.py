@@ -22,6 +22,7 @@ from kiosk.core.safe_read import FileRefused, is_regular_file, read_text_bounded
 from kiosk.core.tasks import detection as det
 from kiosk.core.tasks.classification import read_labels
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
+from kiosk.runtime.pipeline import WholeFrameRunner
 from kiosk.runtime.tasks import ModelPath, TaskKind
 
 log = logging.getLogger(__name__)
@@ -263,7 +264,7 @@ def _ms(t0: float, t1: float) -> float:
     return round((t1 - t0) * 1000.0, 3)
 
 
-class DetectionRunner:
+class DetectionRunner(WholeFrameRunner):
     """Letterbox → model → decode → boxes in frame pixels with labels in both languages."""
 
     def __init__(self, model: OnnxModel, params: det.DetectionParams, plan: Plan) -> None:

@@ -18,6 +18,7 @@ from kiosk.core.tasks.digits import (
 )
 from kiosk.core.tasks.params import ParamReader
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
+from kiosk.runtime.pipeline import WholeFrameRunner
 from kiosk.runtime.tasks import ModelPath, TaskKind
 
 
@@ -59,7 +60,7 @@ class DrawingParams:
     unsure_below: float = 0.9
 
 
-class DrawingRunner:
+class DrawingRunner(WholeFrameRunner):
     """Reads a drawing: strokes from the canvas, or a picture of a digit on paper."""
 
     def __init__(self, reader: DigitReader, params: DrawingParams,

@@ -11,13 +11,14 @@ from kiosk.core.manifest import Manifest, ManifestProblem
 from kiosk.core.tasks.hands import HandParams, HandsResult, HandTracker, TaughtSigns
 from kiosk.core.tasks.params import ParamReader
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
+from kiosk.runtime.pipeline import WholeFrameRunner
 from kiosk.runtime.task_pose import check_models
 from kiosk.runtime.tasks import ModelPath, TaskKind
 
 MODELS = ("palm", "landmarks")
 
 
-class HandsRunner:
+class HandsRunner(WholeFrameRunner):
     """Follows up to two hands; taught signs may be added from the GUI while it runs."""
 
     def __init__(self, tracker: HandTracker) -> None:

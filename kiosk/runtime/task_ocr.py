@@ -9,9 +9,17 @@ import numpy as np
 
 from kiosk.core.manifest import Manifest, ManifestProblem
 from kiosk.core.tasks.base import JsonDict
-from kiosk.core.tasks.ocr import OcrLine, OcrParams, TextReader, characters_from_metadata
+from kiosk.core.tasks.ocr import (
+    LiveParams,
+    LiveReader,
+    OcrLine,
+    OcrParams,
+    TextReader,
+    characters_from_metadata,
+)
 from kiosk.core.tasks.params import ParamReader
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
+from kiosk.runtime.pipeline import WholeFrameRunner
 from kiosk.runtime.tasks import ModelPath, TaskKind
 
 
@@ -28,45 +36,54 @@ class OcrResult:
                 "full_quality": self.full_quality}
 
 
-class OcrRunner:
-    """Reads live frames quickly and a frozen frame thoroughly."""
+class OcrRunner(WholeFrameRunner):
+    """Reads live frames quickly (tracking lines between detections) and a frozen frame
+    thoroughly (every line detected at full size and read with every retry)."""
 
-    def __init__(self, live: TextReader, full: TextReader) -> None:
+    def __init__(self, live: TextReader, full: TextReader,
+                 live_params: LiveParams | None = None) -> None:
         self.live = live
         self.full = full
+        self.tracker = LiveReader(live, live_params)
 
     def process(self, rgb: np.ndarray) -> tuple[OcrResult, dict[str, float]]:
         t0 = time.perf_counter()
-        boxes = self.live.detect(rgb)
+        lines = self.tracker.step(rgb)
         t1 = time.perf_counter()
-        lines = self.live.recognise(rgb, boxes) if boxes else []
-        t2 = time.perf_counter()
+        st = self.tracker.stats
         return OcrResult(tuple(lines)), {
-            "detect": round((t1 - t0) * 1000, 3), "recognise": round((t2 - t1) * 1000, 3),
-            "model": round((t2 - t0) * 1000, 3)}
+            "track": round(st.track_ms, 3), "detect": round(st.detect_ms, 3),
+            "recognise": round(st.read_ms, 3), "model": round((t1 - t0) * 1000, 3)}
+
+    def reset(self) -> None:
+        """Forget the lines tracked so far."""
+        self.tracker.reset()
 
     def read_full(self, rgb: np.ndarray) -> OcrResult:
         """Every line of a still picture, with every retry (the freeze button)."""
         return OcrResult(tuple(self.full.read(rgb)), full_quality=True)
 
 
-def read_params(m: Manifest) -> tuple[OcrParams, OcrParams, list[ManifestProblem]]:
-    """Live and full-quality reader settings from ``[params]``."""
+def read_params(
+    m: Manifest,
+) -> tuple[OcrParams, OcrParams, LiveParams, list[ManifestProblem]]:
+    """Live and full-quality reader settings and the live tracking from ``[params]``."""
     r = ParamReader(m.params, f"{m.folder.name}/demo.toml")
     d = OcrParams()
     live_side = r.integer("live_limit_side", 480, 64, 2048)
     live_lines = r.integer("live_max_lines", 8, 1, 100)
+    detect_every = r.integer("live_detect_every", LiveParams.detect_every, 1, 100)
     full_side = r.integer("full_limit_side", 1280, 64, 4096)
     min_score = r.number("min_score", d.min_score, 0.0, 1.0)
     problems = r.finish()
     full = replace(d, det_limit_side=full_side, min_score=min_score)
     live = replace(d, det_limit_side=live_side, max_lines=live_lines, min_score=min_score,
                    retry_turned=False)
-    return live, full, problems
+    return live, full, LiveParams(detect_every=detect_every), problems
 
 
 def _check(m: Manifest) -> list[ManifestProblem]:
-    _, _, problems = read_params(m)
+    *_, problems = read_params(m)
     for net in ("det", "rec"):
         if net not in m.models:
             problems.append(ManifestProblem(
@@ -77,7 +94,7 @@ def _check(m: Manifest) -> list[ManifestProblem]:
 
 
 def _build(m: Manifest, model_path: ModelPath) -> OcrRunner:
-    live, full, problems = read_params(m)
+    live, full, tracking, problems = read_params(m)
     if problems:
         raise ModelLoadError(str(problems[0]))
     det = OnnxModel(model_path("det"))
@@ -90,7 +107,8 @@ def _build(m: Manifest, model_path: ModelPath) -> OcrRunner:
     if isinstance(out_shape[-1], int) and out_shape[-1] != len(chars):
         raise ModelLoadError(f"{rec.path.name}: {len(chars)} characters but {out_shape[-1]} "
                              "outputs — the recogniser and its character list do not match.")
-    return OcrRunner(TextReader(det, rec, chars, live), TextReader(det, rec, chars, full))
+    return OcrRunner(TextReader(det, rec, chars, live), TextReader(det, rec, chars, full),
+                     tracking)
 
 
 KIND = TaskKind("ocr", _check, _build)

@@ -10,12 +10,13 @@ from kiosk.core.manifest import Manifest, ManifestProblem
 from kiosk.core.tasks.params import ParamReader
 from kiosk.core.tasks.pose import PoseParams, PoseResult, PoseTracker
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
+from kiosk.runtime.pipeline import WholeFrameRunner
 from kiosk.runtime.tasks import ModelPath, TaskKind
 
 MODELS = ("detector", "landmarks")
 
 
-class PoseRunner:
+class PoseRunner(WholeFrameRunner):
     """Follows one person from frame to frame (the detector runs only when tracking is lost)."""
 
     def __init__(self, tracker: PoseTracker) -> None:

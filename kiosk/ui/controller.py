@@ -22,7 +22,8 @@ from kiosk.core.session import Screen, SessionEvent, VisitorSession
 from kiosk.runtime.demos import DemoEntry, DemoState
 from kiosk.runtime.model_card import generated_about
 from kiosk.runtime.pipeline import Pipeline, Status, TaskRunner
-from kiosk.runtime.sources import FrameSource
+from kiosk.runtime.procstats import release_memory
+from kiosk.runtime.sources import FrameSource, ImageFolderSource
 from kiosk.ui.bridge import PipelineBridge
 from kiosk.ui.demo_view import DemoInfo
 from kiosk.ui.greeting import Greeting, PresenceBridge
@@ -90,6 +91,7 @@ class KioskController(QObject):
         self.disabled: set[str] = set()
         self.failed_return_ms = 4000  # how long the friendly failure screen stays up
         self._keep_samples = keep_samples
+        self.camera_state = "unopened"  # for staff: "live" or "fallback" after a demo opened
         self.open_task: asyncio.Future[None] | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(tick_ms)
@@ -99,6 +101,7 @@ class KioskController(QObject):
         self._watcher: Any = None
         self._watcher_stopping: asyncio.Future[Any] | None = None
         self._presence_gen = 0
+        self._presence_paused = False  # staff mode: the camera page may need the camera
         self.presence_bridge = PresenceBridge(self)
         self.greeting = Greeting(window.attract)
         self.greeting.touched.connect(self.activity)
@@ -138,7 +141,8 @@ class KioskController(QObject):
     def tiles(self) -> list[TileInfo]:
         """Tiles for the demos visitors may use (broken ones are for staff eyes only)."""
         return [
-            TileInfo(e.id, e.manifest.title, e.manifest.subtitle, e.thumbnail_path())
+            TileInfo(e.id, e.manifest.title, e.manifest.subtitle, e.thumbnail_path(),
+                     e.manifest.task)
             for e in self.entries
             if e.state is DemoState.READY and e.manifest is not None and e.id not in self.disabled
         ]
@@ -246,11 +250,22 @@ class KioskController(QObject):
         self.lang = self.default_lang
         self.window.set_lang(self.lang)
         self.window.show_screen(Screen.ATTRACT)
+        # the end of a visitor: a good moment to return what the demos freed to the OS
+        asyncio.get_event_loop().run_in_executor(None, release_memory)
         self._start_presence()
 
     # -- wake on approach ----------------------------------------------------------------------
+    def pause_presence(self, paused: bool) -> None:
+        """Let go of the camera while staff work (True), and watch again afterwards (False)."""
+        self._presence_paused = paused
+        if paused:
+            self._stop_presence()
+        elif self.session.screen is Screen.ATTRACT:
+            self._start_presence()
+
     def _start_presence(self) -> None:
-        if self._presence_factory is None or self._watcher is not None:
+        if self._presence_factory is None or self._watcher is not None \
+                or self._presence_paused:
             return
         factory, bridge = self._presence_factory, self.presence_bridge
         generation = self._presence_gen
@@ -313,6 +328,10 @@ class KioskController(QObject):
             self.window.demo.set_status(None)
             return
         choice = await loop.run_in_executor(None, self._open_source)
+        samples = entry.sample_paths()
+        if choice.no_camera and samples and isinstance(choice.source, ImageFolderSource):
+            # demo mode opens at the pictures that show this demo at its best
+            await loop.run_in_executor(None, choice.source.start_with, samples)
         if generation != self._generation:
             choice.source.close()
             return
@@ -323,6 +342,7 @@ class KioskController(QObject):
             keep_samples=self._keep_samples,
         )
         self.window.demo.set_no_camera(choice.no_camera)
+        self.camera_state = "fallback" if choice.no_camera else "live"
         self.pipeline.start()
 
     @property

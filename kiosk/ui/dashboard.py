@@ -289,6 +289,7 @@ class BarPlot(QWidget):
         self.values: list[float] = []
         self.colors: list[QColor] = []
         self.tick_every = 1
+        self.thin_labels = False  # a time axis: leave labels out rather than crowd them
         self.value_labels = True
         self.value_text: Callable[[float], str] = count_text
         self.empty = ""
@@ -348,7 +349,13 @@ class BarPlot(QWidget):
             left = widest + self.GAP + 4
         # With an axis, room above for half of the top number, which is centred on its line.
         above = ticks_fm.height() / 2 + 2 if step else 4.0
-        plot = QRectF(left, area.top() + above, area.width() - left - 4,
+        # Room on the right for half of today's label: centred under its bar, not pushed
+        # half a bar to the left by the card's edge.
+        right = 4.0
+        if n and self.labels:
+            last = ticks_fm.horizontalAdvance(self.labels[-1]) + 2
+            right = max(right, last / 2 - (area.width() - left) / n / 2 + 2)
+        plot = QRectF(left, area.top() + above, area.width() - left - right,
                       area.height() - ticks_fm.height() - self.GAP - above)
         painter.setFont(self.tick_font)
         if step:
@@ -368,7 +375,13 @@ class BarPlot(QWidget):
         if n == 0:
             return
         slot = plot.width() / n
-        label_width = slot * self.tick_every
+        # Every k-th label, k large enough that neighbours never touch (hour labels on a
+        # narrow card ran into each other); each label stays centred under its own bar.
+        widest = max((ticks_fm.horizontalAdvance(label) for label in self.labels), default=0.0)
+        every = self.tick_every
+        if self.thin_labels:
+            every = max(every, math.ceil((widest + 2 * self.GAP) / slot))
+        label_width = slot * every
         for i, (label, value) in enumerate(zip(self.labels, self.values, strict=True)):
             center = plot.left() + (i + 0.5) * slot
             height = value / scale * plot.height() if scale > 0 else 0.0
@@ -380,7 +393,7 @@ class BarPlot(QWidget):
                 painter.drawText(QRectF(center - slot / 2 - 20, bar.top() - strong_fm.height() - 2,
                                         slot + 40, strong_fm.height()),
                                  Qt.AlignmentFlag.AlignCenter, self.value_text(value))
-            if (n - 1 - i) % self.tick_every == 0:
+            if (n - 1 - i) % every == 0:
                 painter.setFont(self.tick_font)
                 painter.setPen(self.muted_color)
                 text = ticks_fm.elidedText(label, Qt.TextElideMode.ElideRight, label_width)
@@ -457,6 +470,7 @@ class BarChart(QFrame):
     def set_bars(
         self, labels: Sequence[str], values: Sequence[float], *,
         colors: Sequence[QColor] | QColor = theme.TEAL, tick_every: int = 1,
+        thin_labels: bool = False,
         value_labels: bool = True, value_text: Callable[[float], str] | None = None,
         empty: str = "",
     ) -> None:
@@ -466,6 +480,7 @@ class BarChart(QFrame):
         view.colors = ([QColor(c) for c in colors] if isinstance(colors, Sequence)
                        else [QColor(colors)] * len(view.values))
         view.tick_every = max(1, tick_every)
+        view.thin_labels = thin_labels
         view.value_labels = value_labels
         view.value_text = value_text or count_text
         view.empty = empty
@@ -796,7 +811,7 @@ class StatsDashboard(QWidget):
             self.chart_days.legend.setText(
                 f'<span style="color:{theme.VIOLET.name()}">■</span> {tr("weekend", lang)}')
             self.chart_days.set_bars(day_labels, per_day, colors=weekend,
-                                     tick_every=max(1, -(-len(days) // 8)),
+                                     tick_every=max(1, -(-len(days) // 8)), thin_labels=True,
                                      value_labels=len(days) <= 14, empty=empty)
 
         busy = [h for h, n in enumerate(stats.sessions_by_hour) if n]
@@ -805,7 +820,8 @@ class StatsDashboard(QWidget):
         hours = list(range(first_hour, last_hour + 1))
         self.chart_hours.set_bars(
             [tr("hour", lang, h=h) for h in hours], [stats.sessions_by_hour[h] for h in hours],
-            tick_every=2 if len(hours) > 8 else 1, value_labels=False, empty=empty)
+            tick_every=2 if len(hours) > 8 else 1, thin_labels=True, value_labels=False,
+            empty=empty)
 
         demos = [d for d in stats.demos if d.opens][:6]
         self.chart_demos.set_bars(
@@ -841,7 +857,7 @@ class StatsDashboard(QWidget):
         self.chart_days.title.setText(tr("chart.weeks", self.lang))
         self.chart_days.legend.setText("")
         self.chart_days.set_bars(labels, list(weeks.values()),
-                                 tick_every=max(1, -(-len(weeks) // 10)),
+                                 tick_every=max(1, -(-len(weeks) // 10)), thin_labels=True,
                                  value_labels=len(weeks) <= 14, empty=tr("none", self.lang))
 
     @staticmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +31,7 @@ from kiosk.runtime.pipeline import Result
 from kiosk.ui.explain_view import ModelViewOverlay
 from kiosk.ui.fool_it import FoolItOverlay
 from kiosk.ui.panels import DemoServices, ResultPanel
+from kiosk.ui.staff.touch import touch_scroll
 from kiosk.ui.widgets import LanguageSwitch, VideoView
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,15 @@ class DemoInfo:
     needs_camera: bool = True
     #: for packs without a card: makes one from the model file (blocking; run off the GUI)
     make_about: Callable[[], About] | None = None
+
+
+def lead_sentence(text: str, limit: int = 150) -> str:
+    """The first sentence of ``text``; a long one ends at its colon ("… work in turn.")."""
+    match = re.search(r"[.!?](?=\s+[A-ZÄÖÜ\"„(])", text)
+    first = text[:match.end()] if match else text
+    if len(first) > limit and ":" in first[:limit]:
+        first = first[:first.index(":")].rstrip() + "."
+    return first.strip()
 
 
 class StatusOverlay(QFrame):
@@ -90,29 +102,50 @@ class AboutOverlay(QFrame):
         self.title.setObjectName("DemoTitle")
         self.title.setWordWrap(True)
         layout.addWidget(self.title)
+        # The whole explanation can be longer than the picture is high: it scrolls.
+        self.body_area = QScrollArea(self)
+        self.body_area.setWidgetResizable(True)
+        self.body_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget "
+                                  "{ background: transparent; }")
+        body_box = QWidget()
+        body_layout = QVBoxLayout(body_box)
+        body_layout.setContentsMargins(0, 0, 12, 0)
+        body_layout.setSpacing(10)
         self.sections: list[tuple[QLabel, QLabel]] = []
-        for _ in range(3):
-            head = QLabel(self)
+        for _ in range(4):
+            head = QLabel(body_box)
             head.setObjectName("SectionTitle")
-            body = QLabel(self)
+            body = QLabel(body_box)
             body.setObjectName("BodyText")
             body.setWordWrap(True)
-            layout.addWidget(head)
-            layout.addWidget(body)
+            body_layout.addWidget(head)
+            body_layout.addWidget(body)
             self.sections.append((head, body))
+        body_layout.addStretch(1)
+        self.body_area.setWidget(body_box)
+        touch_scroll(self.body_area)
+        layout.addWidget(self.body_area, 1)
         self.close_button = QPushButton(self)
         self.close_button.clicked.connect(self.hide)
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignRight)
         self.hide()
 
-    def show_about(self, about: About, lang: Lang) -> None:
-        """Fill in ``about`` in ``lang`` and show it on top."""
-        self.title.setText(about.model)
-        rows = [("about.source", about.source), ("about.licence", about.licence),
-                ("about.limits", about.limits.get(lang))]
-        for (head, body), (key, text) in zip(self.sections, rows, strict=True):
-            head.setText(tr(key, lang))
+    def show_about(self, about: About | None, lang: Lang, how: str = "") -> None:
+        """Fill in the whole "how it works" and ``about`` in ``lang``; show it on top."""
+        self.title.setText(about.model if about is not None else tr("demo.how", lang))
+        self.body_area.verticalScrollBar().setValue(0)
+        rows = [("demo.how", how)]
+        if about is not None:
+            rows += [("about.source", about.source), ("about.licence", about.licence),
+                     ("about.limits", about.limits.get(lang))]
+        for i, (head, body) in enumerate(self.sections):
+            key, text = rows[i] if i < len(rows) else ("", "")
+            head.setText(tr(key, lang) if key else "")
             body.setText(text)
+            head.setVisible(bool(text))
+            body.setVisible(bool(text))
         self.close_button.setText(tr("about.close", lang))
         self.show()
         self.raise_()
@@ -177,6 +210,7 @@ class DemoScreen(QWidget):
         video_layout.addWidget(self.video, 1)
         self.stats = QLabel(self.video_box)
         self.stats.setObjectName("StatsLabel")
+        self.stats.hide()  # developer figures: only with the staff's performance overlay
         video_layout.addWidget(self.stats, 0, Qt.AlignmentFlag.AlignRight)
         self.badge = QLabel(self.video_box)
         self.badge.setObjectName("Badge")
@@ -184,6 +218,24 @@ class DemoScreen(QWidget):
         self.overlay = StatusOverlay(self.video_box)
         self.overlay.hide()
         self.about = AboutOverlay(self.video_box)
+        # over the picture's top-right corner, so they never squeeze the layout:
+        # "what the AI gets to see" (one touch away in every demo) and "try to fool it"
+        self.tools = QWidget(self.video_box)
+        tools = QHBoxLayout(self.tools)
+        tools.setContentsMargins(0, 0, 0, 0)
+        tools.setSpacing(10)
+        self.view_button = QPushButton(self.tools)
+        self.view_button.clicked.connect(self.show_model_view)
+        self.fool_button = QPushButton(self.tools)
+        self.fool_button.setCheckable(True)
+        self.fool_button.toggled.connect(self.show_fool_it)
+        self.fool_button.hide()  # shown for runners that take a perturbation
+        for button in (self.view_button, self.fool_button):
+            button.setObjectName("ToolButton")
+            button.setStyleSheet("QPushButton#ToolButton { background: rgba(20, 27, 51, 210); "
+                                 "padding: 10px 18px; font-size: 20px; }"
+                                 "QPushButton#ToolButton:checked { background: #0D9488; }")
+            tools.addWidget(button)
         self.model_view = ModelViewOverlay(self.video_box)
         self.fool_it = FoolItOverlay(self.video_box, self._perturb, self._fool_used)
         self.video.installEventFilter(self)
@@ -199,7 +251,9 @@ class DemoScreen(QWidget):
         self.result_card.setObjectName("Card")
         self.result_layout = QVBoxLayout(self.result_card)
         self.result_layout.setContentsMargins(32, 28, 32, 28)
-        side.addWidget(self.result_card, 1)
+        # Cards as tall as their content (a stretched card showed a large empty area); the
+        # free height goes between the explanation and the camera notice.
+        side.addWidget(self.result_card, 0)
         how_card = QFrame(self)
         how_card.setObjectName("Card")
         how_layout = QVBoxLayout(how_card)
@@ -212,26 +266,14 @@ class DemoScreen(QWidget):
         self.how_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         how_layout.addWidget(self.how_title)
         how_layout.addWidget(self.how_text)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(12)
         self.about_button = QPushButton(how_card)
         self.about_button.clicked.connect(self.show_about)
-        buttons.addWidget(self.about_button)
-        # "What the AI gets to see": one touch away in every demo
-        self.view_button = QPushButton(how_card)
-        self.view_button.clicked.connect(self.show_model_view)
-        buttons.addWidget(self.view_button)
-        self.fool_button = QPushButton(how_card)
-        self.fool_button.setCheckable(True)
-        self.fool_button.toggled.connect(self.show_fool_it)
-        self.fool_button.hide()  # shown for runners that take a perturbation
-        buttons.addWidget(self.fool_button)
-        buttons.addStretch(1)
-        how_layout.addLayout(buttons)
+        how_layout.addWidget(self.about_button, 0, Qt.AlignmentFlag.AlignLeft)
         side.addWidget(how_card, 0)
         self.privacy = QLabel(self)
-        self.privacy.setObjectName("SmallNote")
+        self.privacy.setObjectName("PrivacyNote")
         self.privacy.setWordWrap(True)
+        side.addStretch(1)
         side.addWidget(self.privacy)
         body.addLayout(side, 2)
         outer.addLayout(body, 1)
@@ -254,7 +296,7 @@ class DemoScreen(QWidget):
         self.services = None
         self.last_output = None
         self._about = info.about
-        self.about_button.setVisible(info.about is not None or info.make_about is not None)
+        self.about_button.setVisible(True)  # the whole explanation, and the model card
         self.privacy.setVisible(info.needs_camera)
         self.frozen = False
         self.video.set_frame(None)
@@ -283,6 +325,7 @@ class DemoScreen(QWidget):
         self.services = services
         self.panel.attach(runner, services)
         self.fool_button.setVisible(hasattr(runner, "perturb") and self.stage is None)
+        self._place_overlays()
 
     def show_fool_it(self, on: bool) -> None:
         """Open (or close and undo) "try to fool it"."""
@@ -353,26 +396,26 @@ class DemoScreen(QWidget):
         self.info = None
 
     def show_about(self) -> None:
-        """Open the model card over the picture."""
+        """Open the whole explanation and the model card over the picture."""
         if self.services is not None:
             self.services.interaction("model_card_open", {})
-        if self._about is not None:
-            self.about.show_about(self._about, self.lang)
-            self._place_overlays()
-        elif self.info is not None and self.info.make_about is not None \
+        if self._about is None and self.info is not None and self.info.make_about is not None \
                 and self.services is not None:
             future = self.services.submit(self.info.make_about)
             future.add_done_callback(self._about_ready)
+            return
+        self._show_about_card()
 
     def _about_ready(self, future: Any) -> None:
         try:
-            about = future.result()
-        except Exception:  # no card is better than an error dialog
+            self._about = future.result()
+        except Exception:  # no card is better than an error dialog; the explanation stays
             log.exception("generating the model card failed")
-            return
+        self._show_about_card()
+
+    def _show_about_card(self) -> None:
         if self.info is not None:
-            self._about = about
-            self.about.show_about(about, self.lang)
+            self.about.show_about(self._about, self.lang, self.info.how_it_works.get(self.lang))
             self._place_overlays()
 
     def current_frame(self) -> np.ndarray | None:
@@ -390,7 +433,10 @@ class DemoScreen(QWidget):
         if self.frozen:
             return
         self.frames_shown += 1
+        size = self.video.frame_size
         self.video.set_frame(rgb, mirrored)
+        if self.video.frame_size != size:  # the picture's corners moved: so do the buttons
+            self._place_overlays()
 
     def show_result(self, result: Result) -> None:
         """The newest task result."""
@@ -432,6 +478,10 @@ class DemoScreen(QWidget):
         self.overlay.show_texts(tr(title_key, self.lang), body)
         self._place_overlays()
 
+    def set_performance_overlay(self, on: bool) -> None:
+        """Show frames per second and ms per frame (a staff setting; off for visitors)."""
+        self.stats.setVisible(on)
+
     def set_no_camera(self, no_camera: bool) -> None:
         """Show the "demo mode: no camera" badge."""
         self.no_camera = no_camera
@@ -450,14 +500,15 @@ class DemoScreen(QWidget):
         self.fool_it.set_lang(lang)
         if self.model_view.isVisible():
             self.model_view.set_lang(lang)
-        if self.about.isVisible() and self._about is not None:
-            self.about.show_about(self._about, lang)
+        if self.about.isVisible() and self.info is not None:
+            self.about.show_about(self._about, lang, self.info.how_it_works.get(lang))
         self.privacy.setText(tr("demo.privacy", lang))
         self.badge.setText(tr("demo.no_camera_badge", lang))
         self.badge.adjustSize()
         if self.info is not None:
             self.title.setText(self.info.title.get(lang))
-            self.how_text.setText(self.info.how_it_works.get(lang))
+            # Readable from two metres: the first sentence, large; the rest behind the button.
+            self.how_text.setText(lead_sentence(self.info.how_it_works.get(lang)))
         self.panel.set_lang(lang)
         if self.status is not None:
             self.set_status(self.status)
@@ -477,19 +528,25 @@ class DemoScreen(QWidget):
         self.badge.adjustSize()
         self.badge.move(int(rect.x()) + 20, int(rect.y()) + 20)
         self.badge.raise_()
+        self.tools.adjustSize()
+        self.tools.move(int(rect.right()) - self.tools.width() - 16, int(rect.y()) + 16)
+        self.tools.raise_()
+        for card in (self.model_view, self.about, self.overlay):  # cards stay on top
+            if card.isVisible():
+                card.raise_()
         w = int(min(rect.width() * 0.8, 760))
         self.overlay.setFixedWidth(max(200, w))
         self.overlay.adjustSize()
         self.overlay.move(int(rect.center().x() - self.overlay.width() / 2),
                           int(rect.center().y() - self.overlay.height() / 2))
         self.about.setFixedWidth(max(240, int(min(rect.width() * 0.92, 900))))
-        self.about.adjustSize()
+        self.about.setFixedHeight(max(200, int(rect.height() * 0.96)))
         self.about.move(int(rect.center().x() - self.about.width() / 2),
                         int(rect.center().y() - self.about.height() / 2))
         self.fool_it.setFixedWidth(max(240, int(rect.width())))
         self.fool_it.adjustSize()
         self.fool_it.move(int(rect.x()), int(rect.bottom() - self.fool_it.height()))
-        self.model_view.setFixedWidth(max(240, int(min(rect.width() * 0.92, 760))))
+        self.model_view.setFixedWidth(max(240, int(min(rect.width() * 0.96, 780))))
         self.model_view.adjustSize()
         self.model_view.move(int(rect.center().x() - self.model_view.width() / 2),
                              int(max(0, rect.center().y() - self.model_view.height() / 2)))

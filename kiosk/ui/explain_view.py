@@ -37,19 +37,29 @@ def heat_colours(grid: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(out.round().astype(np.uint8))
 
 
-def paint_heat_map(painter: QPainter, rect: QRectF, scale: float, heat: Explanation) -> None:
-    """Draw ``heat`` smoothly over the part of the picture the model saw, and outline it."""
+_last_heat: list[tuple[Explanation, QImage]] = []  # the picture repaints more often than heat
+
+
+def _heat_image(heat: Explanation) -> QImage:
+    if _last_heat and _last_heat[0][0] is heat:
+        return _last_heat[0][1]
     rgba = heat_colours(heat.grid)
     h, w = rgba.shape[:2]
-    image = QImage(rgba.data, w, h, rgba.strides[0], QImage.Format.Format_RGBA8888).copy()
+    image = QImage(rgba.data, w, h, rgba.strides[0], QImage.Format.Format_RGBA8888).scaled(
+        w * 32, h * 32, Qt.AspectRatioMode.IgnoreAspectRatio,
+        Qt.TransformationMode.SmoothTransformation)
+    _last_heat[:] = [(heat, image)]
+    return image
+
+
+def paint_heat_map(painter: QPainter, rect: QRectF, scale: float, heat: Explanation) -> None:
+    """Draw ``heat`` smoothly over the part of the picture the model saw, and outline it."""
     x0, y0, x1, y1 = heat.box
     target = QRectF(rect.x() + x0 * scale, rect.y() + y0 * scale,
                     (x1 - x0) * scale, (y1 - y0) * scale)
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-    painter.drawImage(target, image.scaled(
-        w * 32, h * 32, Qt.AspectRatioMode.IgnoreAspectRatio,
-        Qt.TransformationMode.SmoothTransformation))
+    painter.drawImage(target, _heat_image(heat))
     # what the model never sees is dimmed: the crop is part of the explanation
     shade = QColor(11, 16, 32, 120)
     painter.setPen(Qt.PenStyle.NoPen)
@@ -161,7 +171,7 @@ class ModelViewOverlay(QFrame):
             return
         mode = (Qt.TransformationMode.FastTransformation if self._pixelated
                 else Qt.TransformationMode.SmoothTransformation)
-        scaled = self._image.scaled(420, 420, Qt.AspectRatioMode.KeepAspectRatio, mode)
+        scaled = self._image.scaled(680, 420, Qt.AspectRatioMode.KeepAspectRatio, mode)
         self.picture.setPixmap(QPixmap.fromImage(scaled))
         self.picture.show()
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetrics,
     QImage,
     QLinearGradient,
     QPainter,
     QPainterPath,
     QPaintEvent,
+    QPen,
 )
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -39,6 +41,7 @@ class TileInfo:
     title: Text
     subtitle: Text
     thumbnail: Path | None
+    task: str = ""  # draws the generated picture of a pack that has no thumbnail
 
 
 class DemoTile(QAbstractButton):
@@ -75,7 +78,9 @@ class DemoTile(QAbstractButton):
         p.setClipPath(card)
         # Many demos on a small screen make small tiles: text and picture shrink with them.
         k = max(0.6, min(1.0, r.width() / 420, r.height() / 420))
-        pic = QRectF(r.x(), r.y(), r.width(), r.height() * (0.62 if k > 0.8 else 0.52))
+        # The text block keeps room for the title and two full lines of the subtitle.
+        text_block = (52 + 2 * 29 + 24) * k
+        pic = QRectF(r.x(), r.y(), r.width(), max(r.height() * 0.4, r.height() - text_block))
         if not self._image.isNull():
             # Cover-crop: fill the picture area, keep the aspect ratio.
             iw, ih = self._image.width(), self._image.height()
@@ -84,10 +89,7 @@ class DemoTile(QAbstractButton):
             src = QRectF((iw - sw) / 2, (ih - sh) / 2, sw, sh)
             p.drawImage(pic, self._image, src)
         else:
-            grad = QLinearGradient(pic.topLeft(), pic.bottomRight())
-            grad.setColorAt(0, theme.TEAL)
-            grad.setColorAt(1, theme.VIOLET)
-            p.fillRect(pic, grad)
+            paint_generated_thumbnail(p, pic, self.info.title.get(self.lang), self.info.task)
         shade = QLinearGradient(pic.x(), pic.bottom() - 60, pic.x(), pic.bottom())
         shade.setColorAt(0, QColor(20, 27, 51, 0))
         shade.setColorAt(1, QColor(20, 27, 51, 255))
@@ -103,15 +105,92 @@ class DemoTile(QAbstractButton):
                                               Qt.TextElideMode.ElideRight, int(title_rect.width())))
         p.setPen(theme.MUTED)
         p.setFont(theme.body_font(max(14, round(21 * k))))
-        sub_rect = QRectF(r.x() + pad, text_top + 52 * k, r.width() - 2 * pad,
-                          r.bottom() - text_top - 60 * k)
-        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
-        p.drawText(sub_rect, flags,
-                   self.info.subtitle.get(self.lang))
+        sub_rect = QRectF(r.x() + pad, text_top + 50 * k, r.width() - 2 * pad,
+                          r.bottom() - text_top - 58 * k)
+        p.drawText(sub_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                   elide_lines(p.fontMetrics(), self.info.subtitle.get(self.lang),
+                               sub_rect.width(), max(1, int(sub_rect.height() //
+                                                            p.fontMetrics().lineSpacing()))))
         p.setPen(theme.CARD_BORDER)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(card)
         p.end()
+
+
+def elide_lines(fm: QFontMetrics, text: str, width: float, lines: int) -> str:
+    """``text`` word-wrapped into at most ``lines`` lines of ``width``; the last one ends in
+    "…" when the text is longer (a half-cut line is worse than a shortened one)."""
+    words = text.split()
+    out: list[str] = []
+    while words and len(out) < lines:
+        line = words.pop(0)
+        while words and fm.horizontalAdvance(f"{line} {words[0]}") <= width:
+            line = f"{line} {words.pop(0)}"
+        out.append(line)
+    if words:
+        out[-1] = fm.elidedText(f"{out[-1]} {' '.join(words)}", Qt.TextElideMode.ElideRight,
+                                int(width))
+    return "\n".join(out)
+
+
+def paint_generated_thumbnail(p: QPainter, rect: QRectF, title: str, task: str) -> None:
+    """A picture for a pack without one: a gradient, the title's initial and the task's icon."""
+    grad = QLinearGradient(rect.topLeft(), rect.bottomRight())
+    grad.setColorAt(0, theme.TEAL)
+    grad.setColorAt(1, theme.VIOLET)
+    p.fillRect(rect, grad)
+    initial = next((c for c in title if c.isalnum()), "?").upper()
+    side = min(rect.height() * 0.72, rect.width() * 0.5)
+    p.setPen(QColor(255, 255, 255, 235))
+    p.setFont(theme.display_font(max(12, int(side * 0.8)), QFont.Weight.Black))
+    letter = QRectF(rect.x() + rect.width() * 0.08, rect.y(), side, rect.height())
+    p.drawText(letter, Qt.AlignmentFlag.AlignCenter, initial)
+    icon = QRectF(0, 0, side * 0.75, side * 0.75)
+    icon.moveCenter(QPointF(rect.right() - rect.width() * 0.08 - side * 0.5, rect.center().y()))
+    paint_task_icon(p, icon, task)
+
+
+def paint_task_icon(p: QPainter, r: QRectF, task: str) -> None:
+    """A simple line icon for a task kind, white on the tile's gradient."""
+    pen = QPen(QColor(255, 255, 255, 235), max(2.0, r.width() * 0.07))
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    p.save()
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(pen)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    w, c = r.width(), r.center()
+    if task == "detection":  # two boxes around things
+        p.drawRoundedRect(QRectF(r.x(), r.y() + w * 0.1, w * 0.6, w * 0.55), 6, 6)
+        p.drawRoundedRect(QRectF(r.x() + w * 0.4, r.y() + w * 0.4, w * 0.6, w * 0.55), 6, 6)
+    elif task == "faces":  # a face
+        p.drawEllipse(c, w * 0.48, w * 0.48)
+        p.drawPoint(QPointF(c.x() - w * 0.17, c.y() - w * 0.1))
+        p.drawPoint(QPointF(c.x() + w * 0.17, c.y() - w * 0.1))
+        p.drawArc(QRectF(c.x() - w * 0.22, c.y() - w * 0.1, w * 0.44, w * 0.36), 200 * 16,
+                  140 * 16)
+    elif task == "ocr":  # lines of text
+        for k in range(4):
+            y = r.y() + w * (0.15 + 0.23 * k)
+            p.drawLine(QPointF(r.x(), y), QPointF(r.x() + w * (0.95 if k % 2 else 0.7), y))
+    elif task == "drawing":  # a stroke
+        path = QPainterPath(QPointF(r.x(), r.bottom() - w * 0.2))
+        path.cubicTo(QPointF(r.x() + w * 0.3, r.y()), QPointF(r.x() + w * 0.6, r.bottom()),
+                     QPointF(r.right(), r.y() + w * 0.2))
+        p.drawPath(path)
+    elif task == "few-shot":  # a few examples, sorted
+        for k, (dx, dy) in enumerate(((0.2, 0.25), (0.5, 0.2), (0.3, 0.6), (0.75, 0.7))):
+            p.drawEllipse(QPointF(r.x() + w * dx, r.y() + w * dy), w * 0.1, w * 0.1)
+            if k == 3:
+                p.drawLine(QPointF(r.x() + w * 0.55, r.y() + w * 0.05),
+                           QPointF(r.x() + w * 0.95, r.y() + w * 0.45))
+    else:  # classification and anything else: an eye
+        eye = QPainterPath(QPointF(r.x(), c.y()))
+        eye.quadTo(QPointF(c.x(), r.y() - w * 0.1), QPointF(r.right(), c.y()))
+        eye.quadTo(QPointF(c.x(), r.bottom() + w * 0.1), QPointF(r.x(), c.y()))
+        p.drawPath(eye)
+        p.drawEllipse(c, w * 0.16, w * 0.16)
+    p.restore()
 
 
 class HomeScreen(QWidget):
@@ -137,6 +216,7 @@ class HomeScreen(QWidget):
         self.title.setObjectName("ScreenTitle")
         self.subtitle = QLabel(self)
         self.subtitle.setObjectName("ScreenSubtitle")
+        self.subtitle.setWordWrap(True)  # the privacy sentence must never widen the window
         heads.addWidget(self.title)
         heads.addWidget(self.subtitle)
         top.addLayout(heads, 1)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QGuiApplication, QResizeEvent, QScreen
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from kiosk.core.i18n import Lang
@@ -30,6 +30,7 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.idle = IdleOverlay(lang, self.stack)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self._followed: QScreen | None = None  # whose size changes showFullScreen follows
 
     def show_screen(self, screen: Screen) -> None:
         """Make ``screen`` visible."""
@@ -51,6 +52,36 @@ class KioskWindow(QMainWindow):
         self.home.set_lang(lang)
         self.demo.set_lang(lang)
         self.idle.set_lang(lang)
+
+    def showFullScreen(self) -> None:
+        """Full screen, also where no window manager carries the request out.
+
+        Qt only asks the window manager for full screen. A kiosk often runs without one
+        (``xinit`` straight into the app), and then the window would keep its default size
+        in the top-left corner. So the window is also sized to its screen here, and again
+        whenever that screen's size changes (a monitor swapped at the fair).
+        """
+        super().showFullScreen()
+        self.fill_screen()
+        screen = self.screen()
+        if screen is not None and screen is not self._followed:
+            if self._followed is not None:
+                self._followed.geometryChanged.disconnect(self._screen_changed)
+            screen.geometryChanged.connect(self._screen_changed)
+            self._followed = screen
+
+    def fill_screen(self) -> None:
+        """Cover the whole screen the window is on (a no-op when it already does)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        target = screen.geometry()
+        if self.geometry() != target:
+            self.setGeometry(target)
+
+    def _screen_changed(self, _: QRect) -> None:
+        if self.isFullScreen():
+            self.fill_screen()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -57,6 +57,11 @@ class OcrPanel(ResultPanel):
     def attach(self, runner: Any, services: DemoServices) -> None:
         self.runner = runner
         self.services = services
+        # the live reader remembers lines between frames: a new visitor starts with none
+        # (attached before the pipeline starts, so no frame is being read meanwhile)
+        reset = getattr(runner, "reset", None)
+        if callable(reset):
+            reset()
 
     def set_result(self, output: Any) -> None:
         if self.frozen:

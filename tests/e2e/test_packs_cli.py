@@ -11,23 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import PLUGINS
-from kiosk.runtime.tasks import TASK_MODULES
 from tests.conftest import ROOT
 from tests.unit.test_packs import classifier_pack, detector_onnx, zip_folder
-
-# Until the plugin and the task kind are registered, run the CLI with both added in-process;
-# afterwards this is plain `python -m kiosk`.
-REGISTERED = "kiosk.cli_packs" in PLUGINS and "detection" in TASK_MODULES
-WRAPPER = ("import sys, kiosk.cli as c, kiosk.runtime.tasks as t; "
-           "c.PLUGINS = tuple(dict.fromkeys((*c.PLUGINS, 'kiosk.cli_packs'))); "
-           "t.TASK_MODULES.setdefault('detection', 'kiosk.runtime.task_detection'); "
-           "sys.exit(c.main(sys.argv[1:]))")
 
 
 def packs(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    cmd = [sys.executable, "-m", "kiosk"] if REGISTERED else [sys.executable, "-c", WRAPPER]
+    cmd = [sys.executable, "-m", "kiosk"]
     return subprocess.run(
         [*cmd, "packs", *args, "--data-dir", str(data_dir)], capture_output=True, text=True,
         timeout=120, env=env, check=False, cwd=ROOT)

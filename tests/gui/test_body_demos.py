@@ -61,7 +61,10 @@ def test_magic_background_swaps_blurs_and_shows_the_mask(
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         assert panel.mode == mode and button.isChecked()  # type: ignore[attr-defined]
         shots[mode] = video.grab().toImage()
-    corner = (video.width() // 6, video.height() // 6)
+    # A point on the wall, inside the picture (it is fitted into the view, centred).
+    fit = min(video.width() / 640, video.height() / 480)
+    corner = (round((video.width() - 640 * fit) / 2 + 320 * fit),
+              round((video.height() - 480 * fit) / 2 + 60 * fit))
     assert shots["off"].pixelColor(*corner) != shots["scene:0"].pixelColor(*corner)
     assert shots["mask"].pixelColor(*corner).value() < 40  # room: black in the mask view
     kinds = [e.payload.get("kind") for e in k.events if e.type == "interaction"]

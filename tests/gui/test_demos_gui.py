@@ -122,3 +122,42 @@ def test_draw_a_digit_without_any_camera(make_kiosk, qtbot) -> None:  # type: ig
     qtbot.mouseClick(panel.clear_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: panel.digit.text() == "?", timeout=30_000)  # type: ignore[attr-defined]
     assert canvas.strokes == []
+
+
+def test_ai_reads_live_on_the_mirrored_camera_and_the_next_visitor_starts_afresh(
+        make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from tests.unit.test_ocr import render_centred
+
+    src = SwitchableSource(render_centred("Showroom 2026"))
+    # a live camera shown mirrored: the reader still gets the picture as taken
+    k = make_kiosk(source=lambda: SourceChoice(src, None, False, True))  # type: ignore[arg-type]
+    k.controller.activity()
+    k.controller.open_demo("ai-reads")
+    panel = k.window.demo.panel
+    qtbot.waitUntil(lambda: [line.text for line in panel.lines] == ["Showroom 2026"],  # type: ignore[attr-defined]
+                    timeout=60_000)
+    runner = panel.runner  # type: ignore[attr-defined]
+    k.controller.finish()  # the visitor leaves
+    stopping = k.controller._stopping
+    qtbot.waitUntil(lambda: stopping is None or stopping.done(), timeout=30_000)
+    assert runner.tracker.lines()  # the live reader still remembers the card ...
+    from kiosk.ui.panel_ocr import OcrPanel
+
+    OcrPanel("en").attach(runner, k.controller.services)  # ... until a demo opens again
+    assert runner.tracker.lines() == []
+
+
+def test_demo_mode_opens_each_demo_at_its_own_sample(make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    # No camera: the sample slideshow. Faces must be found and text read from the first
+    # result on, not after the coffee photo has gone by.
+    k = make_kiosk(lang="en")
+    k.controller.activity()
+    k.controller.open_demo("face-privacy")
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+    assert k.window.demo.no_camera
+    assert len(k.window.demo.panel.shown_faces()) >= 1  # type: ignore[attr-defined]
+    k.controller.back_home()
+    k.controller.open_demo("ai-reads")
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=60_000)
+    lines = k.window.demo.panel.lines  # type: ignore[attr-defined]
+    assert any("Welcome" in line.text for line in lines), lines

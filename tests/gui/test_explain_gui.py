@@ -168,7 +168,8 @@ def test_zero_config_pack_has_a_model_card_button(make_kiosk, qtbot, tmp_path,  
     assert demo.about_button.isVisible()
     qtbot.mouseClick(demo.about_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(demo.about.isVisible, timeout=10_000)
-    assert "1000 Dinge" in demo.about.sections[2][1].text()
+    limits = {head.text(): body.text() for head, body in demo.about.sections}["Was es nicht kann"]
+    assert "1000 Dinge" in limits
 
 
 def test_try_to_fool_it(make_kiosk, qtbot, tmp_path,  # type: ignore[no-untyped-def]
@@ -212,3 +213,31 @@ def test_try_to_fool_it(make_kiosk, qtbot, tmp_path,  # type: ignore[no-untyped-
     qtbot.mouseClick(demo.fool_button, Qt.MouseButton.LeftButton)
     assert not fool.isVisible()
     assert "slider" in [e.payload.get("kind") for e in k.events]
+
+
+def test_draw_digit_scribble_is_not_sure_and_the_grid_is_one_touch_away(  # type: ignore[no-untyped-def]
+        make_kiosk, qtbot, tmp_path) -> None:
+    from tests.gui.test_demos_gui import draw
+
+    k = make_kiosk(source=lambda: SourceChoice(SwitchableSource(np.zeros((4, 4, 3), np.uint8)),
+                                               None, False, False), lang="de")
+    k.window.resize(1920, 1080)
+    k.controller.activity()
+    k.controller.open_demo("draw-digit")
+    demo = k.window.demo
+    panel = demo.panel
+    qtbot.waitUntil(lambda: panel.runner is not None, timeout=30_000)  # type: ignore[attr-defined]
+    canvas = panel.canvas  # type: ignore[attr-defined]
+    # a zig-zag scribble across the whole board: no digit anyone writes
+    draw(qtbot, canvas, [(0.1 + 0.8 * (i % 2), 0.1 + i * 0.08) for i in range(11)])
+    draw(qtbot, canvas, [(0.1 + i * 0.08, 0.5 + 0.35 * (i % 2)) for i in range(11)])
+    qtbot.waitUntil(lambda: panel.unsure, timeout=30_000)  # type: ignore[attr-defined]
+    assert panel.digit.text() == "?" and panel.unsure_banner.isVisible()  # type: ignore[attr-defined]
+    assert panel.unsure_banner.text() == "Ich bin mir nicht sicher"  # type: ignore[attr-defined]
+    assert panel.result.to_json()["unsure"] is True  # type: ignore[attr-defined]
+    demo.grab().save(str(tmp_path / "draw-unsure.png"))
+    qtbot.mouseClick(demo.view_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(demo.model_view.isVisible, timeout=10_000)
+    assert "8 × 8" in demo.model_view.caption.text()
+    demo.grab().save(str(tmp_path / "draw-view.png"))
+    assert "unsure_shown" in [e.payload.get("kind") for e in k.events]

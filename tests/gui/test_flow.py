@@ -56,7 +56,7 @@ def test_language_switch_changes_every_visible_text(make_kiosk, qtbot, tmp_path:
     k.controller.open_demo(DEMO)
     qtbot.waitUntil(lambda: k.window.demo.results_shown >= 2, timeout=30_000)
     assert k.window.demo.back_button.text().endswith("Back")
-    assert k.window.demo.panel.top_labels()[0] == "espresso"  # type: ignore[attr-defined]
+    assert k.window.demo.panel.top_labels()[0] == "Espresso"  # type: ignore[attr-defined]
     qtbot.mouseClick(k.window.demo.lang_switch.button("de"), Qt.MouseButton.LeftButton)
     assert k.window.demo.title.text() == "Was sieht die KI?"
     assert k.window.demo.panel.top_labels()[0] == "Espresso"  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ import numpy as np
 from kiosk.core.paths import demos_dir, models_dir
 from kiosk.core.session import Screen
 from kiosk.runtime.demos import DemoEntry, discover, load_runner
+from kiosk.runtime.pipeline import WholeFrameRunner
 
 DEMO = "image-classification"
 
@@ -44,7 +45,7 @@ def test_failed_demo_returns_home_and_is_disabled_after_repeats(make_kiosk, qtbo
     assert DEMO in [t.info.demo_id for t in k.window.home.tiles]
 
 
-class ExplodingRunner:
+class ExplodingRunner(WholeFrameRunner):
     """Post-processing that raises on every frame, like a buggy task."""
 
     def process(self, rgb: np.ndarray) -> tuple[Any, dict[str, float]]:

@@ -27,6 +27,7 @@ from kiosk.core.pin import PIN_FILE, PinState, PinStore
 from kiosk.core.session import Screen
 from kiosk.core.settings import Settings, SettingsError, load_settings, save_settings
 from kiosk.ui.main_window import KioskWindow
+from kiosk.ui.staff.camera_page import CameraPage
 from kiosk.ui.staff.folders import FolderPicker, choose_folder
 from kiosk.ui.staff.integration import PAD_TIMEOUT, StaffMode, install_staff_mode
 from kiosk.ui.staff.pin_pad import PinMode, PinPad
@@ -38,7 +39,7 @@ from kiosk.ui.staff.services import (
     StaffServices,
     default_media_roots,
 )
-from kiosk.ui.staff.staff_panel import SECTIONS, CameraPage, ImportPage, SettingsPage
+from kiosk.ui.staff.staff_panel import SECTIONS, ImportPage, SettingsPage
 from kiosk.ui.staff.texts import TEXTS
 from kiosk.ui.theme import apply_theme
 from tests.gui.conftest import FakeClock
@@ -133,7 +134,9 @@ class FakeApp:
             health=lambda: HealthSnapshot(
                 uptime_s=3725, fps={"classify": 29.5}, errors=["camera lost"],
                 disk_free_bytes=12_300_000_000, disk_total_bytes=64_000_000_000,
-                last_crash="2025-01-01 03:00:00\nUnhandled exception:\nRuntimeError: boom"),
+                last_crash="2025-01-01 03:00:00\nUnhandled exception:\nRuntimeError: boom",
+                runtime={"classify": {"provider": "OpenVINO", "threads": 1, "precision": "int8"}},
+                providers=["OpenVINO", "CPU"]),
             restart=lambda: self.calls.append(("restart", None)),
             exit_kiosk=lambda: self.calls.append(("exit", None)),
             log_event=lambda kind, payload: self.events.append((kind, payload)),
@@ -655,6 +658,7 @@ def test_camera_page_chooses_a_source_and_previews_it(make_staff: Any, qtbot: An
     s.mode.panel.show_section("camera")
     page = s.mode.panel.page("camera")
     assert isinstance(page, CameraPage)
+    qtbot.waitUntil(lambda: page.found is not None, timeout=10_000)  # searched off the GUI
     assert page.buttons["0"].isChecked()
     qtbot.waitUntil(lambda: page.frames_shown >= 2, timeout=10_000)
     qtbot.mouseClick(page.buttons["1"], LEFT)
@@ -688,7 +692,7 @@ def test_settings_page_saves_each_change(make_staff: Any, qtbot: Any) -> None:
     assert (saved.idle_timeout, saved.lang, saved.cursor_hide_seconds, saved.kiosk_id) == (
         120.0, "en", 3.0, "kiosk-7")
     assert page.status.text() == "Gespeichert."
-    assert "Kiosk kiosk-7" in s.mode.panel.rail_sub.text()
+    assert s.mode.panel.rail_sub.text() == "Dieser Kiosk: kiosk-7"  # not "Kiosk kiosk-7"
 
 
 def test_unwritable_data_dir_is_a_message_not_a_crash(make_staff: Any, qtbot: Any) -> None:
@@ -728,6 +732,9 @@ def test_health_page_shows_uptime_and_last_crash(make_staff: Any) -> None:
     assert page.disk.value.text() == "12,3 GB"  # type: ignore[attr-defined]
     assert "RuntimeError: boom" in page.crash_text.text()  # type: ignore[attr-defined]
     assert "29,5 Bilder/s" in page.fps_text.text()  # type: ignore[attr-defined]
+    runtime = page.runtime_text.text()  # type: ignore[attr-defined]
+    assert "classify: OpenVINO · Threads 1 · int8" in runtime
+    assert "Verfügbar: OpenVINO, CPU" in runtime
 
 
 def test_stats_page_hosts_the_given_widget(make_staff: Any, qtbot: Any) -> None:
@@ -771,6 +778,45 @@ def test_staff_mode_over_the_real_visitor_flow(make_kiosk: Any, qtbot: Any,
     assert mode.panel_open and k.window.current_screen() is Screen.ATTRACT
     qtbot.mouseClick(mode.panel.back_button, LEFT)
     assert not mode.active
+
+
+def test_health_page_names_version_and_camera_and_skips_an_empty_crash_box(
+        make_staff: Any) -> None:
+    s = make_staff()
+    s.mode.services.health = lambda: HealthSnapshot(
+        uptime_s=5, version="0.1.0 (abc1234)", camera="0", camera_state="fallback")
+    s.mode.open_panel()
+    s.mode.panel.set_lang("en")
+    s.mode.panel.show_section("health")
+    page = s.mode.panel.page("health")
+    assert page.version.value.text() == "0.1.0 (abc1234)"  # type: ignore[attr-defined]
+    assert page.camera.value.text() == "Camera 0"  # type: ignore[attr-defined]
+    assert "sample photos" in page.camera.sub.text()  # type: ignore[attr-defined]
+    assert not page.crash_area.isVisibleTo(page)  # type: ignore[attr-defined]
+    assert page.no_crash.text() == "No crash recorded."  # type: ignore[attr-defined]
+
+
+def test_import_page_has_no_placeholder_button_before_a_place_is_chosen(
+        make_staff: Any, qtbot: Any) -> None:
+    s = make_staff()
+    s.app.roots = []
+    s.mode.open_panel()
+    s.mode.panel.show_section("import")
+    page = s.mode.panel.page("import")
+    assert isinstance(page, ImportPage) and page.folder is None
+    assert not page.import_button.isVisibleTo(page) and "…" not in page.import_button.text()
+    assert page.steps.isVisibleTo(page) and "USB" in page.steps.text()
+
+
+def test_staff_switch_the_performance_overlay_on(make_staff: Any, qtbot: Any) -> None:
+    s = make_staff()
+    s.mode.open_panel()
+    s.mode.panel.show_section("settings")
+    page = s.mode.panel.page("settings")
+    assert isinstance(page, SettingsPage) and not page.performance.isChecked()
+    qtbot.mouseClick(page.performance, LEFT)
+    assert s.app.settings.show_performance_overlay
+    assert load_settings(s.app.folder)[0].show_performance_overlay
 
 
 @pytest.mark.parametrize("problem, de, en", [

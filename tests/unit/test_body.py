@@ -246,3 +246,20 @@ def test_hand_region_follows_the_keypoints() -> None:
     inside = blaze.to_source(np.array([[0.0, 0.0], [224.0, 224.0]]), region, 224)
     assert inside[0, 0] < pts[:, 0].min() and inside[1, 0] > pts[:, 0].max()
     assert inside[0, 1] < pts[:, 1].min() and inside[1, 1] > pts[:, 1].max()
+
+
+def test_two_people_and_a_person_cut_off_at_the_edge(
+    tracker_models: tuple[OnnxModel, OnnxModel],
+) -> None:
+    ast = cv2.resize(np.ascontiguousarray(data.astronaut()), (300, 300))
+    two = np.full((480, 640, 3), BACKDROP, np.uint8)
+    two[180:480, 0:300] = ast
+    two[180:480, 340:640] = ast
+    result = PoseTracker(*tracker_models).process(two)
+    assert len(result.people) == 1  # the landmark model follows one of them
+    cut = np.full((480, 640, 3), BACKDROP, np.uint8)
+    cut[180:480, 0:150] = ast[:, 150:]  # half of the person is outside the picture
+    result = PoseTracker(*tracker_models).process(cut)
+    for person in result.people:
+        for kp in person.keypoints:
+            assert np.isfinite([kp.x, kp.y, kp.score]).all() and 0.0 <= kp.score <= 1.0

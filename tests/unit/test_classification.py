@@ -22,7 +22,7 @@ from kiosk.core.tasks.classification import (
     top_k,
 )
 from kiosk.runtime.demos import check_demo, load_runner
-from kiosk.runtime.tasks import ClassificationRunner
+from kiosk.runtime.task_classification import ClassificationRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demos" / "image-classification"

@@ -98,3 +98,33 @@ def test_a_single_demo_self_test_skips_the_program_checks() -> None:
     entries = [e for e in discover([demos_dir()]) if e.id == "draw-digit"]
     names = [c.name for c in self_test(entries, platform=False)]
     assert names == ["assets.sample_media", "demo.draw-digit"]
+
+
+def test_sample_media_comes_from_the_pack_or_the_built_in_samples(tmp_path: Path) -> None:
+    def with_samples(name: str, names: str) -> Path:
+        folder = clone(tmp_path, name)
+        toml = folder / "demo.toml"
+        lines = [f"sample_media = {names}" if line.startswith("sample_media") else line
+                 for line in toml.read_text(encoding="utf-8").splitlines()]
+        toml.write_text("\n".join(lines), encoding="utf-8")
+        return folder
+
+    own = with_samples("own-sample", '["mine.jpg", "04-astronaut.jpg"]')
+    shutil.copy(ROOT / "assets" / "sample" / "03-rocket.jpg", own / "mine.jpg")
+    with_samples("missing-sample", '["nowhere.jpg"]')
+    with_samples("not-a-picture", '["demo.toml"]')
+    entries = {e.id: e for e in discover([tmp_path])}
+    assert entries["own-sample"].state is DemoState.READY
+    assert entries["own-sample"].sample_paths() == [
+        own / "mine.jpg", ROOT / "assets" / "sample" / "04-astronaut.jpg"]
+    for broken in ("missing-sample", "not-a-picture"):
+        assert entries[broken].state is DemoState.ERROR
+        assert any("sample_media" in p for p in entries[broken].problems)
+
+
+def test_camera_demos_name_the_sample_that_shows_them_best() -> None:
+    entries = {e.id: e for e in discover([ROOT / "demos"])}
+    assert entries["face-privacy"].sample_paths()[0].name == "04-astronaut.jpg"
+    assert entries["ai-reads"].sample_paths()[0].name == "05-sign.jpg"
+    for body in ("body-pose", "magic-background"):  # a real person in front of the camera
+        assert entries[body].sample_paths()[0].name == "04-astronaut.jpg"

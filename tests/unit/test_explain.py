@@ -16,7 +16,7 @@ from kiosk.core.tasks.classification import ClassificationParams, input_box, pre
 from kiosk.core.tasks.explain import Explanation, class_activation_map, occlusion_map
 from kiosk.runtime.demos import check_demo, load_runner
 from kiosk.runtime.onnx_weights import classifier_weights
-from kiosk.runtime.tasks import ClassificationRunner
+from kiosk.runtime.task_classification import ClassificationRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "mobilenet_v2_imagenet.onnx"
@@ -251,7 +251,14 @@ def test_model_view_shows_what_each_model_gets(runner: ClassificationRunner) -> 
     assert view is not None and view.caption == "modelview.ocr"
     assert view.image.shape[0] >= 48 * len(result.lines)
     faces = load_runner(check_demo(ROOT / "demos" / "face-privacy"))
-    assert model_view(faces, sign, None) is None  # no view: the caption says so
+    view = model_view(faces, data.astronaut(), None)
+    assert view is not None and view.caption == "modelview.faces"
+    assert view.image.shape[1] == 3 * 360 + 2 * 8  # proposals | refined | final
+    from kiosk.runtime.model_view import face_stages
+
+    proposals, refined, final = face_stages(faces.detector, data.astronaut())  # type: ignore[attr-defined,misc]
+    assert len(proposals) > len(refined) >= len(final) == 1  # one astronaut
+    assert model_view(object(), sign, None) is None  # nothing to show: the caption says so
 
 
 def zero_config_pack(folder: Path, strip_features: bool = False) -> Path:

@@ -79,7 +79,8 @@ def test_dropping_any_required_key_is_reported(key: str) -> None:
     data = good_data()
     del data[key]
     manifest, _problems = parse_manifest(data, "p/demo.toml", GOOD)
-    optional = {"version", "thumbnail", "order", "needs_camera", "params", "about"}
+    optional = {"version", "thumbnail", "order", "needs_camera", "params", "about",
+                "sample_media"}
     assert (manifest is None) == (key not in optional)
 
 
@@ -97,3 +98,16 @@ def test_files_named_in_the_manifest_stay_inside_the_demo_folder() -> None:
     kind = task_kind("classification")
     assert kind is not None
     assert [p.field for p in kind.check(manifest)] == ["params.labels_de"]
+
+
+def test_sample_media_takes_plain_picture_names() -> None:
+    data = good_data()
+    data["sample_media"] = "sample.jpg"
+    manifest, problems = parse_manifest(data, "x/demo.toml", GOOD)
+    assert problems == [] and manifest is not None and manifest.sample_media == ("sample.jpg",)
+    for bad, needle in [(["../secret.jpg"], "plain file name"), ([3], "plain file name"),
+                        ({"a": 1}, "picture name"), (["a.jpg"] * 9, "up to 8")]:
+        data["sample_media"] = bad
+        manifest, problems = parse_manifest(data, "x/demo.toml", GOOD)
+        assert manifest is None and [p.field for p in problems] == ["sample_media"], bad
+        assert needle in problems[0].message

@@ -1,8 +1,8 @@
-"""The bundle's smaller native libraries (build/native_libs.py), tried in this virtualenv.
+"""The bundle's empty ICU data library (build/native_libs.py), tried in this virtualenv.
 
-Each library is compiled as the build compiles it, then loaded in place of the wheel's
-original with LD_PRELOAD: the dynamic linker matches libraries by their SONAME, so OpenCV
-and Qt take the stand-ins exactly as they do inside the bundle.
+The stub is compiled as the build compiles it, then loaded in place of the wheel's original
+with LD_PRELOAD: the dynamic linker matches libraries by their SONAME, so Qt takes the stub
+exactly as it does inside the bundle.
 """
 
 from __future__ import annotations
@@ -10,16 +10,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 
-from kiosk.runtime.native_check import linear_algebra_problems
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "build"))
@@ -27,12 +25,11 @@ import native_libs
 
 linux_with_cc = pytest.mark.skipif(
     sys.platform != "linux" or not (shutil.which("cc") or shutil.which("gcc"))
-    or not shutil.which("nm") or not shutil.which("readelf"),
-    reason="the stand-in libraries are built on Linux with a C compiler and binutils")
-
-SITE = Path(np.__file__).resolve().parents[1]
-CV2_LIBS = Path(cv2.__file__).resolve().parents[1] / "opencv_python_headless.libs"
-CV2_SO = next(Path(cv2.__file__).resolve().parent.glob("cv2*.so"), None)
+    or not shutil.which("nm"),
+    reason="the ICU stub is built on Linux with a C compiler and binutils")
+linux_with_strip = pytest.mark.skipif(
+    sys.platform != "linux" or not shutil.which("strip"),
+    reason="libraries are stripped on Linux with binutils")
 
 
 def only(folder: Path, pattern: re.Pattern[str]) -> Path:
@@ -42,6 +39,12 @@ def only(folder: Path, pattern: re.Pattern[str]) -> Path:
     return found[0]
 
 
+def qt_lib() -> Path:
+    import PySide6
+
+    return Path(PySide6.__file__).parent / "Qt" / "lib"
+
+
 def python(code: str, preload: list[Path]) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, LD_PRELOAD=" ".join(map(str, preload)),
                QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
@@ -49,62 +52,9 @@ def python(code: str, preload: list[Path]) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120, env=env, check=False)
 
 
-def bridge_in(tmp_path: Path) -> Path:
-    """The BLAS bridge built into tmp_path/libs, NumPy's OpenBLAS reachable beside it."""
-    original = only(CV2_LIBS, native_libs.OPENBLAS_RE)
-    numpy_blas = only(SITE / "numpy.libs", native_libs.NUMPY_OPENBLAS_RE)
-    (tmp_path / "numpy.libs").symlink_to(numpy_blas.parent)
-    assert CV2_SO is not None
-    return native_libs.blas_bridge(original, numpy_blas, [CV2_SO],
-                                   tmp_path / "libs")
-
-
-CHECK = """
-    from kiosk.runtime.native_check import linear_algebra_problems
-    maps = open("/proc/self/maps").read()
-    print(linear_algebra_problems())
-    print(sorted({line.rsplit("/", 1)[-1] for line in maps.splitlines() if "openblas" in line}))
-"""
-
-
-def test_opencv_agrees_with_numpy_here() -> None:
-    assert linear_algebra_problems() == []
-
-
-@linux_with_cc
-def test_opencv_runs_on_numpys_openblas_through_the_bridge(tmp_path: Path) -> None:
-    bridge = bridge_in(tmp_path)
-    assert bridge.stat().st_size < 100_000
-    out = python(CHECK, [bridge])
-    assert out.returncode == 0, out.stderr
-    problems, libs = out.stdout.splitlines()
-    assert problems == "[]"
-    # OpenCV's own OpenBLAS is never loaded: the bridge and NumPy's copy are.
-    assert bridge.name in libs and "libscipy_openblas64_" in libs
-    assert only(CV2_LIBS, native_libs.OPENBLAS_RE).name not in libs.replace(bridge.name, "")
-
-
-@linux_with_cc
-def test_a_broken_bridge_is_caught_by_the_self_check(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    source = tmp_path / "src"
-    source.mkdir()
-    text = (native_libs.HERE / "native" / "opencv_blas_bridge.c").read_text(encoding="utf-8")
-    broken = text.replace("scipy_cblas_sgemm64_(order, ta, tb, m, n, k, alpha,",
-                          "scipy_cblas_sgemm64_(order, ta, tb, m, n, k, alpha * 1.01f,")
-    assert broken != text
-    (source / "opencv_blas_bridge.c").write_text(broken, encoding="utf-8")
-    monkeypatch.setattr(native_libs, "SOURCES", source)
-    bridge = bridge_in(tmp_path)
-    out = python(CHECK, [bridge])
-    assert "gemm/float32: differs from NumPy" in out.stdout.splitlines()[0]
-
-
 @linux_with_cc
 def test_qt_draws_the_same_without_icu_data(tmp_path: Path) -> None:
-    import PySide6
-
-    original = only(Path(PySide6.__file__).parent / "Qt" / "lib", native_libs.ICUDATA_RE)
+    original = only(qt_lib(), native_libs.ICUDATA_RE)
     stub = native_libs.icu_stub(original, tmp_path)
     assert stub.stat().st_size < 100_000
     render = """
@@ -131,17 +81,81 @@ def test_qt_draws_the_same_without_icu_data(tmp_path: Path) -> None:
 
 
 @linux_with_cc
-def test_slim_replaces_both_and_drops_what_only_opencvs_openblas_needed(
-        tmp_path: Path) -> None:
-    binaries = [(str(p.relative_to(SITE)), str(p), "BINARY")
-                for folder in (CV2_LIBS, SITE / "numpy.libs") for p in folder.iterdir()]
-    assert CV2_SO is not None
-    binaries.append((f"cv2/{CV2_SO.name}", str(CV2_SO), "BINARY"))
+def test_slim_replaces_icu_data_only(tmp_path: Path) -> None:
+    import cv2
+
+    cv2_libs = Path(cv2.__file__).resolve().parents[1] / "opencv_python_headless.libs"
+    binaries = [(f"{folder.name}/{p.name}", str(p), "BINARY")
+                for folder in (qt_lib(), cv2_libs) for p in sorted(folder.iterdir())
+                if ".so" in p.name]
+    icu = only(qt_lib(), native_libs.ICUDATA_RE)
     out = native_libs.slim(binaries, tmp_path)
-    names = {Path(dest).name: src for dest, src, _ in out}
-    blas = only(CV2_LIBS, native_libs.OPENBLAS_RE).name
-    assert names[blas].startswith(str(tmp_path))
-    fortran = [n for n in native_libs._needed(str(CV2_LIBS / blas)) if "gfortran" in n]
-    assert fortran and not any(f in names for f in fortran)
-    assert any("gfortran" in n for n in names)  # NumPy's own stays
-    assert len(out) < len(binaries)
+    changed = {dest: src for (dest, src, _), (_, before, _) in zip(out, binaries, strict=True)
+               if src != before}
+    assert [Path(dest).name for dest in changed] == [icu.name]
+    assert Path(next(iter(changed.values()))).is_relative_to(tmp_path)
+    # OpenCV's own OpenBLAS ships as its wheel has it.
+    assert any("openblas" in dest for dest, _, _ in out if Path(dest).parent.name
+               == cv2_libs.name)
+
+
+def a_library_with_symbols() -> Path:
+    """One of Python's own extension modules (built with its symbol table here)."""
+    import _struct
+
+    path = Path(getattr(_struct, "__file__", ""))
+    if not path.is_file():
+        pytest.skip("this Python has _struct built in")
+    return path
+
+
+LOAD_STRUCT = """
+    import importlib.util, sys
+    spec = importlib.util.spec_from_file_location("_struct", sys.argv[1])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    print(module.__file__, module.pack("<iQd", -7, 2**40, 3.5).hex())
+"""
+
+
+@linux_with_strip
+def test_a_stripped_library_is_smaller_and_works_the_same(tmp_path: Path) -> None:
+    original = a_library_with_symbols()
+    small = native_libs.stripped(original, tmp_path / original.name)
+    if small is None:
+        pytest.skip(f"{original.name} has no symbols to strip in this Python")
+    assert small.stat().st_size < original.stat().st_size
+    assert native_libs.load_segments_aligned(small)
+    outputs = [subprocess.run([sys.executable, "-c", textwrap.dedent(LOAD_STRUCT), str(p)],
+                              capture_output=True, text=True, timeout=60, check=False)
+               for p in (original, small)]
+    assert outputs[0].returncode == 0 and outputs[1].returncode == 0, outputs[1].stderr
+    (path, packed), (small_path, small_packed) = (o.stdout.split() for o in outputs)
+    assert (path, small_path) == (str(original), str(small))  # each copy really ran
+    assert packed == small_packed == "f9ffffff00000000000100000000000000000c40"
+
+
+def misaligned_copy(original: Path, out: Path) -> Path:
+    """``original`` with the file offset of its second loadable segment moved by 8 bytes,
+    the layout ``strip`` leaves in some auditwheel-patched libraries."""
+    data = bytearray(original.read_bytes())
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    loads = [phoff + i * phentsize for i in range(phnum)
+             if struct.unpack_from("<I", data, phoff + i * phentsize)[0] == native_libs.PT_LOAD]
+    offset, = struct.unpack_from("<Q", data, loads[1] + 8)
+    struct.pack_into("<Q", data, loads[1] + 8, offset + 8)
+    out.write_bytes(bytes(data))
+    return out
+
+
+@linux_with_strip
+def test_a_library_the_linker_would_refuse_is_left_alone(tmp_path: Path) -> None:
+    bad = misaligned_copy(a_library_with_symbols(), tmp_path / "bad.so")
+    loaded = subprocess.run([sys.executable, "-c", "import ctypes, sys; ctypes.CDLL(sys.argv[1])",
+                             str(bad)], capture_output=True, text=True, timeout=60, check=False)
+    assert "not page-aligned" in loaded.stderr  # what the dynamic linker says, for real
+    assert not native_libs.load_segments_aligned(bad)
+    assert native_libs.stripped(bad, tmp_path / "out" / bad.name) is None
+    entries = [("lib/bad.so", str(bad), "BINARY")]
+    assert native_libs.strip_binaries(entries, tmp_path / "work") == entries

@@ -24,6 +24,8 @@ from PIL import Image, ImageDraw, ImageFont
 from kiosk.core.tasks.base import ModelFn
 from kiosk.core.tasks.ocr import (
     CTC_BLANK,
+    LiveParams,
+    LiveReader,
     OcrLine,
     OcrParams,
     Quad,
@@ -497,3 +499,136 @@ def test_no_text_in_photos_or_noise(reader: TextReader) -> None:
     photos: list[np.ndarray] = [data.astronaut(), data.chelsea()]  # type: ignore[no-untyped-call]
     for image in (*photos, noise):
         assert reader.read(image) == []
+
+
+# --------------------------------------------------------------------------- live reading
+
+
+class CountingRec:
+    """The real recogniser, counting the lines it is asked to read."""
+
+    def __init__(self, rec: ModelFn) -> None:
+        self.rec = rec
+        self.lines = 0
+
+    def __call__(self, x: np.ndarray) -> list[np.ndarray]:
+        self.lines += x.shape[0]
+        return self.rec(x)
+
+
+def shifted(image: np.ndarray, dx: float, dy: float, zoom: float = 1.0) -> np.ndarray:
+    """The picture moved by (dx, dy) and zoomed about its centre, as a hand-held card moves."""
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), 0.0, zoom)
+    m[:, 2] += np.array([dx, dy])
+    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=PAPER)
+
+
+@pytest.fixture()
+def live_parts(
+    rec_session: tuple[ort.InferenceSession, ModelFn],
+) -> tuple[LiveReader, CountingRec]:
+    from dataclasses import replace
+
+    sess, rec = rec_session
+    characters = characters_from_metadata(sess.get_modelmeta().custom_metadata_map["character"])
+    _, det = session_fn(DET_PATH)
+    counting = CountingRec(rec)
+    params = replace(OcrParams(), det_limit_side=320, max_lines=8, retry_turned=False)
+    return LiveReader(TextReader(det, counting, characters, params)), counting
+
+
+def run_live(live: LiveReader, frames: Sequence[np.ndarray]) -> list[OcrLine]:
+    lines: list[OcrLine] = []
+    for frame in frames:
+        lines = live.step(frame)
+    return lines
+
+
+def test_live_reading_of_a_moving_page_matches_the_full_reading(
+    live_parts: tuple[LiveReader, CountingRec], reader: TextReader, page: np.ndarray,
+) -> None:
+    live, counting = live_parts
+    frames = [shifted(page, 0.7 * i, -0.4 * i, 1.0 + 0.002 * i) for i in range(24)]
+    lines = run_live(live, frames)
+    expected = [*PAGE_LINES, ROTATED_LINE]
+    full = reader.read(frames[-1])
+    assert char_accuracy(expected, lines) >= char_accuracy(expected, full) - 1e-9, (
+        [line.text for line in lines], [line.text for line in full])
+    assert len(lines) == len(expected)
+    # the boxes followed the page: each live box lies on the fully read line of the last frame
+    for got, want in zip(lines, full, strict=True):
+        assert np.abs(np.asarray(got.box) - np.asarray(want.box)).max() < 12
+    # five lines in 24 frames: read once when found and once more after reread_every frames,
+    # not on every frame (120 reads)
+    assert counting.lines <= 2 * len(expected) + 2
+
+
+def test_live_reading_reads_again_when_the_text_changes(
+    live_parts: tuple[LiveReader, CountingRec],
+) -> None:
+    live, counting = live_parts
+    first = render_centred("Hello Showroom 2026")
+    run_live(live, [first] * 4)
+    reads = counting.lines
+    second = render_centred("Welcome to 2026 Demo")  # same place, another text
+    lines = run_live(live, [second] * 3)
+    assert counting.lines > reads
+    assert [line.text for line in lines] == ["Welcome to 2026 Demo"]
+
+
+def test_live_reading_of_rotated_and_long_lines(
+    live_parts: tuple[LiveReader, CountingRec], reader: TextReader,
+) -> None:
+    live, _ = live_parts
+    long_line = "Offline AI Showroom 0123456789 Demo"
+    for text, angle, size in ((ROTATED_LINE, 20.0, 40), (long_line, 0.0, 26),
+                              (long_line, -8.0, 24)):
+        live.reset()
+        image = render_centred(text, angle=angle, size=size)
+        frames = [shifted(image, 0.5 * i, 0.3 * i) for i in range(8)]
+        got = run_live(live, frames)
+        full = reader.read(frames[-1])
+        assert char_accuracy([text], got) >= min(0.95, char_accuracy([text], full)), (
+            text, [line.text for line in got], [line.text for line in full])
+
+
+def test_live_reading_forgets_text_that_left_the_picture(
+    live_parts: tuple[LiveReader, CountingRec],
+) -> None:
+    live, _ = live_parts
+    assert [line.text for line in run_live(live, [render_centred("0123456789")] * 3)] == [
+        "0123456789"]
+    blank = np.full((480, 640, 3), PAPER, np.uint8)
+    assert run_live(live, [blank] * (live.params.detect_every + 1)) == []
+
+
+def test_live_params_refuse_nonsense() -> None:
+    with pytest.raises(ValueError):
+        LiveParams(detect_every=0)
+    with pytest.raises(ValueError):
+        LiveParams(track_side=8)
+
+
+def test_the_ai_reads_runner_tracks_live_and_reads_a_freeze_in_full(page: np.ndarray,
+                                                                   tmp_path: Path) -> None:
+    """The built-in demo as the app loads it: live frames go through the tracker (the detector
+    only every few frames), the freeze button still gets the thorough reading."""
+    from kiosk.app import demo_dirs
+    from kiosk.runtime.demos import discover, load_runner
+
+    entry = next(e for e in discover(demo_dirs(tmp_path)) if e.id == "ai-reads")
+    runner = load_runner(entry)
+    detections = 0
+    result = None
+    for i in range(12):
+        result, timings = runner.process(shifted(page, 0.5 * i, 0.0))  # type: ignore[attr-defined]
+        assert set(timings) == {"track", "detect", "recognise", "model"}
+        detections += timings["detect"] > 0
+    assert result is not None and not result.full_quality
+    assert 1 <= detections <= 3  # frame 1, then every detect_every-th frame
+    expected = [*PAGE_LINES, ROTATED_LINE]
+    assert char_accuracy(expected, result.lines) >= 0.95
+    full = runner.read_full(page)  # type: ignore[attr-defined]
+    assert full.full_quality and char_accuracy(expected, full.lines) >= 0.95

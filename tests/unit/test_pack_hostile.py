@@ -307,3 +307,16 @@ def test_packs_list_remove_and_self_test_survive_broken_packs(
     for name in names:
         assert main(["packs", "remove", f"broken-{name}", "--data-dir", str(data)]) == 0
         assert not (data / "packs" / f"broken-{name}").exists()
+
+
+def test_a_400_mib_labels_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    packs = tmp_path / "packs"
+    pack = classifier_pack(packs)
+    (pack / "labels_en.txt").unlink()
+    with (pack / "labels_en.txt").open("wb") as fh:  # sparse: 400 MiB of nothing on disk
+        fh.truncate(400 * 1024 * 1024)
+    report = validate(pack, smoke=False)
+    assert any("400.0 MiB" in str(p) for p in report.problems), report.problems
+    entry = {e.id: e for e in discover([packs])}["my-classifier"]
+    with pytest.raises(ModelLoadError, match=r"400\.0 MiB"):
+        load_runner(entry)

@@ -5,6 +5,7 @@ for good; external weights must stay inside the pack and be covered by its check
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import threading
 import time
@@ -77,7 +78,7 @@ def pack_with_model(parent: Path, model: Path, pack_id: str = "hostile-model") -
     toml = (dest / "demo.toml").read_text(encoding="utf-8")
     toml = toml.replace('id = "image-classification"', f'id = "{pack_id}"')
     toml = toml.replace('file = "mobilenet_v2_imagenet.onnx"', 'file = "model.onnx"')
-    toml = toml.replace("ef872809aa494f2dfc72d1ae61881fa5ee45d81c912f28151976072fc005433d", sha)
+    toml = re.sub(r'sha256 = "[0-9a-f]{64}"', f'sha256 = "{sha}"', toml, count=1)
     toml = toml.replace('card = "mobilenet_v2_imagenet.md"\n', "")
     (dest / "demo.toml").write_text(toml, encoding="utf-8")
     return dest

@@ -147,14 +147,6 @@ def flat_classifier_onnx(path: Path, classes: int = 10) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def detection_task(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The detection task kind, also before it is registered in ``TASK_MODULES``."""
-    from kiosk.runtime import tasks
-
-    monkeypatch.setitem(tasks.TASK_MODULES, "detection", "kiosk.runtime.task_detection")
-
-
 @pytest.fixture
 def installer(data_dir: Path) -> PackInstaller:
     return PackInstaller(data_dir)

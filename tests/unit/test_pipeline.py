@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from kiosk.runtime.latest import LatestSlot
-from kiosk.runtime.pipeline import Frame, Pipeline, Result, Status
+from kiosk.runtime.pipeline import Frame, Pipeline, Result, Status, WholeFrameRunner
 from kiosk.runtime.sources import SourceError
 
 WAIT = 10.0  # generous upper bound for thread hand-offs; never a sleep
@@ -39,7 +39,7 @@ class CountingSource:
         self.closed.set()
 
 
-class GatedRunner:
+class GatedRunner(WholeFrameRunner):
     """Processes a frame only when the test opens the gate, so frames pile up meanwhile."""
 
     def __init__(self) -> None:
@@ -89,7 +89,7 @@ def test_worker_takes_the_newest_frame_and_drops_the_rest() -> None:
     assert pipe.stats.model_ms == [1.0]
 
 
-class RecordingRunner:
+class RecordingRunner(WholeFrameRunner):
     """Remembers the right-edge marker of every picture it was given."""
 
     def __init__(self) -> None:
@@ -152,7 +152,7 @@ def test_lost_source_is_reported_and_reconnected() -> None:
 
 
 def test_errors_in_processing_are_counted_not_fatal() -> None:
-    class Exploding:
+    class Exploding(WholeFrameRunner):
         calls = 0
 
         def process(self, rgb: np.ndarray) -> tuple[Any, dict[str, float]]:

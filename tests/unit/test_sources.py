@@ -7,10 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kiosk.core.paths import sample_media_dir
 from kiosk.runtime.sources import (
     ImageFolderSource,
     SourceError,
     VideoFileSource,
+    image_files,
     open_sample_source,
     open_source,
 )
@@ -69,3 +71,15 @@ def test_sample_media_is_animated() -> None:
     a, b = src.read(), src.read()
     assert a is not None and b is not None and a.shape == (480, 640, 3)
     assert not np.array_equal(a, b)  # a slow pan: consecutive frames differ
+
+
+def test_sample_slideshow_starts_with_a_demos_pictures(tmp_path: Path,
+                                                        photos: dict[str, np.ndarray]) -> None:
+    own = tmp_path / "own.png"
+    write_rgb(own, photos["rocket"])
+    src = open_sample_source([own, sample_media_dir() / "04-astronaut.jpg"])
+    assert [p.name for p in src.paths[:2]] == ["own.png", "04-astronaut.jpg"]
+    assert len(src.paths) == len(image_files(sample_media_dir())) + 1  # nothing lost, no twins
+    assert np.array_equal(src.images[0], photos["rocket"])
+    plain = open_sample_source()
+    assert plain.paths[0].name == "01-coffee.jpg"

@@ -375,11 +375,12 @@ def test_stop_interrupts_the_backoff(tmp_path: Path) -> None:
 def parser_with(module: str) -> tuple[argparse.ArgumentParser, dict[str, object]]:
     import importlib
 
-    from kiosk.cli import _common
+    from kiosk.cli_common import add_common_options
 
     parser = argparse.ArgumentParser(prog="kiosk")
+    add_common_options(parser, top_level=True)  # as kiosk.cli does: defaults at the top
     sub = parser.add_subparsers(dest="command")
-    handlers = importlib.import_module(module).register(sub, _common)
+    handlers = importlib.import_module(module).register(sub, add_common_options)
     return parser, handlers
 
 

@@ -32,7 +32,8 @@ import numpy.typing as npt
 
 from kiosk.core.tasks.base import JsonDict, ModelFn
 
-__all__ = ["LANDMARK_NAMES", "Face", "FaceDetector", "FaceParams", "pixelate"]
+__all__ = ["LANDMARK_NAMES", "Face", "FaceDetector", "FaceHold", "FaceParams", "equalise",
+           "pixelate"]
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.intp]
@@ -92,10 +93,18 @@ class FaceParams:
       intersection by the smaller box (so a box inside another goes), the others by the union.
     - ``max_candidates``: cap on windows sent to R-net and to O-net, best first; it bounds the
       time on busy scenes (crowds, textured walls) without affecting ordinary frames.
+    - ``equalise``: clip limit of the local contrast equalisation (CLAHE on the brightness)
+      the cascade sees; 0 turns it off. It lifts faces in dark corners and backlight.
+
+    A privacy filter must err on the side of hiding. The defaults were chosen with
+    ``kiosk bench-faces`` (LFW faces in 640x480 grids at 100-200 px, dark, with glasses;
+    photos without people): equalisation took the dark grids from 95 % to 98-100 % hidden,
+    R- and O-net at 0.5 instead of 0.7 found the last faces (one dark-skinned face in
+    shadow among them), and neither put a box on the people-free photos.
     """
 
     min_face: int = 40
-    thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7)
+    thresholds: tuple[float, float, float] = (0.6, 0.5, 0.5)
     factor: float = 0.709
     max_faces: int = 20
     nms_pnet_scale: float = 0.5
@@ -103,6 +112,7 @@ class FaceParams:
     nms_rnet: float = 0.7
     nms_onet: float = 0.7
     max_candidates: int = 300
+    equalise: float = 2.0
 
     def __post_init__(self) -> None:
         # Parameters may come from a demo manifest, so check them here with readable messages.
@@ -121,6 +131,8 @@ class FaceParams:
             problems.append(f"max_faces must be >= 1, got {self.max_faces}")
         if self.max_candidates < 1:
             problems.append(f"max_candidates must be >= 1, got {self.max_candidates}")
+        if not 0.0 <= self.equalise <= 40.0:
+            problems.append(f"equalise must lie in [0, 40], got {self.equalise}")
         for name in ("nms_pnet_scale", "nms_pnet", "nms_rnet", "nms_onet"):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
@@ -159,6 +171,8 @@ class FaceDetector:
         scales = pyramid_scales(h, w, p.min_face, p.factor)
         if not scales:
             return []
+        if p.equalise > 0:
+            img = equalise(img, p.equalise)
 
         boxes = self._stage_pnet(img, scales)
         if len(boxes) == 0:
@@ -258,6 +272,55 @@ class FaceDetector:
         final = np.concatenate([_regress(wins, out["reg"][passed]), score[:, None]], axis=1)
         keep = nms(final[:, :4], final[:, 4], p.nms_onet, use_min=True)
         return final[keep], points[keep]
+
+
+def equalise(rgb: ImageU8, clip: float = 2.0) -> ImageU8:
+    """``rgb`` with its brightness locally equalised (CLAHE, 8x8 tiles), colours kept.
+
+    Costs about a millisecond at 640x480; boxes found on the result fit the original.
+    """
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    ycc[:, :, 0] = cv2.createCLAHE(clipLimit=clip, tileGridSize=(8, 8)).apply(
+        np.ascontiguousarray(ycc[:, :, 0]))
+    return np.asarray(cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB), dtype=np.uint8)
+
+
+class FaceHold:
+    """Keeps each face hidden for ``seconds`` after the detector last saw it.
+
+    A cascade misses a face now and then for one frame (motion blur, a turned head); for a
+    privacy filter one unhidden frame is one too many. A face of the previous frames that no
+    current box overlaps (IoU below ``overlap``) is returned again until it is ``seconds``
+    old. ``now`` comes from the caller, so tests need no clock.
+    """
+
+    def __init__(self, seconds: float = 0.5, overlap: float = 0.3) -> None:
+        self.seconds = seconds
+        self.overlap = overlap
+        self._last: list[tuple[Face, float]] = []
+
+    def update(self, faces: Sequence[Face], now: float) -> tuple[list[Face], int]:
+        """The faces to hide now (current ones first) and how many of them are held."""
+        kept = [(f, now) for f in faces]
+        for old, seen in self._last:
+            if now - seen > self.seconds or now < seen:
+                continue
+            if all(_iou(old.box, f.box) < self.overlap for f, _ in kept):
+                kept.append((old, seen))
+        self._last = kept
+        return [f for f, _ in kept], len(kept) - len(faces)
+
+    def clear(self) -> None:
+        """Forget every face (a new visitor)."""
+        self._last = []
+
+
+def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def pyramid_scales(height: int, width: int, min_face: int, factor: float) -> list[float]:

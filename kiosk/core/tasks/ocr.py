@@ -19,6 +19,7 @@ separate steps so the UI can draw the boxes before the slower recognition has fi
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ from kiosk.core.tasks.base import JsonDict, ModelFn
 
 __all__ = [
     "CTC_BLANK",
+    "LiveParams",
+    "LiveReader",
     "OcrLine",
     "OcrParams",
     "Point",
@@ -490,3 +493,259 @@ class TextReader:
             ):
                 results[i] = decoded
         return results
+
+
+# --------------------------------------------------------------------------- live reading
+
+
+@dataclass(frozen=True)
+class LiveParams:
+    """How the live reader saves work between frames (measured: the recogniser, at about a
+    quarter of a detector pass per line, dominates; most lines do not change between frames)."""
+
+    #: Frames between detector passes while lines are being tracked.
+    detect_every: int = 6
+    #: Lines (re-)read per frame at most; the rest wait for the next frames. Bounds latency.
+    max_reads: int = 2
+    #: Lines read on a frame that also ran the detector (0: its new lines wait a frame, so
+    #: a detector frame costs no more than the detector).
+    max_reads_on_detect: int = 0
+    #: Longest side of the grey picture the motion between frames is estimated on.
+    track_side: int = 320
+    #: Mean absolute difference of a line's normalised thumbnail from the one it was read on
+    #: (best of +-1 px shifts), above which it is read again: 0 = identical, another word
+    #: about 0.8, one changed character only about 0.2 (as much as sub-pixel jitter) ...
+    change_thresh: float = 0.35
+    #: ... so every line is also read again after this many frames, changed or not.
+    reread_every: int = 15
+    #: A detection overlapping a tracked line at least this much (IoU) is that line.
+    match_iou: float = 0.3
+
+    def __post_init__(self) -> None:
+        if min(self.detect_every, self.max_reads, self.reread_every) < 1 or (
+                self.max_reads_on_detect < 0):
+            raise ValueError("detect_every, max_reads and reread_every must be >= 1, "
+                             "max_reads_on_detect >= 0")
+        if self.track_side < 32:
+            raise ValueError("track_side must be >= 32")
+
+
+_SIG_HEIGHT = 8
+_SIG_MAX_WIDTH = 96
+_MIN_TRACK_POINTS = 6
+
+
+def _signature(grey: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """A small, contrast-normalised thumbnail of a line: what 'the crop changed' compares."""
+    crop = crop_quad(grey, quad)
+    h, w = crop.shape[:2]
+    width = int(min(_SIG_MAX_WIDTH, max(_SIG_HEIGHT, round(_SIG_HEIGHT * w / max(h, 1)))))
+    small = cv2.resize(crop, (width, _SIG_HEIGHT), interpolation=cv2.INTER_AREA)
+    sig = small.astype(np.float32)
+    sig -= float(sig.mean())
+    sig /= float(sig.std()) + 4.0  # + 4 grey levels: flat crops do not blow up sensor noise
+    return sig
+
+
+def _signature_change(old: np.ndarray, new: np.ndarray) -> float:
+    """How different two signatures are, forgiving a shift of one thumbnail pixel (tracking
+    is good to about a pixel, and a pixel shift of crisp text alone scores like new text)."""
+    if old.shape != new.shape:
+        new = cv2.resize(new, (old.shape[1], old.shape[0]), interpolation=cv2.INTER_AREA)
+    h, w = old.shape
+    best = math.inf
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            a = old[max(0, dy):h + min(0, dy), max(0, dx):w + min(0, dx)]
+            b = new[max(0, -dy):h + min(0, -dy), max(0, -dx):w + min(0, -dx)]
+            best = min(best, float(np.abs(a - b).mean()))
+    return best
+
+
+def _bbox_iou(a: np.ndarray, b: np.ndarray) -> float:
+    ax0, ay0 = a.min(axis=0)
+    ax1, ay1 = a.max(axis=0)
+    bx0, by0 = b.min(axis=0)
+    bx1, by1 = b.max(axis=0)
+    iw = max(0.0, min(ax1, bx1) - max(ax0, bx0))
+    ih = max(0.0, min(ay1, by1) - max(ay0, by0))
+    inter = iw * ih
+    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+@dataclass
+class _Track:
+    quad: np.ndarray  # float32 (4, 2), full-frame pixels
+    text: str = ""
+    score: float = 0.0
+    signature: np.ndarray | None = None  # thumbnail the text was read from; None = never read
+    waiting: int = 0  # frames since the line first needed reading
+    age: int = 0  # frames since it was read
+
+
+@dataclass
+class LiveStats:
+    """What the last :meth:`LiveReader.step` did (for timings and tests)."""
+
+    detected: bool = False
+    reads: int = 0
+    tracked: int = 0
+    reused: int = 0
+    track_ms: float = 0.0
+    detect_ms: float = 0.0
+    read_ms: float = 0.0
+
+
+class LiveReader:
+    """Reads a moving camera picture at camera rate with the same models as :class:`TextReader`.
+
+    The detector runs every few frames; in between, text boxes follow the picture by optical
+    flow on the corners inside them. A line is recognised again only when its thumbnail differs
+    from the one its text was read from, and only a few lines per frame, so most frames cost a
+    few milliseconds. Lines come from the same recogniser on the same full-resolution crops as
+    :meth:`TextReader.recognise`; reuse happens only for a crop that looks the same.
+
+    Stateful: one instance per live stream, called from one thread; :meth:`reset` forgets all.
+    """
+
+    def __init__(self, reader: TextReader, params: LiveParams | None = None) -> None:
+        self.reader = reader
+        self.params = params or LiveParams()
+        self.stats = LiveStats()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every tracked line (a new visitor, a new scene)."""
+        self._tracks: list[_Track] = []
+        self._prev_small: np.ndarray | None = None
+        self._since_detect = 0
+
+    def step(self, rgb: np.ndarray) -> list[OcrLine]:
+        """Process one frame; returns the lines known so far, in reading order."""
+        bgr = _to_bgr(rgb)
+        self.stats = LiveStats()
+        if bgr is None:
+            self.reset()
+            return []
+        grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+        p = self.params
+        h, w = grey.shape
+        scale = min(1.0, p.track_side / max(h, w))
+        small = (cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))),
+                            interpolation=cv2.INTER_AREA) if scale < 1.0 else grey)
+        t0 = time.perf_counter()
+        tracked = bool(self._tracks) and self._follow(small, scale, w, h)
+        self._prev_small = small
+        self._since_detect += 1
+        detect = not tracked or self._since_detect >= p.detect_every
+        t1 = time.perf_counter()
+        fresh = not any(t.signature is not None for t in self._tracks)
+        if detect:
+            self._since_detect = 0
+            self._merge(self.reader._detect_bgr(bgr))
+        t2 = time.perf_counter()
+        self.stats.detected = detect
+        self.stats.tracked = len(self._tracks)
+        # Text that just came into view is read in full at once (as a still picture would
+        # be); after that, the per-frame budget keeps every frame short.
+        budget = len(self._tracks) if fresh else (
+            p.max_reads_on_detect if detect else p.max_reads)
+        self._read_changed(bgr, grey, budget)
+        t3 = time.perf_counter()
+        self.stats.track_ms, self.stats.detect_ms, self.stats.read_ms = (
+            (t1 - t0) * 1000, (t2 - t1) * 1000 if detect else 0.0, (t3 - t2) * 1000)
+        return self.lines()
+
+    def lines(self) -> list[OcrLine]:
+        """The tracked lines that have been read well enough, in reading order."""
+        min_score = self.reader.params.min_score
+        lines = [OcrLine(t.text, t.score, _as_quad(t.quad)) for t in self._tracks
+                 if t.text and t.score >= min_score]
+        boxes = [TextBox(line.box, line.score) for line in lines]
+        by_box = {id(b): line for b, line in zip(boxes, lines, strict=True)}
+        return [by_box[id(b)] for b in _reading_order(boxes)]
+
+    # ---- tracking
+
+    def _follow(self, small: np.ndarray, scale: float, w: int, h: int) -> bool:
+        """Move every track with the picture; False when the motion cannot be estimated."""
+        prev = self._prev_small
+        if prev is None or prev.shape != small.shape:
+            return False
+        mask = np.zeros_like(prev)
+        for t in self._tracks:
+            cv2.fillPoly(mask, [np.round(t.quad * scale).astype(np.int32).reshape(-1, 1, 2)], 255)
+        corners = cv2.goodFeaturesToTrack(prev, 80, 0.01, 3, mask=mask)
+        if corners is None or len(corners) < _MIN_TRACK_POINTS:
+            return False
+        moved, ok, _ = cv2.calcOpticalFlowPyrLK(
+            prev, small, corners, np.empty_like(corners), winSize=(15, 15), maxLevel=2)
+        good = ok.reshape(-1) == 1
+        if int(good.sum()) < _MIN_TRACK_POINTS:
+            return False
+        matrix, inliers = cv2.estimateAffinePartial2D(
+            corners[good], moved[good], method=cv2.RANSAC, ransacReprojThreshold=2.0)
+        if matrix is None or inliers is None or int(inliers.sum()) < _MIN_TRACK_POINTS:
+            return False
+        # the estimate is in small-picture pixels: conjugate it into full-frame pixels
+        matrix = matrix.astype(np.float64)
+        matrix[:, 2] /= scale
+        kept: list[_Track] = []
+        for t in self._tracks:
+            quad = cv2.transform(t.quad.reshape(-1, 1, 2).astype(np.float64), matrix)
+            quad = quad.reshape(4, 2).astype(np.float32)
+            inside = (quad[:, 0] >= 0) & (quad[:, 0] <= w - 1) & (quad[:, 1] >= 0) & (
+                quad[:, 1] <= h - 1)
+            if inside.all():
+                t.quad = quad
+                kept.append(t)
+        self._tracks = kept
+        return bool(kept)
+
+    def _merge(self, boxes: Sequence[TextBox]) -> None:
+        """Replace the tracks by fresh detections, keeping what was read for the same line."""
+        old = self._tracks
+        new: list[_Track] = []
+        taken: set[int] = set()
+        for b in boxes:
+            quad = np.asarray(b.box, dtype=np.float32).reshape(4, 2)
+            best, best_iou = -1, self.params.match_iou
+            for i, t in enumerate(old):
+                if i not in taken:
+                    iou = _bbox_iou(quad, t.quad)
+                    if iou >= best_iou:
+                        best, best_iou = i, iou
+            if best >= 0:
+                taken.add(best)
+                t = old[best]
+                new.append(_Track(quad, t.text, t.score, t.signature, t.waiting, t.age))
+            else:
+                new.append(_Track(quad))
+        self._tracks = new
+
+    # ---- recognition
+
+    def _read_changed(self, bgr: np.ndarray, grey: np.ndarray, budget: int) -> None:
+        stale: list[tuple[_Track, np.ndarray]] = []
+        p = self.params
+        for t in self._tracks:
+            t.age += 1
+            sig = _signature(grey, t.quad)
+            if t.signature is not None and t.age < p.reread_every and (
+                    _signature_change(t.signature, sig) <= p.change_thresh):
+                self.stats.reused += 1
+                t.waiting = 0
+                continue
+            t.waiting += 1
+            stale.append((t, sig))
+        # lines never read first, then changed ones, then old ones; the longest waiting first
+        stale.sort(key=lambda ts: (ts[0].signature is not None, ts[0].age >= p.reread_every,
+                                   -ts[0].waiting))
+        chosen = stale[:budget]
+        if not chosen:
+            return
+        reads = self.reader._recognise_crops([crop_quad(bgr, t.quad) for t, _ in chosen])
+        self.stats.reads = len(chosen)
+        for (t, sig), (text, score) in zip(chosen, reads, strict=True):
+            t.text, t.score, t.signature, t.waiting, t.age = text.strip(), score, sig, 0, 0

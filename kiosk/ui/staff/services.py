@@ -66,6 +66,12 @@ class HealthSnapshot:
     problems: Sequence[str] = ()  # settings problems found at start, broken PIN file …
     disk_problem: str | None = None  # "read_only" or "full": the data dir takes no writes
     data_dir: str = ""
+    version: str = ""  # "0.1.0 (61afb7d)"
+    camera: str = ""  # the camera setting: an index, "sample", a file or folder
+    camera_state: str = "unopened"  # "live", "fallback" (sample photos instead), "unopened"
+    # demo id → what its models run on: "provider" (short name), "threads", "precision"
+    runtime: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    providers: Sequence[str] = ()  # execution providers this machine offers (short names)
     sync: SyncState | None = None  # forwarding to the central database; None: not configured
 
 
@@ -110,6 +116,7 @@ class StaffServices:
     set_demo_order: Callable[[list[str]], None]  # every demo id, in the new order
     self_test: Callable[[str], ActionResult]  # blocking
     import_pack: Callable[[Path], ActionResult]  # blocking; a folder, .zip or .onnx
+    # blocking (it looks for cameras): the cameras found, the sample photos, media files
     camera_choices: Callable[[], list[CameraChoice]]
     get_settings: Callable[[], Settings]
     # Apply and save; raise kiosk.core.settings.SettingsError (its message is shown).

@@ -18,7 +18,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 
 from kiosk.core.i18n import Lang
 from kiosk.core.settings import Settings, check_settings
-from kiosk.runtime.sources import FrameSource
 from kiosk.ui import theme
 from kiosk.ui.staff.folders import FolderBrowser, clear_layout, scroll_list
 from kiosk.ui.staff.services import ActionResult, DemoRow, StaffServices
@@ -51,7 +50,7 @@ from kiosk.ui.staff.touch import (
     label,
     touch_scroll,
 )
-from kiosk.ui.widgets import LanguageSwitch, VideoView
+from kiosk.ui.widgets import LanguageSwitch
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +291,10 @@ class ImportPage(Page):
         self.browser.file_chosen.connect(self.import_path)
         self.browser.folder_changed.connect(lambda _: self._update_button())
         self.root.addWidget(self.browser, 1)
+        # Before a place is chosen the list is empty: say what to do there instead.
+        self.steps = label("", "BodyText", self, wrap=True)
+        self.steps.setObjectName("ImportSteps")
+        self.root.addWidget(self.steps)
         self.import_button = button("", "PrimaryButton", self)
         self.import_button.clicked.connect(lambda: self.import_path(self.browser.folder))
         self.root.addWidget(self.import_button)
@@ -335,9 +338,14 @@ class ImportPage(Page):
 
     def _update_button(self) -> None:
         folder = self.browser.folder
+        # no placeholder button: it appears once there is a folder to import
+        self.import_button.setVisible(folder is not None)
+        self.steps.setVisible(folder is None)
+        self.steps.setText(tr("import.steps", self.lang))
         self.import_button.setEnabled(folder is not None and not self.runner.busy)
-        name = (folder.name or str(folder)) if folder is not None else "…"
-        self.import_button.setText(tr("import.this", self.lang, name=name))
+        if folder is not None:
+            name = folder.name or str(folder)
+            self.import_button.setText(tr("import.this", self.lang, name=name))
 
     def import_path(self, path: object) -> asyncio.Future[None] | None:
         """Import ``path`` (a folder, .zip or .onnx) in the background."""
@@ -358,7 +366,7 @@ class ImportPage(Page):
         self._say(tr(key, self.lang, message=result.message), result.ok)
         self.services.log_event("staff_import", {"ok": result.ok})
         # The runner counts this task until it has returned: re-enable just after that.
-        QTimer.singleShot(0, self._idle)
+        QTimer.singleShot(0, self, self._idle)  # not after the page is gone (tear-down)
 
     def _idle(self) -> None:
         self.browser.set_busy(False)
@@ -370,167 +378,6 @@ class ImportPage(Page):
         self.result.style().polish(self.result)
         self.result.setText(text)
         self.result_area.setVisible(bool(text))
-
-
-# --------------------------------------------------------------------------- camera
-
-
-class CameraPage(Page):
-    """Choose the picture source, see it live, mirror it."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__("camera", *args, **kwargs)
-        body = QHBoxLayout()
-        body.setSpacing(32)
-        left = QVBoxLayout()
-        left.setSpacing(12)
-        self.source_title = label("", "SectionTitle", self)
-        left.addWidget(self.source_title)
-        self.choices_area, self.choices = scroll_list(self)
-        left.addWidget(self.choices_area, 1)
-        mirror_row = QFrame(self)
-        mirror_row.setObjectName("Row")
-        h = QHBoxLayout(mirror_row)
-        h.setContentsMargins(26, 12, 16, 12)
-        self.mirror_label = label("", "RowTitle", mirror_row)
-        h.addWidget(self.mirror_label, 1)
-        self.mirror = Toggle("", "", mirror_row)
-        self.mirror.clicked.connect(self.set_mirror)
-        h.addWidget(self.mirror)
-        left.addWidget(mirror_row)
-        self.status = label("", "StatusOk", self, wrap=True)
-        left.addWidget(self.status)
-        body.addLayout(left, 2)
-        right = QVBoxLayout()
-        right.setSpacing(12)
-        self.preview_title = label("", "SectionTitle", self)
-        right.addWidget(self.preview_title)
-        self.video = VideoView(self)
-        self.video.setMinimumSize(560, 420)
-        right.addWidget(self.video, 1)
-        self.preview_status = label("", "RowSub", self, wrap=True)
-        right.addWidget(self.preview_status)
-        body.addLayout(right, 3)
-        self.root.addLayout(body, 1)
-        self.group = QButtonGroup(self)
-        self.buttons: dict[str, QPushButton] = {}
-        self.settings: Settings | None = None
-        self._generation = 0
-        self.frames_shown = 0
-        # Its own runner: a running preview is no reason to keep staff mode open.
-        self.preview_runner = Runner()
-
-    def retranslate(self) -> None:
-        self.source_title.setText(tr("camera.source", self.lang))
-        self.preview_title.setText(tr("camera.preview", self.lang))
-        self.mirror_label.setText(tr("camera.mirror", self.lang))
-        self.mirror.set_texts(tr("demos.on", self.lang), tr("demos.off", self.lang))
-        if self.isVisible():
-            self._build_choices()
-
-    def on_show(self) -> None:
-        self.settings = self.services.get_settings()
-        self.mirror.setChecked(self.settings.mirror)
-        self._build_choices()
-        self.start_preview()
-
-    def on_hide(self) -> None:
-        self._generation += 1  # the preview loop sees it and closes the source
-
-    def _build_choices(self) -> None:
-        clear_layout(self.choices)
-        for b in self.group.buttons():
-            self.group.removeButton(b)
-        self.buttons = {}
-        try:
-            choices = list(self.services.camera_choices())
-        except Exception as exc:
-            log.exception("listing cameras failed")
-            choices = []
-            self._say(tr("camera.preview.failed", self.lang, error=_first_line(exc)), False)
-        current = self.settings.camera if self.settings else None
-        values = [c.value for c in choices]
-        labelled = [(c.value, c.label.get(self.lang)) for c in choices]
-        if current is not None and current not in values:
-            labelled.append((current, current))
-        for value, text in labelled:
-            b = button(text, "ChoiceButton")
-            b.setCheckable(True)
-            b.setChecked(value == current)
-            b.clicked.connect(lambda _=False, v=value: self.choose(v))
-            self.group.addButton(b)
-            self.choices.insertWidget(self.choices.count() - 1, b)
-            self.buttons[value] = b
-
-    def _apply(self, new: Settings) -> bool:
-        try:
-            self.services.set_settings(new)
-        except Exception as exc:
-            log.warning("camera setting not saved: %s", exc)
-            self._say(tr("settings.failed", self.lang, error=_first_line(exc)), False)
-            return False
-        self.settings = new
-        self._say(tr("camera.saved", self.lang), True)
-        return True
-
-    def choose(self, value: str) -> None:
-        """Use picture source ``value`` from now on."""
-        current = self.services.get_settings()
-        if value != current.camera and self._apply(replace(current, camera=value)):
-            self.services.log_event("staff_camera", {"camera": value})
-        self.settings = self.services.get_settings()
-        for v, b in self.buttons.items():
-            b.setChecked(v == self.settings.camera)
-        self.start_preview()
-
-    def set_mirror(self, on: bool) -> None:
-        """Mirror live pictures or not."""
-        current = self.services.get_settings()
-        if not self._apply(replace(current, mirror=on)):
-            self.mirror.setChecked(current.mirror)
-
-    def _say(self, text: str, ok: bool) -> None:
-        self.status.setObjectName("StatusOk" if ok else "StatusBad")
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
-        self.status.setText(text)
-
-    # -- preview -------------------------------------------------------------------------------
-    def start_preview(self) -> None:
-        """(Re)open the preview of the chosen source."""
-        self._generation += 1
-        self.video.set_frame(None)
-        if self.services.open_preview is None or self.settings is None:
-            self.preview_status.setText(tr("camera.preview.none", self.lang))
-            return
-        self.preview_runner.start(self._preview(self.settings.camera, self._generation))
-
-    async def _preview(self, value: str, generation: int) -> None:
-        assert self.services.open_preview is not None
-        self.preview_status.setText(tr("camera.preview.opening", self.lang, source=value))
-        try:
-            source: FrameSource = await Runner.blocking(self.services.open_preview, value)
-        except Exception as exc:
-            if generation == self._generation:
-                self.preview_status.setText(
-                    tr("camera.preview.failed", self.lang, error=_first_line(exc)))
-            return
-        try:
-            while generation == self._generation:
-                frame = await Runner.blocking(source.read)
-                if generation != self._generation:
-                    break
-                if frame is not None:
-                    if self.mirror.isChecked() and getattr(source, "live", False):
-                        frame = np.ascontiguousarray(frame[:, ::-1])
-                    self.video.set_frame(frame)
-                    self.frames_shown += 1
-                    self.preview_status.setText(tr("camera.preview.live", self.lang,
-                                                   source=getattr(source, "description",
-                                                                  value)))
-                await asyncio.sleep(1 / 15)  # a preview, not a demo: spare the CPU
-        finally:
-            await Runner.blocking(source.close)
 
 
 # --------------------------------------------------------------------------- settings
@@ -579,6 +426,7 @@ class SettingsPage(Page):
         self.lang_choice = Segmented([("de", "Deutsch"), ("en", "English")])
         self.staff = Stepper(STAFF_STEPS, s.staff_timeout, lambda v: duration(v, self.lang))
         self.pointer = Stepper(CURSOR_STEPS, s.cursor_hide_seconds, self._cursor_text)
+        self.performance = Toggle("", "")
         id_box = QWidget()
         id_row = QHBoxLayout(id_box)
         id_row.setContentsMargins(0, 0, 0, 0)
@@ -591,12 +439,23 @@ class SettingsPage(Page):
         self.rows = {
             "idle": SettingRow(self.idle), "lang": SettingRow(self.lang_choice),
             "staff": SettingRow(self.staff), "cursor": SettingRow(self.pointer),
+            "performance": SettingRow(self.performance),
             "kiosk_id": SettingRow(id_box), "pin": SettingRow(self.pin_button),
         }
         for row in self.rows.values():
+            # natural height: on a short screen the list scrolls instead of squashing rows
+            row.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             rows.addWidget(row)
         rows.addStretch(1)
-        self.stack.addWidget(rows_page)
+        rows_area = QScrollArea()
+        rows_area.setWidgetResizable(True)
+        rows_area.setFrameShape(QFrame.Shape.NoFrame)
+        rows_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        rows_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget "
+                                "{ background: transparent; }")
+        rows_area.setWidget(rows_page)
+        touch_scroll(rows_area)
+        self.stack.addWidget(rows_area)
         self.keyboard = MiniKeyboard()
         kb_page = QWidget()
         kb_layout = QVBoxLayout(kb_page)
@@ -610,6 +469,7 @@ class SettingsPage(Page):
         self.idle.changed.connect(lambda v: self._set(idle_timeout=v))
         self.staff.changed.connect(lambda v: self._set(staff_timeout=v))
         self.pointer.changed.connect(lambda v: self._set(cursor_hide_seconds=v))
+        self.performance.clicked.connect(lambda on: self._set(show_performance_overlay=on))
         self.lang_choice.changed.connect(lambda code: self._set(lang=code))
         self.change_id.clicked.connect(self._edit_id)
         self.keyboard.accepted.connect(self._id_entered)
@@ -624,6 +484,7 @@ class SettingsPage(Page):
         for key, row in self.rows.items():
             row.set_texts(tr(f"settings.{key}", lang), tr(f"settings.{key}.sub", lang))
         self.change_id.setText(tr("settings.change", lang))
+        self.performance.set_texts(tr("demos.on", lang), tr("demos.off", lang))
         self.pin_button.setText(tr("settings.pin.change", lang))
         self.keyboard.set_layout(lang)
         self.keyboard.ok_button.setText(tr("keyboard.ok", lang))
@@ -641,6 +502,7 @@ class SettingsPage(Page):
         self.idle.set_value(s.idle_timeout)
         self.staff.set_value(s.staff_timeout)
         self.pointer.set_value(s.cursor_hide_seconds)
+        self.performance.setChecked(s.show_performance_overlay)
         self.lang_choice.select(s.lang)
         self.kiosk_id.setText(s.kiosk_id)
 
@@ -745,19 +607,26 @@ class HealthPage(Page):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__("health", *args, **kwargs)
-        kpis = QHBoxLayout()
+        kpis = QGridLayout()
         kpis.setSpacing(18)
         self.uptime, self.disk, self.errors = Kpi(self), Kpi(self), Kpi(self)
+        self.version, self.camera = Kpi(self), Kpi(self)
+        for i, k in enumerate((self.uptime, self.disk, self.errors)):
+            kpis.addWidget(k, 0, i)
+            kpis.setColumnStretch(i, 1)
+        kpis.addWidget(self.version, 1, 0)
+        kpis.addWidget(self.camera, 1, 1, 1, 2)
         self.sync = Kpi(self)  # shown only when a central database is configured
         self.sync.hide()
-        for k in (self.uptime, self.disk, self.errors, self.sync):
-            kpis.addWidget(k, 1)
+        kpis.addWidget(self.sync, 2, 0, 1, 3)
         self.root.addLayout(kpis)
         grid = QGridLayout()
         grid.setSpacing(18)
         self.fps_title = label("", "SectionTitle", self)
         self.fps_text = label("", "BodyText", self, wrap=True)
         self.fps_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.runtime_title = label("", "SectionTitle", self)
+        self.runtime_text = label("", "BodyText", self, wrap=True)
         self.notes_title = label("", "SectionTitle", self)
         self.notes_text = label("", "BodyText", self, wrap=True)
         self.notes_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -780,6 +649,9 @@ class HealthPage(Page):
         for w in (self.fps_title, self.fps_text):
             left.addWidget(w)
         left.addSpacing(16)
+        for w in (self.runtime_title, self.runtime_text):
+            left.addWidget(w)
+        left.addSpacing(16)
         for w in (self.notes_title, self.notes_text):
             left.addWidget(w)
         left.addStretch(1)
@@ -787,7 +659,11 @@ class HealthPage(Page):
         right = QVBoxLayout()
         right.setSpacing(10)
         right.addWidget(self.crash_title)
+        self.no_crash = label("", "BodyText", self, wrap=True)  # instead of an empty box
+        right.addWidget(self.no_crash)
         right.addWidget(self.crash_area, 1)
+        self.crash_spacer = QWidget(self)
+        right.addWidget(self.crash_spacer, 1)
         grid.addLayout(right, 0, 1)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
@@ -799,6 +675,7 @@ class HealthPage(Page):
 
     def retranslate(self) -> None:
         self.fps_title.setText(tr("health.fps", self.lang))
+        self.runtime_title.setText(tr("health.runtime", self.lang))
         self.notes_title.setText(tr("health.problems", self.lang))
         self.crash_title.setText(tr("health.crash", self.lang))
         self.refresh()
@@ -838,13 +715,30 @@ class HealthPage(Page):
                 for demo, fps in sorted(h.fps.items())))
         else:
             self.fps_text.setText(tr("health.fps.none", lang))
+        lines = [tr("health.runtime.value", lang, demo=demo, provider=r.get("provider", "?"),
+                    threads=r.get("threads", "?"), precision=r.get("precision", "?"))
+                 for demo, r in sorted(h.runtime.items())] or [tr("health.runtime.none", lang)]
+        if h.providers:
+            lines.append(tr("health.runtime.providers", lang, providers=", ".join(h.providers)))
+        self.runtime_text.setText("\n".join(lines))
         sync_problem = [h.sync.problem] if h.sync is not None and h.sync.problem else []
         notes = [*h.problems, *self.extra_problems, *sync_problem, *h.errors[-5:]]
         if h.disk_problem in ("read_only", "full"):  # first: it explains most of the rest
             notes.insert(0, tr(f"health.disk.{h.disk_problem}", lang, path=h.data_dir))
         self.notes_text.setText("\n".join(f"• {n}" for n in notes) if notes
                                 else tr("health.problems.none", lang))
-        self.crash_text.setText(h.last_crash or tr("health.crash.none", lang))
+        self.crash_text.setText(h.last_crash or "")
+        self.no_crash.setText(tr("health.crash.none", lang))
+        self.no_crash.setVisible(not h.last_crash)
+        self.crash_area.setVisible(bool(h.last_crash))
+        self.crash_spacer.setVisible(not h.last_crash)
+        self.version.set_values(tr("health.version", lang), h.version or unknown)
+        cam = h.camera
+        cam_name = (tr("health.camera.index", lang, n=cam) if cam.isdigit() else
+                    tr("health.camera.sample", lang) if cam in ("", "sample") else Path(cam).name)
+        self.camera.set_values(tr("health.camera", lang), cam_name,
+                               tr(f"health.camera.{h.camera_state}", lang)
+                               if h.camera_state in ("live", "fallback", "unopened") else "")
 
 
 # --------------------------------------------------------------------------- the panel
@@ -923,6 +817,8 @@ class StaffPanel(QWidget):
         right.addLayout(notice_box)
         self.stack = QStackedWidget(self)
         args = (services, self.runner, lang)
+        from kiosk.ui.staff.camera_page import CameraPage  # it builds on Page: import late
+
         self.pages: dict[str, Page] = {
             "demos": DemosPage(*args), "import": ImportPage(*args),
             "camera": CameraPage(*args), "settings": SettingsPage(*args),

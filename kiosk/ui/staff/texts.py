@@ -42,7 +42,7 @@ TEXTS: dict[str, Text] = {
     "pin.delete": Text("Löschen", "Delete"),
     # Panel frame
     "panel.title": Text("Personalbereich", "Staff mode"),
-    "panel.kiosk": Text("Kiosk {id}", "Kiosk {id}"),
+    "panel.kiosk": Text("Dieser Kiosk: {id}", "This kiosk: {id}"),
     "panel.back": Text("Zurück zum Kiosk", "Back to the kiosk"),
     "panel.restart": Text("App neu starten", "Restart app"),
     "panel.restart.confirm": Text("Nochmal tippen: neu starten", "Tap again to restart"),
@@ -67,8 +67,10 @@ TEXTS: dict[str, Text] = {
     "section.settings.sub": Text("Änderungen gelten sofort und werden gespeichert.",
                                  "Changes apply at once and are saved."),
     "section.stats.sub": Text("Wie Besucher den Kiosk nutzen.", "How visitors use the kiosk."),
-    "section.health.sub": Text("Laufzeit, Bildrate, Fehler, Speicherplatz, letzter Absturz.",
-                               "Uptime, frame rate, errors, disk space, last crash."),
+    "section.health.sub": Text(
+        "Laufzeit, Speicherplatz, Fehler, Version, Kamera, Bildrate, Rechenwerk, letzter "
+        "Absturz.",
+        "Uptime, disk space, errors, version, camera, frame rate, hardware, last crash."),
     # Demos
     "demos.on": Text("An", "On"),
     "demos.off": Text("Aus", "Off"),
@@ -96,6 +98,15 @@ TEXTS: dict[str, Text] = {
     "import.up": Text("Ordner höher", "Up one folder"),
     "import.this": Text("Ordner „{name}“ importieren", "Import folder “{name}”"),
     "import.file": Text("Importieren", "Import"),
+    "import.steps": Text(
+        "So geht's:\n1. USB-Stick einstecken und „Aktualisieren“ tippen.\n"
+        "2. Links den Stick (oder den persönlichen Ordner) wählen.\n"
+        "3. Den Demo-Ordner, die .zip-Datei oder das .onnx-Modell antippen und importieren.\n"
+        "Der Kiosk prüft das Paket und testet das Modell, bevor Besucher es sehen.",
+        "How it works:\n1. Plug in the USB stick and tap “Refresh”.\n"
+        "2. Choose the stick (or the home folder) on the left.\n"
+        "3. Tap the demo folder, the .zip file or the .onnx model and import it.\n"
+        "The kiosk checks the pack and tests the model before visitors see it."),
     "import.empty": Text("Dieser Ordner enthält keine Unterordner, .zip- oder .onnx-Dateien.",
                          "This folder holds no sub-folders, .zip or .onnx files."),
     "import.unreadable": Text("Ordner nicht lesbar: {error}", "Folder cannot be read: {error}"),
@@ -113,10 +124,42 @@ TEXTS: dict[str, Text] = {
     "camera.source": Text("Bildquelle", "Picture source"),
     "camera.mirror": Text("Bild spiegeln", "Mirror the picture"),
     "camera.preview": Text("Vorschau", "Preview"),
+    "camera.searching": Text("Suche angeschlossene Kameras …", "Looking for connected cameras …"),
+    "camera.search": Text("Neu suchen", "Search again"),
+    "camera.none_found": Text(
+        "Keine Kamera gefunden. USB-Kamera anschließen, dann „Neu suchen“ tippen.",
+        "No camera found. Connect a USB camera, then tap “Search again”."),
+    "camera.found": Text("{count} Kamera(s) gefunden.", "{count} camera(s) found."),
+    "camera.name.camera": Text("Kamera {index}", "Camera {index}"),
+    "camera.name.sample": Text("Beispielbilder", "Sample photos"),
+    "camera.missing.label": Text("{name} – nicht gefunden", "{name} – not found"),
     "camera.preview.none": Text("Keine Vorschau verfügbar.", "No preview available."),
     "camera.preview.opening": Text("Öffne {source} …", "Opening {source} …"),
-    "camera.preview.failed": Text("Nicht verfügbar: {error}", "Not available: {error}"),
-    "camera.preview.live": Text("Live: {source}", "Live: {source}"),
+    "camera.shows.camera": Text(
+        "Live-Bild von {source}. So sehen die Besucher sich in den Demos.",
+        "Live picture from {source}. This is how visitors see themselves in the demos."),
+    "camera.shows.sample": Text(
+        "Die Demos zeigen die Beispielbilder statt einer Kamera, weil sie so eingestellt sind.",
+        "The demos show the sample photos instead of a camera, because that is the setting."),
+    "camera.shows.media": Text(
+        "Die Demos zeigen „{source}“ in einer Endlosschleife statt einer Kamera.",
+        "The demos show “{source}” in a loop instead of a camera."),
+    "camera.shows.missing": Text(
+        "{source} ist nicht angeschlossen. Die Demos zeigen deshalb die Beispielbilder "
+        "(hier zu sehen). Kabel prüfen und „Neu suchen“ tippen, oder eine andere Bildquelle "
+        "wählen.",
+        "{source} is not connected, so the demos show the sample photos (seen here). Check "
+        "the cable and tap “Search again”, or choose another picture source."),
+    "camera.shows.broken": Text(
+        "{source} lässt sich gerade nicht öffnen (vielleicht belegt oder beschädigt). Die "
+        "Demos zeigen deshalb die Beispielbilder (hier zu sehen).",
+        "{source} cannot be opened right now (busy or damaged?), so the demos show the "
+        "sample photos (seen here)."),
+    "camera.shows.nothing": Text(
+        "Keine Vorschau: auch die Beispielbilder lassen sich nicht öffnen. Bitte die "
+        "Installation prüfen (kiosk self-test).",
+        "No preview: even the sample photos cannot be opened. Please check the installation "
+        "(kiosk self-test)."),
     "camera.saved": Text("Gespeichert. Gilt ab der nächsten Demo.",
                          "Saved. Applies from the next demo on."),
     # Settings
@@ -130,6 +173,9 @@ TEXTS: dict[str, Text] = {
     "settings.cursor": Text("Mauszeiger ausblenden nach", "Hide the mouse pointer after"),
     "settings.cursor.sub": Text("im Kiosk-Modus, ohne Mausbewegung",
                                 "in kiosk mode, without mouse movement"),
+    "settings.performance": Text("Leistungsanzeige", "Performance overlay"),
+    "settings.performance.sub": Text("Bilder/s und ms pro Bild in den Demos (für Fachleute)",
+                                     "frames/s and ms per frame in the demos (for experts)"),
     "settings.kiosk_id": Text("Name dieses Kiosks", "Name of this kiosk"),
     "settings.kiosk_id.sub": Text("erscheint in der Statistik", "appears in the statistics"),
     "settings.change": Text("Ändern", "Change"),
@@ -152,6 +198,11 @@ TEXTS: dict[str, Text] = {
     "health.fps": Text("Bildrate je Demo", "Frame rate per demo"),
     "health.fps.value": Text("{demo}: {fps} Bilder/s", "{demo}: {fps} frames/s"),
     "health.fps.none": Text("Noch keine Demo gelaufen.", "No demo has run yet."),
+    "health.runtime": Text("Rechenwerk je Demo", "Hardware per demo"),
+    "health.runtime.value": Text("{demo}: {provider} · Threads {threads} · {precision}",
+                                 "{demo}: {provider} · threads {threads} · {precision}"),
+    "health.runtime.providers": Text("Verfügbar: {providers}", "Available: {providers}"),
+    "health.runtime.none": Text("Noch keine Demo geladen.", "No demo loaded yet."),
     "health.problems": Text("Hinweise", "Notices"),
     "health.problems.none": Text("Keine.", "None."),
     "health.disk.read_only": Text(
@@ -168,6 +219,15 @@ TEXTS: dict[str, Text] = {
         "The disk holding the data folder {path} is full. The demos keep running, but visits "
         "are only kept in memory and no packs are installed. Free some space (e.g. remove "
         "old exports or packs)."),
+    "health.version": Text("Version", "Version"),
+    "health.camera": Text("Kamera", "Camera"),
+    "health.camera.index": Text("Kamera {n}", "Camera {n}"),
+    "health.camera.sample": Text("Beispielbilder", "Sample photos"),
+    "health.camera.live": Text("liefert Bilder", "delivering pictures"),
+    "health.camera.fallback": Text("nicht erreichbar – Besucher sehen Beispielbilder",
+                                   "not available – visitors see sample photos"),
+    "health.camera.unopened": Text("wird mit der ersten Demo geöffnet",
+                                   "opens with the first demo"),
     "health.crash": Text("Letzter Absturz", "Last crash"),
     "health.crash.none": Text("Kein Absturz aufgezeichnet.", "No crash recorded."),
     "health.unknown": Text("unbekannt", "unknown"),

@@ -55,6 +55,10 @@ QPushButton#SegmentButton:checked { background: #F4F6FB; color: #0B1020; }
 QPushButton#ChoiceButton { text-align: left; padding: 0 26px; min-height: 72px;
     border-radius: 20px; background: #141B33; border: 2px solid #232C4D; font-weight: 600; }
 QPushButton#ChoiceButton:checked { border: 2px solid #14B8A6; background: #13223A; }
+QPushButton#ChoiceButton[missing="true"] { color: #FCD34D; }
+QPushButton#ChoiceButton[missing="true"]:checked { border: 2px solid #FCD34D; }
+QLabel#PreviewNote { background: #141B33; border-radius: 20px; color: #AEB6CC;
+    font-size: 24px; font-weight: 600; padding: 24px; }
 QPushButton#KeyButton { min-width: 64px; min-height: 64px; padding: 0; border-radius: 16px;
     font-size: 26px; font-weight: 700; }
 QFrame#Row { background: #141B33; border: 1px solid #232C4D; border-radius: 20px; }
