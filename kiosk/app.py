@@ -27,6 +27,7 @@ from kiosk.runtime.sources import CameraSource, SourceError, open_sample_source,
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from kiosk.runtime.central.forwarder import Forwarder
     from kiosk.runtime.crashlog import RecentErrors
     from kiosk.ui.controller import KioskController
     from kiosk.ui.staff.services import (
@@ -130,9 +131,11 @@ class InboxPoller:
         self._busy = True
         try:
             if self._watcher is None:
-                from kiosk.runtime.packs import InboxWatcher
+                from kiosk.runtime.pack_signing import settings_policy
+                from kiosk.runtime.packs import InboxWatcher, PackInstaller
 
-                self._watcher = InboxWatcher(self._state)
+                self._watcher = InboxWatcher(self._state, installer=PackInstaller(
+                    self._state, verify=settings_policy(self._state)))
             results = await asyncio.get_running_loop().run_in_executor(None, self._watcher.poll)
         except OSError as exc:
             if self._disk.failed(exc) is None:
@@ -247,6 +250,7 @@ class KioskApp:
         self._timers: list[Any] = []
         self._inbox: InboxPoller | None = None
         self._beats: Any = None
+        self.forwarder = start_forwarder(state, settings.saved)  # None: no central database
 
     # -- demos and settings ----------------------------------------------------------------
     def ordered(self, entries: list[DemoEntry]) -> list[DemoEntry]:
@@ -327,6 +331,8 @@ class KioskApp:
             RESTART_EXIT_CODE: "restart"}.get(self.exit_code, "quit")
         self.store.record("app_stop", payload={"reason": reason})
         self.store.close()
+        if self.forwarder is not None:
+            self.forwarder.stop(timeout=2.0)  # what is not sent yet waits in the outbox
 
     def run(self) -> int:
         """Run the event loop until the app quits; returns the exit code.
@@ -414,17 +420,22 @@ class StaffBackend:
 
     def import_pack(self, path: Path) -> ActionResult:
         """Install a pack from ``path`` (blocking); the home screen follows on success."""
+        from kiosk.runtime.pack_signing import settings_policy, signer_line
         from kiosk.runtime.packs import PackError, PackInstaller
         from kiosk.ui.staff.services import ActionResult
 
+        state = self.app.state
         try:
-            result = PackInstaller(self.app.state).install(path)
+            result = PackInstaller(state, verify=settings_policy(state)).install(path)
         except PackError as exc:
             return ActionResult(False, str(exc))
+        lines = [result.summary(), *(f"• {p}" for p in result.report.problems)]
         if result.ok and result.report.pack_id:
             self.app.runners.forget(result.report.pack_id)
             self.app.loop.call_soon_threadsafe(self.app.refresh_demos)
-        lines = [result.summary(), *(f"• {p}" for p in result.report.problems)]
+            if result.installed is not None:  # staff see who made what they installed
+                lines.insert(1, signer_line(result.installed,
+                                            self.app.settings.saved.trusted_pack_keys))
         return ActionResult(result.ok, "\n".join(lines))
 
     def camera_choices(self) -> list[CameraChoice]:
@@ -480,7 +491,8 @@ class StaffBackend:
             problems=[*app.problems, *store_problems, *tuning.notes()],
             disk_problem=disk_problem, **_runtime_health(app.runners),
             data_dir=str(app.state), version=self._version(),
-            camera=app.settings.effective.camera, camera_state=app.controller.camera_state)
+            camera=app.settings.effective.camera, camera_state=app.controller.camera_state,
+            sync=app.forwarder.state() if app.forwarder is not None else None)
 
     def _version(self) -> str:
         if not self._version_text:  # asks git once (about 50 ms), when staff first open the page
@@ -517,9 +529,54 @@ class StaffBackend:
             export_csv=csv_exporter(db, app.settings.saved.kiosk_id,
                                     before=lambda: app.store.flush(2.0)),
             choose_folder=folder, show_lang_switch=False, parent=parent,
-            demo_titles={e.id: e.manifest.title for e in app.controller.entries if e.manifest})
+            demo_titles={e.id: e.manifest.title for e in app.controller.entries if e.manifest},
+            report_data=self.report_for)
         dash.start_refresh()
         return dash
+
+    def report_for(self, days: int | None) -> Any:
+        """The funders' report of the last ``days`` days (blocking): the whole fleet when a
+        central database is configured and answers, else this kiosk."""
+        from datetime import date, timedelta
+
+        from kiosk.runtime.central.connection import CentralError
+        from kiosk.runtime.report_source import central_source, demo_titles, local_source
+        from kiosk.ui.report import report_data
+
+        app = self.app
+        settings = app.settings.saved
+        end = date.today()
+        start = end - timedelta(days=days - 1) if days else None
+        app.store.flush(2.0)
+        source = None
+        if settings.central_url:
+            try:
+                source = central_source(settings.central_url, start, end)
+            except CentralError as exc:
+                log.warning("report: %s; reporting this kiosk only", exc)
+        if source is None:
+            source = local_source(app.state, settings.kiosk_id, settings.location, start, end)
+        return report_data(source, start, end, demo_titles(app.state))
+
+
+def start_forwarder(state: Path, settings: Settings) -> Forwarder | None:
+    """Forward the interaction log to the central database, when one is configured.
+
+    Runs on its own thread; a wrong address, a server that is down or a newer schema only
+    shows on the Health page: the kiosk keeps serving and keeps every event locally.
+    """
+    if not settings.central_url:
+        return None
+    from kiosk.runtime.central import status
+    from kiosk.runtime.central.forwarder import Forwarder
+    from kiosk.runtime.event_store import db_path
+
+    def report() -> dict[str, Any]:
+        return status.collect(state, location=settings.location, demos=lambda: (
+            status.discovered_demos(state, settings.disabled_demos)))
+
+    return Forwarder(db_path(state), settings.central_url, kiosk_id=settings.kiosk_id,
+                     status=report).start()
 
 
 def run_kiosk(

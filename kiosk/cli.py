@@ -38,7 +38,7 @@ COMMANDS = ("run", "run-demo", "self-test", "screenshot", "bench", "bench-wake",
 # and imports anything heavy inside its handlers, so `kiosk --help` stays fast.
 PLUGINS: tuple[str, ...] = (
     "kiosk.cli_packs", "kiosk.cli_log", "kiosk.cli_supervise", "kiosk.cli_staff",
-    "kiosk.cli_measure", "kiosk.cli_tune")
+    "kiosk.cli_measure", "kiosk.cli_tune", "kiosk.cli_central")
 # What the top-level parser answers itself, without a command.
 TOP_LEVEL = ("-h", "--help", "--version")
 
@@ -422,6 +422,9 @@ def _self_test(args: argparse.Namespace) -> int:
         tuning.activate(stored)
     checks = self_test(_entries(args.data_dir), resolve(args.data_dir))
     ok = all(c.ok for c in checks)
+    from kiosk.runtime.central.status import save_self_test
+
+    save_self_test(resolve(args.data_dir), ok, [c.name for c in checks if not c.ok])
     runtime = {"providers": tuning.available_providers(), "tuned": stored is not None,
                "notes": tuning.notes()}
     if args.json:

@@ -56,6 +56,9 @@ def register(sub: Any, common: Common) -> dict[str, Handler]:
     common(st)
     st.add_argument("--since", metavar="DATE", help=since_help)
     st.add_argument("--json", action="store_true", help="one JSON object")
+    st.add_argument("--central", metavar="URL",
+                    help="the whole fleet's statistics from the central PostgreSQL instead")
+    st.add_argument("--location", help="with --central: only the kiosks of this location")
 
     ex = actions.add_parser("export", help="write the events to a CSV or JSONL file")
     common(ex)
@@ -133,6 +136,10 @@ def _stats(args: argparse.Namespace) -> int:
     from kiosk.runtime.event_stats import stats_of
     from kiosk.runtime.event_store import EventStoreError
 
+    if args.central:
+        from kiosk.cli_central import central_stats_command
+
+        return central_stats_command(args, _since(args), human_stats)
     db = _db(args)
     since = _since(args)
     try:

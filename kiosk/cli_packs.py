@@ -60,6 +60,9 @@ def register(
     rb = psub.add_parser("rollback", help="go back to the previous version of a pack")
     common(rb)
     rb.add_argument("pack_id", metavar="ID")
+    from kiosk.cli_signing import add_actions
+
+    add_actions(psub, common)
     return {"packs": run}
 
 
@@ -75,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
         "validate": _validate, "import": _import, "list": _list,
         "remove": _remove, "rollback": _rollback,
     }
+    from kiosk.cli_signing import ACTIONS
+
+    actions.update(ACTIONS)
     try:
         return actions[args.packs_command](args)
     except PackError as exc:
@@ -89,10 +95,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _installer(args: argparse.Namespace) -> Any:
+    from kiosk.cli_signing import signature_policy
     from kiosk.core.paths import data_dir
     from kiosk.runtime.packs import PackInstaller
 
-    return PackInstaller(data_dir(args.data_dir))
+    return PackInstaller(data_dir(args.data_dir), verify=signature_policy(args.data_dir))
 
 
 def _problems(problems: list[Any]) -> None:

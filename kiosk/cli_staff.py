@@ -107,7 +107,10 @@ def _settings(args: argparse.Namespace) -> int:
     for problem in problems:
         sys.stderr.write(f"kiosk: {problem}\n")
     if args.settings_command == "show":
+        from kiosk.runtime.central.connection import masked
+
         values = asdict(settings)
+        values["central_url"] = masked(settings.central_url)  # never print a password
         if args.json:
             sys.stdout.write(json.dumps({"settings": values, "problems": problems},
                                         ensure_ascii=False) + "\n")

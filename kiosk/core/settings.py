@@ -37,6 +37,8 @@ BROKEN_SUFFIX = ".broken-"
 # Ids end up in exported statistics and in file names: keep them plain.
 KIOSK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 MAX_TEXT = 4096
+# A signer's name and an Ed25519 public key (32 bytes, base64): see kiosk.runtime.pack_signing.
+TRUSTED_KEY_RE = re.compile(r"^[^:\x00-\x1f]{1,64}:[A-Za-z0-9+/]{43}=$")
 MAX_DEMO_ID = 64
 
 
@@ -91,6 +93,18 @@ class Settings:
     log_retention_days: float = field(default=365.0, metadata=_doc(
         "Days the interaction log keeps visitor events; older ones are deleted "
         "automatically, and `kiosk log purge` uses it too (1-3650)."))
+    location: str = field(default="", metadata=_doc(
+        "Where this kiosk stands (e.g. \"Showroom Berlin\"), for the fleet overview and the "
+        "funders' report; empty: not said."))
+    central_url: str = field(default="", metadata=_doc(
+        "Central PostgreSQL database the events are forwarded to, e.g. "
+        "\"postgresql://kiosk@fleet.example/kiosk\"; empty: this kiosk keeps its events to "
+        "itself. A password may be left out here and given by PGPASSWORD or ~/.pgpass."))
+    require_signed_packs: bool = field(default=False, metadata=_doc(
+        "Refuse demo packs that are not signed by one of trusted_pack_keys (true/false)."))
+    trusted_pack_keys: tuple[str, ...] = field(default=(), metadata=_doc(
+        "Public keys whose pack signatures are trusted, each \"NAME:BASE64KEY\" as printed "
+        "by `kiosk packs keygen`."))
     show_performance_overlay: bool = field(default=False, metadata=_doc(
         "Show frames per second and milliseconds per frame on the demo screens, for staff "
         "and developers; visitors do not need them (true/false)."))
@@ -148,10 +162,21 @@ def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
             return value.strip(), None
         return None, ("kiosk_id must be 1 to 40 letters, digits, '.', '_' or '-', starting "
                       "with a letter or digit")
-    if name in ("mirror", "wake_on_approach", "show_performance_overlay"):
+    if name in ("mirror", "wake_on_approach", "show_performance_overlay",
+                "require_signed_packs"):
         if isinstance(value, bool):
             return value, None
         return None, f"{name} must be true or false"
+    if name in ("location", "central_url"):
+        if isinstance(value, str) and len(value) <= MAX_TEXT and not _has_control(value):
+            return value.strip(), None
+        return None, f"{name} must be one line of text"
+    if name == "trusted_pack_keys":
+        if isinstance(value, list | tuple) and all(
+                isinstance(v, str) and TRUSTED_KEY_RE.match(v.strip()) for v in value):
+            return tuple(dict.fromkeys(v.strip() for v in value)), None
+        return None, ("trusted_pack_keys must be a list of \"NAME:BASE64KEY\" entries as "
+                      "printed by `kiosk packs keygen`")
     if name in ("demo_order", "disabled_demos"):
         if isinstance(value, list | tuple) and all(
                 isinstance(v, str) and v.strip() and len(v) <= MAX_DEMO_ID

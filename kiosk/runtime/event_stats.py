@@ -61,19 +61,22 @@ _ALL: Final = -(2**62)  # "since the beginning" as a bound SQLite compares cheap
 # -- statistics -------------------------------------------------------------------------------
 def query_stats(
     conn: sqlite3.Connection, since_ms: int | None = None, tz: tzinfo | None = None,
+    until_ms: int | None = None,
 ) -> LogStats:
-    """The statistics of events with ts ≥ ``since_ms``; hours and days in ``tz`` (None: local).
+    """The statistics of events with ``since_ms`` ≤ ts < ``until_ms``; hours and days in
+    ``tz`` (None: local).
 
     Each query reads one type's range of the (type, demo_id, ts, value) index, mostly
     without touching the table, and per-demo figures come out of it already grouped.
     """
     lo = _ALL if since_ms is None else since_ms
+    hi = -_ALL if until_ms is None else until_ms
     b = StatsBuilder(tz=tz, since_ms=since_ms)
     counted: dict[str, int] = {}
 
     def rows(columns: str, type_: str, group: bool = False) -> list[tuple[Any, ...]]:
-        sql = f"SELECT {columns} FROM events WHERE type = ? AND ts >= ?"
-        return conn.execute(sql + (" GROUP BY 1" if group else ""), (type_, lo)).fetchall()
+        sql = f"SELECT {columns} FROM events WHERE type = ? AND ts >= ? AND ts < ?"
+        return conn.execute(sql + (" GROUP BY 1" if group else ""), (type_, lo, hi)).fetchall()
 
     for bucket, n in rows(f"ts / {QUARTER_MS}, count(*)", "session_start", group=True):
         b.session_starts[int(bucket)] += n
@@ -111,12 +114,15 @@ def query_stats(
     b.events = sum(counted.values())
     b.app_starts = counted["app_start"]
     b.crashes = counted["crash"]
-    b.first_ms = conn.execute("SELECT min(ts) FROM events WHERE ts >= ?", (lo,)).fetchone()[0]
-    b.last_ms = conn.execute("SELECT max(ts) FROM events WHERE ts >= ?", (lo,)).fetchone()[0]
+    b.first_ms = conn.execute("SELECT min(ts) FROM events WHERE ts >= ? AND ts < ?",
+                              (lo, hi)).fetchone()[0]
+    b.last_ms = conn.execute("SELECT max(ts) FROM events WHERE ts >= ? AND ts < ?",
+                             (lo, hi)).fetchone()[0]
     return b.build()
 
 
-def stats_of(path: Path, since_ms: int | None = None, tz: tzinfo | None = None) -> LogStats:
+def stats_of(path: Path, since_ms: int | None = None, tz: tzinfo | None = None,
+             until_ms: int | None = None) -> LogStats:
     """Statistics of the database at ``path``; all zero when it does not exist yet.
 
     Blocking: call it off the GUI thread (the dashboard takes it as its loader).
@@ -125,7 +131,7 @@ def stats_of(path: Path, since_ms: int | None = None, tz: tzinfo | None = None) 
         return compute_stats([], since_ms=since_ms, tz=tz)
     conn = connect(path, create=False)
     try:
-        return query_stats(conn, since_ms, tz)
+        return query_stats(conn, since_ms, tz, until_ms)
     finally:
         conn.close()
 

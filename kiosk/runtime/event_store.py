@@ -105,6 +105,15 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
      "CREATE INDEX events_ts ON events (ts)",
      """CREATE TRIGGER events_append_only BEFORE UPDATE ON events
         BEGIN SELECT RAISE(ABORT, 'the interaction log is append-only'); END"""),
+    # v3: the outbox cursor of the central store (kiosk.runtime.central.outbox): per central
+    # database, the rowid (and uuid, to notice a replaced file) of the last event it has
+    # acknowledged. Events stay as they are; what is not yet acknowledged is rowid > sent.
+    ("""CREATE TABLE outbox (
+            central_id TEXT PRIMARY KEY,
+            sent_rowid INTEGER NOT NULL,
+            sent_uuid TEXT,
+            updated_ms INTEGER NOT NULL
+        )""",),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 UUID_RE: Final = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

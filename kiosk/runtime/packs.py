@@ -860,8 +860,10 @@ class PackInstaller:
     def __init__(
         self, data_dir: Path, *, limits: Limits = Limits(),
         builtin_dirs: Sequence[Path] | None = None,
+        verify: Callable[[Path], list[ManifestProblem]] | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.verify = verify  # signature policy (kiosk.runtime.pack_signing.install_check)
         self.packs = data_dir / "packs"
         self.staging = self.packs / STAGING
         self.previous = self.packs / PREVIOUS
@@ -986,6 +988,9 @@ class PackInstaller:
                 return InstallResult(PackReport(label, problems=proposal.problems),
                                      proposal=proposal)
             pack = write_pack(proposal, stage / "pack" / proposal.pack_id)
+        refused = self.verify(pack) if self.verify is not None else []
+        if refused:
+            return InstallResult(PackReport(label, problems=refused), proposal=proposal)
         report = validate_folder(pack, limits=self.limits, reserved=self.reserved(),
                                  source=label)
         if not report.ok or report.pack_id is None:

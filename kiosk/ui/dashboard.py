@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -53,11 +54,15 @@ from kiosk.core.i18n import Lang, Text
 from kiosk.ui import theme
 from kiosk.ui.widgets import LanguageSwitch
 
+if TYPE_CHECKING:
+    from kiosk.ui.report import ReportData
+
 log = logging.getLogger(__name__)
 
 LoadStats = Callable[[int | None], LogStats]
 ExportCsv = Callable[[Path, int | None], Path]
 ChooseFolder = Callable[[], Path | None]
+ReportDataFor = Callable[[int | None], "ReportData"]  # blocking: the report of a period
 
 #: The periods staff can pick, in days (None: all recorded events).
 PERIODS: tuple[int | None, ...] = (7, 30, 365, None)
@@ -79,6 +84,8 @@ TEXTS: dict[str, Text] = {
                          "All recorded visits · times in local time"),
     "export": Text("Als CSV exportieren", "Export as CSV"),
     "exporting": Text("Export läuft …", "Exporting …"),
+    "report": Text("PDF-Bericht", "PDF report"),
+    "report.saving": Text("Bericht wird erstellt …", "Making the report …"),
     "exported": Text("Gespeichert: {path}", "Saved: {path}"),
     "export_failed": Text("Export fehlgeschlagen: {error}", "Export failed: {error}"),
     "loading": Text("Statistik wird berechnet …", "Calculating statistics …"),
@@ -195,6 +202,10 @@ QLabel#DashStatus { color: #AEB6CC; font-size: 18px; }
 QLabel#DashNotice { background: rgba(252, 211, 77, 30); color: #FCD34D;
     border: 2px solid #FCD34D; border-radius: 14px; padding: 8px 16px; font-size: 18px;
     font-weight: 700; }
+QPushButton#ReportButton { min-height: 44px; padding: 0 18px; border-radius: 22px;
+    background: transparent; color: #F4F6FB; border: 2px solid #5EEAD4; font-size: 17px;
+    font-weight: 700; }
+QPushButton#ReportButton:disabled { color: #8C95AD; border-color: #2A3560; }
 QPushButton#PeriodButton { min-height: 52px; min-width: 96px; padding: 0 18px;
     border-radius: 26px; background: transparent; color: #AEB6CC; font-size: 19px;
     font-weight: 700; }
@@ -285,6 +296,8 @@ class BarPlot(QWidget):
         self.tick_font = theme.body_font(16)
         self.strong_font = theme.body_font(17, QFont.Weight.DemiBold)
         self.note_font = theme.body_font(20)
+        # The dark theme's ink; the funders' report (kiosk.ui.report) paints on paper.
+        self.text_color, self.muted_color, self.grid_color = theme.TEXT, theme.MUTED, GRID
         self.setMinimumHeight(160)
 
     @property
@@ -293,18 +306,25 @@ class BarPlot(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
+        self.paint(painter, QRectF(self.rect()))
+        painter.end()
+
+    def paint(self, painter: QPainter, area: QRectF) -> None:
+        """Paint the chart into ``area`` of any paint device (a widget, a PDF page)."""
+        painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        area = QRectF(self.rect())
+        painter.translate(area.topLeft())
+        area = QRectF(0, 0, area.width(), area.height())
         if self.horizontal:
             self._paint_horizontal(painter, area)
         else:
             self._paint_vertical(painter, area)
         if self.top <= 0 and self.empty:
             painter.setFont(self.note_font)
-            painter.setPen(theme.MUTED)
+            painter.setPen(self.muted_color)
             painter.drawText(area, Qt.AlignmentFlag.AlignCenter, self.empty)
-        painter.end()
+        painter.restore()
 
     def _bar(self, painter: QPainter, rect: QRectF, color: QColor) -> None:
         if rect.width() <= 0 or rect.height() <= 0:
@@ -342,15 +362,15 @@ class BarPlot(QWidget):
             value = 0.0
             while value <= scale + 1e-9:
                 y = plot.bottom() - value / scale * plot.height()
-                painter.setPen(QPen(GRID, 1))
+                painter.setPen(QPen(self.grid_color, 1))
                 painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-                painter.setPen(theme.MUTED)
+                painter.setPen(self.muted_color)
                 painter.drawText(QRectF(0, y - ticks_fm.height() / 2, left - self.GAP,
                                         ticks_fm.height()),
                                  Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                                  self.value_text(value))
                 value += step
-        painter.setPen(QPen(GRID, 1))
+        painter.setPen(QPen(self.grid_color, 1))
         painter.drawLine(plot.bottomLeft(), plot.bottomRight())
         if n == 0:
             return
@@ -369,13 +389,13 @@ class BarPlot(QWidget):
             self._bar(painter, bar, self._color(i))
             if self.value_labels and value > 0:
                 painter.setFont(self.strong_font)
-                painter.setPen(theme.TEXT)
+                painter.setPen(self.text_color)
                 painter.drawText(QRectF(center - slot / 2 - 20, bar.top() - strong_fm.height() - 2,
                                         slot + 40, strong_fm.height()),
                                  Qt.AlignmentFlag.AlignCenter, self.value_text(value))
             if (n - 1 - i) % every == 0:
                 painter.setFont(self.tick_font)
-                painter.setPen(theme.MUTED)
+                painter.setPen(self.muted_color)
                 text = ticks_fm.elidedText(label, Qt.TextElideMode.ElideRight, label_width)
                 width = ticks_fm.horizontalAdvance(text) + 2
                 box = QRectF(center - width / 2, plot.bottom() + self.GAP / 2, width,
@@ -401,7 +421,7 @@ class BarPlot(QWidget):
             length = value / scale * plot.width()
             bar = QRectF(plot.left(), middle - slot * 0.31, length, slot * 0.62)
             self._bar(painter, bar, self._color(i))
-            painter.setPen(theme.TEXT)
+            painter.setPen(self.text_color)
             name = strong_fm.elidedText(label, Qt.TextElideMode.ElideRight,
                                         self.NAME_WIDTH - 2 * self.GAP)
             painter.drawText(QRectF(0, middle - slot / 2, self.NAME_WIDTH - self.GAP, slot),
@@ -478,7 +498,7 @@ class StatsDashboard(QWidget):
         self, lang: Lang, *, load_stats: LoadStats, export_csv: ExportCsv,
         choose_folder: ChooseFolder, demo_titles: Mapping[str, Text] | None = None,
         today: Callable[[], date] = date.today, show_lang_switch: bool = True,
-        parent: QWidget | None = None,
+        parent: QWidget | None = None, report_data: ReportDataFor | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("Dashboard")
@@ -490,6 +510,7 @@ class StatsDashboard(QWidget):
         self._load = load_stats
         self._export_csv = export_csv
         self._choose_folder = choose_folder
+        self._report_data = report_data
         self._titles = dict(demo_titles or {})
         self._today = today
         self._generation = 0
@@ -534,6 +555,12 @@ class StatsDashboard(QWidget):
         self.export_button.setObjectName("ExportButton")
         self.export_button.clicked.connect(self.export)
         header.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.report_button = QPushButton(self)  # the funders' PDF (kiosk.ui.report)
+        self.report_button.setObjectName("ReportButton")
+        self.report_button.clicked.connect(self.save_report)
+        self.report_button.setVisible(report_data is not None)
+        header.addSpacing(8)
+        header.addWidget(self.report_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.lang_switch: LanguageSwitch | None = None
         if show_lang_switch:
             header.addSpacing(16)
@@ -645,6 +672,40 @@ class StatsDashboard(QWidget):
         task.add_done_callback(self.tasks.discard)
         return task
 
+    def save_report(self) -> asyncio.Future[None] | None:
+        """Ask for a folder and save the funders' PDF report of the period there."""
+        if self._report_data is None:
+            return None
+        folder = self._choose_folder()
+        if folder is None:
+            return None
+        self.report_button.setEnabled(False)
+        self._set_status("report.saving")
+        task = asyncio.ensure_future(self._save_report(folder, self.days, self.lang))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def _save_report(self, folder: Path, days: int | None, lang: Lang) -> None:
+        from kiosk.ui.report import report_pdf, write_atomically
+
+        loop = asyncio.get_running_loop()
+        assert self._report_data is not None
+        out = folder / f"report-{self._today().isoformat()}-{lang}.pdf"
+        try:
+            data = await loop.run_in_executor(None, self._report_data, days)
+            pdf, _ = report_pdf(data, lang)  # painting: GUI thread (widgets), no disk
+            await loop.run_in_executor(None, write_atomically, out, pdf)
+        except Exception as exc:  # stick pulled, disk full, database gone: tell staff
+            log.warning("dashboard: report to %s failed: %s", folder, exc)
+            self._set_status("export_failed", error=str(exc))
+            self.export_failed.emit(str(exc))
+        else:
+            self._set_status("exported", path=str(out))
+            self.exported.emit(str(out))
+        finally:
+            self.report_button.setEnabled(True)
+
     def series(self) -> dict[str, tuple[list[str], list[float]]]:
         """Each chart's category labels and values, as drawn (tests, accessibility)."""
         charts = {"days": self.chart_days, "hours": self.chart_hours, "demos": self.chart_demos,
@@ -682,6 +743,7 @@ class StatsDashboard(QWidget):
         for days, button in self.period_buttons.items():
             button.setText(tr(f"period.{days if days else 'all'}", lang))
         self.export_button.setText(tr("export", lang))
+        self.report_button.setText(tr("report", lang))
         self.chart_days.title.setText(tr("chart.days", lang))
         self.chart_hours.title.setText(tr("chart.hours", lang))
         self.chart_demos.title.setText(tr("chart.demos", lang))

@@ -76,7 +76,7 @@ def stored(path: Path) -> list[Event]:
 # -- schema and migrations ------------------------------------------------------------------------
 def test_a_new_database_has_the_current_schema_in_wal_mode(db: Path) -> None:
     conn = connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert index_names(conn) == {"events_type_demo", "events_ts"}
     insert_events(conn, hand_made_events()[:2])

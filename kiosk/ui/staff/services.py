@@ -13,13 +13,16 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
 from kiosk.core.i18n import Lang, Text
 from kiosk.core.settings import Settings
 from kiosk.runtime.sources import FrameSource
+
+if TYPE_CHECKING:
+    from kiosk.runtime.central.forwarder import SyncState
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class HealthSnapshot:
     # demo id → what its models run on: "provider" (short name), "threads", "precision"
     runtime: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     providers: Sequence[str] = ()  # execution providers this machine offers (short names)
+    sync: SyncState | None = None  # forwarding to the central database; None: not configured
 
 
 def default_media_roots() -> list[Path]:

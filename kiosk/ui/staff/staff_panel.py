@@ -38,7 +38,7 @@ from kiosk.core.settings import Settings, check_settings
 from kiosk.ui import theme
 from kiosk.ui.staff.folders import FolderBrowser, clear_layout, scroll_list
 from kiosk.ui.staff.services import ActionResult, DemoRow, StaffServices
-from kiosk.ui.staff.texts import duration, size, tr
+from kiosk.ui.staff.texts import duration, size, sync_line, tr
 from kiosk.ui.staff.touch import (
     STYLE,
     ConfirmButton,
@@ -616,6 +616,9 @@ class HealthPage(Page):
             kpis.setColumnStretch(i, 1)
         kpis.addWidget(self.version, 1, 0)
         kpis.addWidget(self.camera, 1, 1, 1, 2)
+        self.sync = Kpi(self)  # shown only when a central database is configured
+        self.sync.hide()
+        kpis.addWidget(self.sync, 2, 0, 1, 3)
         self.root.addLayout(kpis)
         grid = QGridLayout()
         grid.setSpacing(18)
@@ -701,6 +704,10 @@ class HealthPage(Page):
         self.disk.set_values(tr("health.disk", lang), free, total)
         self.errors.set_values(tr("health.errors", lang), str(len(h.errors)),
                                h.errors[-1][:80] if h.errors else "")
+        self.sync.setVisible(h.sync is not None)
+        if h.sync is not None:
+            self.sync.set_values(tr("health.sync", lang),
+                                 *sync_line(h.sync, lang, time.monotonic()))
         if h.fps:
             self.fps_text.setText("\n".join(
                 tr("health.fps.value", lang, demo=demo,
@@ -714,7 +721,8 @@ class HealthPage(Page):
         if h.providers:
             lines.append(tr("health.runtime.providers", lang, providers=", ".join(h.providers)))
         self.runtime_text.setText("\n".join(lines))
-        notes = [*h.problems, *self.extra_problems, *h.errors[-5:]]
+        sync_problem = [h.sync.problem] if h.sync is not None and h.sync.problem else []
+        notes = [*h.problems, *self.extra_problems, *sync_problem, *h.errors[-5:]]
         if h.disk_problem in ("read_only", "full"):  # first: it explains most of the rest
             notes.insert(0, tr(f"health.disk.{h.disk_problem}", lang, path=h.data_dir))
         self.notes_text.setText("\n".join(f"• {n}" for n in notes) if notes

@@ -6,7 +6,13 @@ Kept here rather than in :data:`kiosk.core.i18n.STRINGS` so staff mode is self-c
 
 from __future__ import annotations
 
+import time
+from typing import TYPE_CHECKING
+
 from kiosk.core.i18n import Lang, Text
+
+if TYPE_CHECKING:
+    from kiosk.runtime.central.forwarder import SyncState
 
 TEXTS: dict[str, Text] = {
     # PIN pad
@@ -225,6 +231,27 @@ TEXTS: dict[str, Text] = {
     "health.crash": Text("Letzter Absturz", "Last crash"),
     "health.crash.none": Text("Kein Absturz aufgezeichnet.", "No crash recorded."),
     "health.unknown": Text("unbekannt", "unknown"),
+    "health.sync": Text("Zentrale Datenbank", "Central database"),
+    "health.sync.ok": Text("synchronisiert vor {ago}", "synced {ago} ago"),
+    "health.sync.sending": Text("sendet …", "sending …"),
+    "health.sync.never": Text("noch nicht verbunden", "not connected yet"),
+    "health.sync.offline": Text("offline seit {since}", "offline since {since}"),
+    "health.sync.waiting": Text("{n} Ereignisse warten", "{n} events waiting"),
+    "health.sync.all": Text("alle Ereignisse gesendet", "all events sent"),
+    "health.sync.why.offline": Text("Server nicht erreichbar", "server unreachable"),
+    "health.sync.why.login": Text("Anmeldung abgelehnt (Benutzer/Passwort)",
+                                  "login refused (user/password)"),
+    "health.sync.why.full": Text("Server voll", "server full"),
+    "health.sync.why.schema": Text("Tabellen von Hand geändert", "tables changed by hand"),
+    "health.sync.why.newer_schema": Text("Server neuer als dieser Kiosk: Kiosk aktualisieren",
+                                         "server newer than this kiosk: update the kiosk"),
+    "health.sync.why.old_schema": Text("Server veraltet: kiosk central init ausführen",
+                                       "server outdated: run kiosk central init"),
+    "health.sync.why.config": Text("Adresse ungültig (central_url)",
+                                   "address invalid (central_url)"),
+    "health.sync.why.privilege": Text("keine Schreibrechte", "no write permission"),
+    "health.sync.why.local": Text("lokales Protokoll nicht lesbar", "local log unreadable"),
+    "health.sync.why.error": Text("Fehler, siehe Hinweise", "error, see notices"),
     "health.failed": Text("Zustand nicht verfügbar: {error}", "Health unavailable: {error}"),
     # Units
     "unit.s": Text("{n} s", "{n} s"),
@@ -265,3 +292,32 @@ def size(n_bytes: int, lang: Lang) -> str:
         value /= 1000
     text = f"{value:.0f} {unit}" if unit in ("B", "KB") else f"{value:.1f} {unit}"
     return text.replace(".", ",") if lang == "de" else text
+
+
+def sync_line(state: SyncState, lang: Lang, now: float) -> tuple[str, str]:
+    """The central database's state for staff: ("synced 2 min ago", "all events sent") or
+    ("offline since 14:02", "12,431 events waiting · server unreachable").
+
+    ``now`` is the monotonic clock (``SyncState.last_ok`` is one), so a kiosk clock that
+    jumps does not show nonsense; the time of day shown is the wall clock's.
+    """
+    waiting = state.waiting or 0
+    count = f"{waiting:,}".replace(",", "." if lang == "de" else ",")
+    pending = (tr("health.sync.waiting", lang, n=count) if waiting
+               else tr("health.sync.all", lang))
+    if state.problem is not None:
+        since = state.offline_since_wall
+        when = "?"
+        if since:
+            today = time.localtime(since)[:3] == time.localtime()[:3]
+            when = time.strftime("%H:%M" if today else "%d.%m. %H:%M" if lang == "de"
+                                 else "%d %b %H:%M", time.localtime(since))
+        key = f"health.sync.why.{state.code}"
+        why = tr(key if key in TEXTS else "health.sync.why.error", lang)
+        return tr("health.sync.offline", lang, since=when), f"{pending} · {why}"
+    if state.last_ok is None:
+        return tr("health.sync.never", lang), pending
+    ago = max(0.0, now - state.last_ok)
+    ago = ago if ago < 60 else round(ago / 60) * 60.0  # "2 min ago", not "2:01 min ago"
+    value = tr("health.sync.ok", lang, ago=duration(ago, lang))
+    return (value if not waiting else tr("health.sync.sending", lang)), pending
