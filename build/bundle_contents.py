@@ -20,14 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 #                                alternatives of which one must be complete in the bundle).
 # psycopg picks its libpq wrapper at import time (psycopg_c, psycopg_binary, or ctypes and a
 # system libpq a kiosk does not have); those wrappers refuse to be imported on their own, so
-# their modules are named. cryptography's Rust core is an extension module that its Python
-# modules import by name.
+# their modules are named. PyNaCl's libsodium binding is a cffi extension module (with cffi's
+# own backend) that its Python modules import by name.
 DYNAMIC_PACKAGES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
     "psycopg": (("psycopg", "psycopg_pool"),
                 (("psycopg_binary.pq", "psycopg_binary._psycopg"),
                  ("psycopg_c.pq", "psycopg_c._psycopg"))),
-    "cryptography": (("cryptography",),
-                     (("cryptography.hazmat.bindings._rust",),)),
+    "nacl": (("nacl",),
+             (("nacl._sodium", "_cffi_backend"),)),
 }
 
 # Third-party packages the kiosk's code imports that the bundle leaves out on purpose, with

@@ -90,18 +90,15 @@ def pack_files(folder: Path) -> dict[str, str]:
 def keygen(out: Path, name: str) -> str:
     """Write a new private key file (readable by its owner only); returns the trusted-key line
     ``NAME:BASE64KEY`` for the kiosks' ``trusted_pack_keys``."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from nacl.signing import SigningKey
 
     if not name.strip() or ":" in name or len(name) > 64:
         raise SigningError("--name must be 1 to 64 characters without ':'")
     if out.exists():
         raise SigningError(f"{out} exists already; a key is never overwritten")
-    key = Ed25519PrivateKey.generate()
-    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                            serialization.NoEncryption())
-    public = _b64(key.public_key().public_bytes(serialization.Encoding.Raw,
-                                                serialization.PublicFormat.Raw))
+    key = SigningKey.generate()
+    raw = bytes(key)  # the 32-byte Ed25519 seed (RFC 8032): the same in every library
+    public = _b64(bytes(key.verify_key))
     text = json.dumps({"format": KEY_FORMAT, "name": name.strip(), "private_key": _b64(raw),
                        "public_key": public}, indent=2) + "\n"
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -111,17 +108,18 @@ def keygen(out: Path, name: str) -> str:
 
 
 def _load_key(keyfile: Path) -> tuple[str, Any, str]:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from nacl.exceptions import CryptoError
+    from nacl.signing import SigningKey
 
     try:
         data = json.loads(keyfile.read_text(encoding="utf-8"))
         if data.get("format") != KEY_FORMAT:
             raise ValueError("not a key file of `kiosk packs keygen`")
-        key = Ed25519PrivateKey.from_private_bytes(_unb64(data["private_key"]))
+        key = SigningKey(_unb64(data["private_key"]))
         return str(data["name"]), key, str(data["public_key"])
     except OSError as exc:
         raise SigningError(f"{keyfile}: {exc.strerror or exc}") from None
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+    except (ValueError, KeyError, TypeError, binascii.Error, CryptoError) as exc:
         raise SigningError(f"{keyfile} is not a usable signing key ({exc})") from None
 
 
@@ -132,7 +130,7 @@ def sign_folder(folder: Path, keyfile: Path, clock: Callable[[], float] = time.t
         raise SigningError(f"{folder} has no {MANIFEST_NAME}: not a pack")
     name, key, public = _load_key(keyfile)
     body = {"format": FORMAT, "signer": name, "public_key": public, "files": pack_files(folder)}
-    signature = _b64(key.sign(_canonical(body)))
+    signature = _b64(key.sign(_canonical(body)).signature)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock()))
     (folder / SIGNATURE_NAME).write_text(json.dumps(
         {**body, "signed_at": stamp, "signature": signature}, indent=2, ensure_ascii=False)
@@ -181,8 +179,8 @@ def parse_trusted(entries: Iterable[str]) -> dict[str, str]:
 
 def check(folder: Path, trusted: Sequence[str]) -> SignatureCheck:
     """The signature of the unpacked pack in ``folder`` against the trusted keys."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from nacl.exceptions import BadSignatureError, CryptoError
+    from nacl.signing import VerifyKey
 
     path = folder / SIGNATURE_NAME
     if not path.is_file():
@@ -192,14 +190,14 @@ def check(folder: Path, trusted: Sequence[str]) -> SignatureCheck:
         body = {k: data[k] for k in ("format", "signer", "public_key", "files")}
         claimed, public, files = str(data["signer"]), str(data["public_key"]), data["files"]
         signature = _unb64(str(data["signature"]))
-        key = Ed25519PublicKey.from_public_bytes(_unb64(public))
+        key = VerifyKey(_unb64(public))
         if body["format"] != FORMAT or not isinstance(files, dict):
             raise ValueError(f"format {body['format']!r} is not {FORMAT}")
-    except (OSError, ValueError, KeyError, TypeError, binascii.Error) as exc:
+    except (OSError, ValueError, KeyError, TypeError, binascii.Error, CryptoError) as exc:
         return SignatureCheck("invalid", f"{SIGNATURE_NAME} cannot be read ({exc})")
     try:
-        key.verify(signature, _canonical(body))
-    except InvalidSignature:
+        key.verify(_canonical(body), signature)
+    except BadSignatureError:
         return SignatureCheck("tampered", f"{SIGNATURE_NAME} was changed after signing "
                               f"(the signature of {claimed!r} does not match)", claimed, public)
     actual = pack_files(folder)

@@ -27,11 +27,11 @@ def test_the_kiosks_imports_are_found() -> None:
 
 
 def test_a_dynamic_package_is_collected_only_when_imported_and_installed() -> None:
-    some = installed("psycopg", "psycopg_binary", "cryptography")
+    some = installed("psycopg", "psycopg_binary", "nacl", "_cffi_backend")
     assert bc.to_collect({"numpy", "psycopg.rows"}, some) == (
         ["psycopg"], ["psycopg_binary.pq", "psycopg_binary._psycopg"])
-    assert bc.to_collect({"cryptography.hazmat.primitives.asymmetric.ed25519"}, some) == (
-        ["cryptography"], ["cryptography.hazmat.bindings._rust"])
+    assert bc.to_collect({"nacl.signing"}, some) == (
+        ["nacl"], ["nacl._sodium", "_cffi_backend"])
     assert bc.to_collect({"numpy"}, some) == ([], [])
     assert bc.to_collect({"psycopg"}, installed()) == ([], [])
 
@@ -45,11 +45,10 @@ def test_a_bundled_psycopg_needs_a_libpq_wrapper() -> None:
                         " or psycopg_c.pq + psycopg_c._psycopg"]
 
 
-def test_a_bundled_cryptography_needs_its_rust_core() -> None:
-    assert bc.missing_run_time_parts({"cryptography", "cryptography.x509"}) == [
-        "cryptography is bundled without cryptography.hazmat.bindings._rust"]
-    assert bc.missing_run_time_parts({"cryptography",
-                                      "cryptography.hazmat.bindings._rust"}) == []
+def test_a_bundled_pynacl_needs_its_libsodium_binding() -> None:
+    assert bc.missing_run_time_parts({"nacl", "nacl.signing"}) == [
+        "nacl is bundled without nacl._sodium + _cffi_backend"]
+    assert bc.missing_run_time_parts({"nacl", "nacl._sodium", "_cffi_backend"}) == []
 
 
 def test_only_packages_left_out_on_purpose_are_excused() -> None:
