@@ -616,6 +616,8 @@ def test_import_page_browses_a_usb_stick_by_touch(make_staff: Any, qtbot: Any) -
     qtbot.mouseClick(page.entry_buttons["model.onnx"], LEFT)  # a bare model from the stick
     qtbot.waitUntil(lambda: ("import", s.app.usb / "model.onnx") in s.app.calls,
                     timeout=10_000)
+    qtbot.waitUntil(lambda: not page.runner.busy, timeout=10_000)  # the import has finished
+    qtbot.waitUntil(page.import_button.isEnabled, timeout=10_000)
     s.app.roots = []
     qtbot.mouseClick(page.browser.refresh_button, LEFT)
     assert "Kein USB-Stick" in page.browser.places.itemAt(0).widget().text()

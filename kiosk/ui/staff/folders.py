@@ -164,6 +164,9 @@ class FolderBrowser(QWidget):
             if media:
                 self.open_root(media[0])  # a stick was just plugged in: that is what staff want
                 return
+            self.show_folder()
+            self.folder_changed.emit(None)  # the stick is gone: nothing left to import
+            return
         self.show_folder()
 
     def open_root(self, root: Path) -> None:
