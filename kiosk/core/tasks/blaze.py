@@ -87,8 +87,9 @@ def decode(
     keep = np.flatnonzero(scores >= min_score)
     out = []
     size = float(box.size)
+    rows = raw_boxes.reshape(len(anchors), -1)
     for i in keep:
-        r = raw_boxes.reshape(len(anchors), -1)[i]
+        r = rows[i]
         a = anchors[i]
         cx, cy = r[0] / size + a[0], r[1] / size + a[1]
         w, h = r[2] / size, r[3] / size
