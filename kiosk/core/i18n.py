@@ -131,6 +131,16 @@ STRINGS: dict[str, Text] = {
         "Gerade gibt es nichts zu zeigen – halte etwas in die Kamera.",
         "Nothing to show right now – hold something up to the camera.",
     ),
+    "modelview.draw_first": Text(
+        "Zeichne zuerst etwas ins Feld – dann siehst du hier, was die KI davon bekommt.",
+        "Draw something in the field first – then you will see here what the AI gets.",
+    ),
+    "modelview.in_picture": Text(
+        "Diese KI bekommt das ganze Kamerabild, stark verkleinert. Was sie darin findet, "
+        "zeigt sie dir direkt im Bild.",
+        "This AI gets the whole camera picture, made much smaller. It shows you what it "
+        "finds right on the picture.",
+    ),
     "fool.button": Text("Trick die KI aus", "Try to fool it"),
     "fool.title": Text("Trick die KI aus: verändere, was sie bekommt",
                        "Try to fool it: change what the AI gets"),

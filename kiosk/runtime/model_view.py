@@ -68,14 +68,16 @@ def text_strips(rgb: np.ndarray, lines: Any, height: int = 48,
     return np.ascontiguousarray(np.vstack(strips[:-1]))
 
 
+STAGES = ("_stage_pnet", "_stage_rnet", "_stage_onet")  # an MTCNN detector's own steps
+
+
 def face_stages(detector: Any, rgb: np.ndarray) -> list[np.ndarray] | None:
     """The MTCNN cascade's three steps as box arrays ``[N, ≥4]``: proposals, refined, final.
 
     Runs the detector's own stages (``None`` if this detector has no such stages)."""
     from kiosk.core.tasks import faces
 
-    stages = ("_stage_pnet", "_stage_rnet", "_stage_onet")
-    if not all(hasattr(detector, name) for name in stages):
+    if not all(hasattr(detector, name) for name in STAGES):
         return None
     img = faces._as_rgb(rgb)
     p = detector.params
@@ -111,6 +113,18 @@ def draw_stages(rgb: np.ndarray, stages: list[np.ndarray], width: int = 360) -> 
         panels.append(panel)
         panels.append(np.full((small.shape[0], 8, 3), 20, np.uint8))
     return np.ascontiguousarray(np.hstack(panels[:-1]))
+
+
+def has_model_view(runner: Any) -> bool:
+    """Whether :func:`model_view` has a picture of its own for this runner's task (the
+    others draw what they find straight onto the camera picture)."""
+    from kiosk.runtime.task_ocr import OcrRunner
+
+    params = getattr(runner, "params", None)
+    prep = getattr(params, "prep", params)
+    detector = getattr(runner, "detector", None)
+    return (isinstance(prep, ClassificationParams) or isinstance(runner, OcrRunner)
+            or (detector is not None and all(hasattr(detector, name) for name in STAGES)))
 
 
 def model_view(runner: Any, rgb: np.ndarray | None, last_output: Any) -> ModelView | None:

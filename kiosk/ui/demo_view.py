@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from kiosk.core.i18n import Lang, Text, tr
 from kiosk.core.manifest import About
 from kiosk.core.tasks.perturb import Perturbation
-from kiosk.runtime.model_view import model_view
+from kiosk.runtime.model_view import has_model_view, model_view
 from kiosk.runtime.pipeline import Result
 from kiosk.ui.explain_view import ModelViewOverlay
 from kiosk.ui.fool_it import FoolItOverlay
@@ -35,6 +35,17 @@ from kiosk.ui.staff.touch import touch_scroll
 from kiosk.ui.widgets import LanguageSwitch, VideoView
 
 log = logging.getLogger(__name__)
+
+#: below this height (1280×800, 1366×768, 1280×720 screens) the demo screen tightens its
+#: margins, drops the "how it works" lead sentence and puts "learn more" into the top bar
+COMPACT_BELOW = 940
+SIDE_SCROLL_STYLE = (
+    "QScrollArea, QScrollArea > QWidget, QWidget#SideBox { background: transparent; }"
+    "QScrollBar:vertical { background: transparent; width: 18px; margin: 4px 0 4px 6px; }"
+    "QScrollBar::handle:vertical { background: #2A3560; border-radius: 6px; min-height: 60px; }"
+    "QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical { height: 0; }"
+    "QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical { background: transparent; }"
+)
 
 
 @dataclass(frozen=True)
@@ -239,22 +250,34 @@ class DemoScreen(QWidget):
         self.model_view = ModelViewOverlay(self.video_box)
         self.fool_it = FoolItOverlay(self.video_box, self._perturb, self._fool_used)
         self.video.installEventFilter(self)
+        self.video_box.installEventFilter(self)  # a narrower picture moves its buttons
         self.runner: Any = None
         self.services: DemoServices | None = None
         self.last_output: Any = None
         self._about: About | None = None
         body.addWidget(self.video_box, 3)
 
-        side = QVBoxLayout()
-        side.setSpacing(24)
-        self.result_card = QFrame(self)
+        self.outer, self.top_bar = outer, top
+        # The cards scroll when a short screen (1280×720, 1366×768) cannot hold them: a
+        # panel squeezed below its minimum height drew its buttons over its own bars.
+        self.side_scroll = QScrollArea(self)
+        self.side_scroll.setWidgetResizable(True)
+        self.side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.side_scroll.setStyleSheet(SIDE_SCROLL_STYLE)
+        side_box = QWidget()
+        side_box.setObjectName("SideBox")
+        self.side_layout = cards = QVBoxLayout(side_box)
+        cards.setContentsMargins(0, 0, 0, 0)
+        cards.setSpacing(24)
+        self.result_card = QFrame(side_box)
         self.result_card.setObjectName("Card")
         self.result_layout = QVBoxLayout(self.result_card)
         self.result_layout.setContentsMargins(32, 28, 32, 28)
         # Cards as tall as their content (a stretched card showed a large empty area); the
         # free height goes between the explanation and the camera notice.
-        side.addWidget(self.result_card, 0)
-        how_card = QFrame(self)
+        cards.addWidget(self.result_card, 0)
+        self.how_card = how_card = QFrame(side_box)
         how_card.setObjectName("Card")
         how_layout = QVBoxLayout(how_card)
         how_layout.setContentsMargins(32, 28, 32, 28)
@@ -268,15 +291,23 @@ class DemoScreen(QWidget):
         how_layout.addWidget(self.how_text)
         self.about_button = QPushButton(how_card)
         self.about_button.clicked.connect(self.show_about)
+        self.how_layout = how_layout
         how_layout.addWidget(self.about_button, 0, Qt.AlignmentFlag.AlignLeft)
-        side.addWidget(how_card, 0)
+        cards.addWidget(how_card, 0)
+        cards.addStretch(1)
+        self.side_scroll.setWidget(side_box)
+        side = QVBoxLayout()
+        side.setSpacing(24)
+        self.side = side
+        side.addWidget(self.side_scroll, 1)
         self.privacy = QLabel(self)
         self.privacy.setObjectName("PrivacyNote")
         self.privacy.setWordWrap(True)
-        side.addStretch(1)
         side.addWidget(self.privacy)
         body.addLayout(side, 2)
+        self.body = body
         outer.addLayout(body, 1)
+        self.compact = False
         self.set_lang(lang)
 
     # -- content ---------------------------------------------------------------------------
@@ -314,10 +345,12 @@ class DemoScreen(QWidget):
             self.stage.hide()
             self.stage.setParent(None)
         self.stage = stage
+        # the picture goes before the canvas comes: both at once grew the window past a
+        # 1280×720 screen for a moment, and a window does not shrink back by itself
+        self.video.setVisible(stage is None)
         if stage is not None:
             layout.insertWidget(0, stage, 1)
             stage.show()
-        self.video.setVisible(stage is None)
 
     def attach(self, runner: Any, services: DemoServices) -> None:
         """The demo's runner is loaded: the panel and the model's-eye view may use it."""
@@ -349,6 +382,9 @@ class DemoScreen(QWidget):
             self.services.interaction("slider", {})
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.video_box and event.type() == QEvent.Type.Resize:
+            self._place_overlays()
+            return False
         # with "cover up" on, touching the picture moves the patch (in camera pixels)
         if watched is self.video and self.fool_it.isVisible() and self.fool_it.patch and \
                 event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove):
@@ -379,10 +415,17 @@ class DemoScreen(QWidget):
             log.exception("model's-eye view failed")
             view = None
         if view is None:
-            self.model_view.show_view(None, "modelview.none", False, self.lang)
+            self.model_view.show_view(None, self._no_view_caption(), False, self.lang)
         else:
             self.model_view.show_view(view.image, view.caption, view.pixelated, self.lang)
         self._place_overlays()
+
+    def _no_view_caption(self) -> str:
+        if self.stage is not None:  # a drawing demo with nothing drawn yet
+            return "modelview.draw_first"
+        if self.current_frame() is not None and not has_model_view(self.runner):
+            return "modelview.in_picture"
+        return "modelview.none"
 
     def close_demo(self) -> None:
         """Drop the picture and results (nothing of the visitor stays on screen)."""
@@ -513,24 +556,66 @@ class DemoScreen(QWidget):
         if self.status is not None:
             self.set_status(self.status)
         self._update_stats()
+        self.fit_side_width()
+        # a panel's theme fonts apply when it is first shown: measure again after that
+        QTimer.singleShot(0, self.fit_side_width)
         self._place_overlays()
 
     # -- layout ----------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.set_compact(self.height() < COMPACT_BELOW)
         self._place_overlays()
+
+    def set_compact(self, compact: bool) -> None:
+        """Tighter layout for short screens: the result card keeps the room it needs."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        margin, gap = (20, 16) if compact else (36, 24)
+        self.outer.setContentsMargins(margin + 12, margin, margin + 12, margin + 4)
+        for layout in (self.outer, self.side, self.side_layout):
+            layout.setSpacing(gap)
+        self.body.setSpacing(gap + 8)
+        pad = (24, 20) if compact else (32, 28)
+        self.result_layout.setContentsMargins(pad[0], pad[1], pad[0], pad[1])
+        # "learn more" moves up next to the title; the card with the lead sentence goes
+        (self.how_layout if compact else self.top_bar).removeWidget(self.about_button)
+        if compact:
+            self.top_bar.insertWidget(self.top_bar.indexOf(self.lang_switch),
+                                      self.about_button)
+            self.top_bar.insertSpacing(self.top_bar.indexOf(self.lang_switch), 16)
+        else:
+            self.top_bar.takeAt(self.top_bar.indexOf(self.lang_switch) - 1)  # the spacing
+            self.how_layout.addWidget(self.about_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.how_card.setVisible(not compact)
+        self.fit_side_width()
+
+    def fit_side_width(self) -> None:
+        """The cards' column is never narrower than its content (it scrolls only down)."""
+        content = self.side_scroll.widget()
+        if content is not None:
+            bar = self.side_scroll.verticalScrollBar().sizeHint().width()
+            self.side_scroll.setMinimumWidth(content.minimumSizeHint().width() + bar)
 
     def _place_overlays(self) -> None:
         if self.stage is not None:
             rect = QRectF(self.stage.geometry())
+            area = getattr(self.stage, "board", None)  # a canvas: its square, not its margins
+            if callable(area):
+                rect = area().translated(rect.topLeft())
         else:
             rect = self.video.image_rect().translated(self.video.pos())
         self.badge.adjustSize()
-        self.badge.move(int(rect.x()) + 20, int(rect.y()) + 20)
-        self.badge.raise_()
         self.tools.adjustSize()
         self.tools.move(int(rect.right()) - self.tools.width() - 16, int(rect.y()) + 16)
         self.tools.raise_()
+        badge_y = rect.y() + 20
+        if rect.x() + 20 + self.badge.width() + 12 > self.tools.x():
+            # a narrow picture: the badge goes to the bottom corner, not under the buttons
+            badge_y = rect.bottom() - 20 - self.badge.height()
+        self.badge.move(int(rect.x()) + 20, int(badge_y))
+        self.badge.raise_()
         for card in (self.model_view, self.about, self.overlay):  # cards stay on top
             if card.isVisible():
                 card.raise_()

@@ -131,7 +131,7 @@ class ClassificationPanel(ResultPanel):
             self.heat = result.explanation
             self.unsure = result.unsure
         else:
-            self.hint.setText(tr("explain.too_slow", self.lang))
+            self._set_hint(tr("explain.too_slow", self.lang))
             return
         self._show()
         self.update()
@@ -140,8 +140,13 @@ class ClassificationPanel(ResultPanel):
         if self.progress is None:
             self._progress_timer.stop()
             return
-        self.hint.setText(tr("explain.working", self.lang).format(
+        self._set_hint(tr("explain.working", self.lang).format(
             pct=f"{round(self.progress * 100)}"))
+
+    def _set_hint(self, text: str) -> None:
+        # an empty line would still take its height, and a short screen needs every pixel
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
 
     def set_result(self, output: Any) -> None:
         if not isinstance(output, ClassificationResult) or self.frozen:
@@ -157,19 +162,19 @@ class ClassificationPanel(ResultPanel):
         self.unsure_banner.show_unsure(self._last is not None and self.unsure, self.lang)
         if self._last is None:
             self.bars.clear()
-            self.hint.setText("")
+            self._set_hint("")
             return
         items = [(g.label_de if self.lang == "de" else display_label(g.label_en), g.score)
                  for g in self._last.top]
         self.bars.set_values(items)
         if self.unsure:
-            self.hint.setText(tr("classification.unsure", self.lang))
+            self._set_hint(tr("classification.unsure", self.lang))
         elif self.heat is not None and self._last.top:
             best = self._last.top[0]
-            self.hint.setText(tr("explain.on", self.lang).format(
+            self._set_hint(tr("explain.on", self.lang).format(
                 label=best.label_de if self.lang == "de" else best.label_en))
         else:
-            self.hint.setText("")
+            self._set_hint("")
 
     def set_lang(self, lang: Lang) -> None:
         self.lang = lang

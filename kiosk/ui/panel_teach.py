@@ -108,6 +108,14 @@ class ClassRow(QFrame):
         layout.addWidget(self.record)
         self.name.clicked.connect(self._next_name)
 
+    def set_record_texts(self, text: str, texts: tuple[str, ...]) -> None:
+        """Show ``text``; the button stays as wide as the longest of ``texts`` (a fixed
+        240 px let a narrow screen cut "Halten = aufnehmen" at both ends)."""
+        self.record.setText(text)
+        self.record.ensurePolished()  # the theme's font and padding, before measuring
+        words = max(self.record.fontMetrics().horizontalAdvance(t) for t in texts)
+        self.record.setMinimumWidth(max(240, words + 60))  # the theme's 30 px padding
+
     @property
     def label(self) -> Text:
         """The class's current name in both languages."""
@@ -298,7 +306,8 @@ class TeachPanel(ResultPanel):
             row.name.setText(row.label.get(self.lang))
             row.count.setText(tr("teach.examples", self.lang).format(n=self.bank.count(row.index)))
             rec = self.recording == row.index
-            row.record.setText(tr("teach.recording" if rec else "teach.record", self.lang))
+            row.set_record_texts(tr("teach.recording" if rec else "teach.record", self.lang),
+                                 (tr("teach.recording", self.lang), tr("teach.record", self.lang)))
         self.forget_button.setText(tr("teach.forget", self.lang))
 
     def set_lang(self, lang: Lang) -> None:
