@@ -58,6 +58,14 @@ class DemoTile(QAbstractButton):
         self.setMinimumSize(QSize(250, 210))  # eight tiles still fit a 1280×720 screen
         self.setMaximumSize(QSize(620, 560))
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        #: the tiles of one screen: all keep room for as many subtitle lines as the longest
+        #: needs, so their pictures line up (the home screen sets this)
+        self.peers: list[DemoTile] = [self]
+        self.painted_subtitle = ""  # what the last paint showed (tests)
+
+    def subtitle_lines(self, fm: QFontMetrics, width: float) -> int:
+        """Lines this tile's subtitle needs at ``width`` (two to three)."""
+        return max(2, min(3, len(wrap_words(fm, self.info.subtitle.get(self.lang), width))))
 
     def set_lang(self, lang: Lang) -> None:
         """Repaint the texts in ``lang``."""
@@ -78,8 +86,13 @@ class DemoTile(QAbstractButton):
         p.setClipPath(card)
         # Many demos on a small screen make small tiles: text and picture shrink with them.
         k = max(0.6, min(1.0, r.width() / 420, r.height() / 420))
-        # The text block keeps room for the title and two full lines of the subtitle.
-        text_block = (52 + 2 * 29 + 24) * k
+        pad = round(28 * k)
+        sub_font = theme.body_font(max(14, round(21 * k)))
+        # The text block keeps room for the title and the subtitle's lines: two, or three
+        # when some tile's sentence needs them (cut with "…" it no longer said what it does).
+        fm = QFontMetrics(sub_font)
+        lines = max(t.subtitle_lines(fm, r.width() - 2 * pad) for t in self.peers)
+        text_block = 52 * k + lines * max(29 * k, fm.lineSpacing()) + 24 * k
         pic = QRectF(r.x(), r.y(), r.width(), max(r.height() * 0.4, r.height() - text_block))
         if not self._image.isNull():
             # Cover-crop: fill the picture area, keep the aspect ratio.
@@ -95,7 +108,6 @@ class DemoTile(QAbstractButton):
         shade.setColorAt(1, QColor(20, 27, 51, 255))
         p.fillRect(QRectF(pic.x(), pic.bottom() - 60, pic.width(), 60), shade)
         p.setClipping(False)
-        pad = round(28 * k)
         text_top = pic.bottom() + 10 * k
         p.setPen(theme.TEXT)
         p.setFont(theme.display_font(round(34 * k), QFont.Weight.Bold))
@@ -104,32 +116,39 @@ class DemoTile(QAbstractButton):
                    p.fontMetrics().elidedText(self.info.title.get(self.lang),
                                               Qt.TextElideMode.ElideRight, int(title_rect.width())))
         p.setPen(theme.MUTED)
-        p.setFont(theme.body_font(max(14, round(21 * k))))
+        p.setFont(sub_font)
         sub_rect = QRectF(r.x() + pad, text_top + 50 * k, r.width() - 2 * pad,
-                          r.bottom() - text_top - 58 * k)
+                          r.bottom() - text_top - 50 * k)
+        self.painted_subtitle = elide_lines(
+            p.fontMetrics(), self.info.subtitle.get(self.lang), sub_rect.width(),
+            max(1, min(lines, int(sub_rect.height() // p.fontMetrics().lineSpacing()))))
         p.drawText(sub_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                   elide_lines(p.fontMetrics(), self.info.subtitle.get(self.lang),
-                               sub_rect.width(), max(1, int(sub_rect.height() //
-                                                            p.fontMetrics().lineSpacing()))))
+                   self.painted_subtitle)
         p.setPen(theme.CARD_BORDER)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(card)
         p.end()
 
 
-def elide_lines(fm: QFontMetrics, text: str, width: float, lines: int) -> str:
-    """``text`` word-wrapped into at most ``lines`` lines of ``width``; the last one ends in
-    "…" when the text is longer (a half-cut line is worse than a shortened one)."""
+def wrap_words(fm: QFontMetrics, text: str, width: float) -> list[str]:
+    """``text`` word-wrapped into lines no wider than ``width``."""
     words = text.split()
     out: list[str] = []
-    while words and len(out) < lines:
+    while words:
         line = words.pop(0)
         while words and fm.horizontalAdvance(f"{line} {words[0]}") <= width:
             line = f"{line} {words.pop(0)}"
         out.append(line)
-    if words:
-        out[-1] = fm.elidedText(f"{out[-1]} {' '.join(words)}", Qt.TextElideMode.ElideRight,
-                                int(width))
+    return out
+
+
+def elide_lines(fm: QFontMetrics, text: str, width: float, lines: int) -> str:
+    """``text`` word-wrapped into at most ``lines`` lines of ``width``; the last one ends in
+    "…" when the text is longer (a half-cut line is worse than a shortened one)."""
+    out = wrap_words(fm, text, width)
+    if len(out) > lines:
+        rest = fm.elidedText(" ".join(out[lines - 1:]), Qt.TextElideMode.ElideRight, int(width))
+        out = [*out[:lines - 1], rest]
     return "\n".join(out)
 
 
@@ -257,6 +276,7 @@ class HomeScreen(QWidget):
             tile.clicked.connect(lambda _=False, d=info.demo_id: self.demo_chosen.emit(d))
             self.grid.addWidget(tile, i // cols, i % cols)
             self.tiles.append(tile)
+            tile.peers = self.tiles
         self.empty.setVisible(not infos)
 
     def tile(self, demo_id: str) -> DemoTile:

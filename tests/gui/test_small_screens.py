@@ -146,3 +146,19 @@ def test_a_demo_drawing_on_the_picture_says_so_not_nothing_to_show(make_kiosk, q
     demo.show_model_view()
     qtbot.waitUntil(demo.model_view.isVisible, timeout=10_000)
     assert demo.model_view.caption.text() == tr("modelview.in_picture", "de")
+
+
+def test_home_tiles_say_their_whole_sentence(make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    for lang in ("de", "en"):
+        k = make_kiosk(lang=lang)
+        k.controller.activity()
+        for size in ((1280, 720), (1920, 1080)):
+            k.window.resize(*size)
+            qtbot.waitUntil(lambda s=size: k.window.size().width() == s[0])  # noqa: B023
+            k.window.grab()  # paints every tile
+            tiles = k.window.home.tiles
+            assert len(tiles) == 8
+            cut = [t.info.demo_id for t in tiles if "…" in t.painted_subtitle]
+            assert cut == [], (lang, size)
+            if SHOTS:
+                k.window.grab().save(str(Path(SHOTS) / f"home-{size[0]}-{lang}.png"))
