@@ -38,7 +38,7 @@ from kiosk.core.pin import MAX_DIGITS, MIN_DIGITS, PinCheck, PinError, PinState,
 from kiosk.core.pin import pin_rule_broken as rule_broken
 from kiosk.ui import theme
 from kiosk.ui.staff.texts import duration, tr
-from kiosk.ui.staff.touch import STYLE, button, label
+from kiosk.ui.staff.touch import STYLE, button, label, refresh_style
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,13 @@ QPushButton#PinOk:pressed {
     background: qlineargradient(x1:0, y1:0, x2:1, y2:0, stop:0 #0F9488, stop:1 #6429CC); }
 QPushButton#PinOk:disabled { background: #161D36; color: #5B647E; }
 QLabel#PinMessage { font-size: 20px; font-weight: 600; color: #FCD34D; }
+QFrame#PinCard[compact="true"] QPushButton#DigitButton,
+QFrame#PinCard[compact="true"] QPushButton#PinOk { min-height: 68px; max-height: 68px;
+    border-radius: 34px; }
 """
+
+
+COMPACT_BELOW = 900  # px of screen height: below it the pad uses smaller keys
 
 
 class PinMode(enum.Enum):
@@ -146,7 +152,8 @@ class PinPad(QWidget):
         self.card = QFrame(self)
         self.card.setObjectName("PinCard")
         self.card.setFixedWidth(600)
-        col = QVBoxLayout(self.card)
+        self.card.setProperty("compact", False)
+        self.col = col = QVBoxLayout(self.card)
         col.setContentsMargins(48, 40, 48, 36)
         col.setSpacing(14)
         self.title = label("", "DemoTitle", self.card)
@@ -162,7 +169,7 @@ class PinPad(QWidget):
         col.addSpacing(6)
         col.addWidget(self.dots)
         col.addWidget(self.message)
-        grid = QGridLayout()
+        self.grid = grid = QGridLayout()
         grid.setHorizontalSpacing(20)
         grid.setVerticalSpacing(16)
         self.digits: dict[str, QPushButton] = {}
@@ -232,12 +239,26 @@ class PinPad(QWidget):
         parent = self.parentWidget()
         if parent is not None:
             self.setGeometry(parent.rect())
+        self._fit_height(self.height() < COMPACT_BELOW)
         self.card.adjustSize()
         self.card.move(int((self.width() - self.card.width()) / 2),
                        int((self.height() - self.card.height()) / 2))
 
     def resizeEvent(self, event: object) -> None:
         self._place()
+
+    def _fit_height(self, compact: bool) -> None:
+        # the full pad is about 850 px tall: on a 1280×720 or ×800 screen its title and
+        # "Cancel" were cut off; smaller keys (still 68 px, a fingertip) keep it whole
+        if compact == self.card.property("compact"):
+            return
+        self.card.setProperty("compact", compact)
+        for widget in (self.card, *self.card.findChildren(QPushButton)):
+            refresh_style(widget)
+        self.col.setContentsMargins(48, 24 if compact else 40, 48, 20 if compact else 36)
+        self.col.setSpacing(8 if compact else 14)
+        self.grid.setVerticalSpacing(12 if compact else 16)
+        self.message.setMinimumHeight(44 if compact else 56)
 
     # -- typing --------------------------------------------------------------------------------
     def press(self, digit: str) -> None:
@@ -328,7 +349,8 @@ class PinPad(QWidget):
         if result.locked_for > 0:
             self._message = ("pin.wrong.locked", {})
         else:
-            self._message = ("pin.wrong", {"n": result.tries_left})
+            key = "pin.wrong.one" if result.tries_left == 1 else "pin.wrong"
+            self._message = (key, {"n": result.tries_left})
         self.dots.set_count(0, error=True)
         self._refresh(error=True)
 
