@@ -35,6 +35,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -517,11 +518,17 @@ class StatsDashboard(QWidget):
         self._status_key: tuple[str, dict[str, object]] | None = None
         self.tasks: set[asyncio.Future[None]] = set()
 
-        root = QVBoxLayout(self)
+        self.root = root = QVBoxLayout(self)
         root.setContentsMargins(40, 28, 40, 24)
         root.setSpacing(18)
 
+        # titles and controls side by side; on a narrow page (a 1280 px screen beside the
+        # staff rail) the period choice goes to a row of its own instead of squeezing the
+        # title to "Besuchers" and its buttons over each other
         header = QHBoxLayout()
+        header.setSpacing(12)
+        self.controls = controls = QHBoxLayout()
+        self.period_row = QHBoxLayout()
         titles = QVBoxLayout()
         titles.setSpacing(2)
         self.title = QLabel(self)
@@ -533,6 +540,7 @@ class StatsDashboard(QWidget):
         titles.addWidget(self.title)
         titles.addWidget(self.subtitle)
         header.addLayout(titles, 1)
+        header.addLayout(controls, 0)
         switch = QFrame(self)
         switch.setObjectName("PeriodSwitch")
         row = QHBoxLayout(switch)
@@ -549,25 +557,27 @@ class StatsDashboard(QWidget):
             row.addWidget(button)
             self.period_buttons[days] = button
         self.period_buttons[self.days].setChecked(True)
-        header.addWidget(switch, 0, Qt.AlignmentFlag.AlignVCenter)
-        header.addSpacing(16)
+        self.period_switch = switch
+        controls.addWidget(switch, 0, Qt.AlignmentFlag.AlignVCenter)
+        controls.addSpacing(16)
         self.export_button = QPushButton(self)
         self.export_button.setObjectName("ExportButton")
         self.export_button.clicked.connect(self.export)
-        header.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        controls.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.report_button = QPushButton(self)  # the funders' PDF (kiosk.ui.report)
         self.report_button.setObjectName("ReportButton")
         self.report_button.clicked.connect(self.save_report)
         self.report_button.setVisible(report_data is not None)
-        header.addSpacing(8)
-        header.addWidget(self.report_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        controls.addSpacing(8)
+        controls.addWidget(self.report_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.lang_switch: LanguageSwitch | None = None
         if show_lang_switch:
-            header.addSpacing(16)
+            controls.addSpacing(16)
             self.lang_switch = LanguageSwitch(lang, self)
             self.lang_switch.changed.connect(lambda code: self.set_lang(code))
-            header.addWidget(self.lang_switch, 0, Qt.AlignmentFlag.AlignVCenter)
+            controls.addWidget(self.lang_switch, 0, Qt.AlignmentFlag.AlignVCenter)
         root.addLayout(header)
+        root.addLayout(self.period_row)
 
         self.notice = QLabel(self)
         self.notice.setObjectName("DashNotice")
@@ -606,6 +616,28 @@ class StatsDashboard(QWidget):
         self.status.setObjectName("DashStatus")
         root.addWidget(self.status)
         self._retranslate()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_header()
+
+    def _fit_header(self) -> None:
+        margins = self.root.contentsMargins()
+        room = self.width() - margins.left() - margins.right()
+        switch = self.period_switch
+        in_row = self.period_row.indexOf(switch) >= 0
+        need = self.title.sizeHint().width() + self.controls.sizeHint().width() + 12 + \
+            (switch.sizeHint().width() + 16 if in_row else 0)
+        narrow = need > room
+        if narrow == in_row:
+            return
+        (self.controls if narrow else self.period_row).removeWidget(switch)
+        if narrow:
+            self.period_row.addWidget(switch, 0, Qt.AlignmentFlag.AlignLeft)
+            self.period_row.addStretch(1)
+        else:
+            self.period_row.takeAt(0)  # the stretch
+            self.controls.insertWidget(0, switch, 0, Qt.AlignmentFlag.AlignVCenter)
 
     # -- public ---------------------------------------------------------------------------------
     def set_lang(self, lang: str) -> None:
@@ -756,6 +788,7 @@ class StatsDashboard(QWidget):
         if self._status_key is not None:
             self._set_status(self._status_key[0], **self._status_key[1])
         self._draw()
+        self._fit_header()
 
     def _retranslate_subtitle(self) -> None:
         self.subtitle.setText(tr("subtitle.days", self.lang, days=self.days) if self.days

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -48,6 +48,7 @@ from kiosk.ui.staff.touch import (
     Toggle,
     button,
     label,
+    refresh_style,
     touch_scroll,
 )
 from kiosk.ui.widgets import LanguageSwitch
@@ -744,6 +745,12 @@ class HealthPage(Page):
 # --------------------------------------------------------------------------- the panel
 
 
+RAIL_COMPACT_BELOW = 900  # px of screen height: below it the rail packs tighter
+RAIL_COMPACT_STYLE = """
+QFrame#StaffRail[compact="true"] QPushButton#NavButton { min-height: 46px; border-radius: 16px; }
+"""
+
+
 class StaffPanel(QWidget):
     """The whole staff panel as an overlay over the kiosk window."""
 
@@ -758,7 +765,7 @@ class StaffPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("StaffRoot")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(STYLE + RAIL_COMPACT_STYLE)
         self.services = services
         self.lang: Lang = lang
         self.runner = Runner()
@@ -767,10 +774,11 @@ class StaffPanel(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
 
-        rail = QFrame(self)
+        self.rail = rail = QFrame(self)
         rail.setObjectName("StaffRail")
         rail.setFixedWidth(360)
-        col = QVBoxLayout(rail)
+        rail.setProperty("compact", False)
+        self.rail_col = col = QVBoxLayout(rail)
         col.setContentsMargins(24, 36, 24, 28)
         col.setSpacing(10)
         self.rail_title = label("", "RailTitle", rail)
@@ -861,6 +869,22 @@ class StaffPanel(QWidget):
         self.restart_button.disarm()
         self.exit_button.disarm()
         self.hide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.set_compact(self.height() < RAIL_COMPACT_BELOW)
+
+    def set_compact(self, compact: bool) -> None:
+        """A rail for short screens: on 1280×720 its buttons were drawn over each other,
+        "Exit kiosk" over "Restart app"."""
+        if compact == self.rail.property("compact"):
+            return
+        self.rail.setProperty("compact", compact)
+        for b in self.nav.values():
+            refresh_style(b)
+        self.rail_col.setContentsMargins(24, 20 if compact else 36, 24, 16 if compact else 28)
+        self.rail_col.setSpacing(4 if compact else 10)
+        self.timeout_note.setVisible(not compact)  # "closes after 2 min": nice, not needed
 
     def show_section(self, key: str) -> None:
         """Switch to section ``key``."""
