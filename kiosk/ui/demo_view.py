@@ -28,6 +28,7 @@ from kiosk.core.manifest import About
 from kiosk.core.tasks.perturb import Perturbation
 from kiosk.runtime.model_view import has_model_view, model_view
 from kiosk.runtime.pipeline import Result
+from kiosk.ui import theme
 from kiosk.ui.explain_view import ModelViewOverlay
 from kiosk.ui.fool_it import FoolItOverlay
 from kiosk.ui.panels import DemoServices, ResultPanel
@@ -39,13 +40,6 @@ log = logging.getLogger(__name__)
 #: below this height (1280×800, 1366×768, 1280×720 screens) the demo screen tightens its
 #: margins, drops the "how it works" lead sentence and puts "learn more" into the top bar
 COMPACT_BELOW = 940
-SIDE_SCROLL_STYLE = (
-    "QScrollArea, QScrollArea > QWidget, QWidget#SideBox { background: transparent; }"
-    "QScrollBar:vertical { background: transparent; width: 18px; margin: 4px 0 4px 6px; }"
-    "QScrollBar::handle:vertical { background: #2A3560; border-radius: 6px; min-height: 60px; }"
-    "QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical { height: 0; }"
-    "QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical { background: transparent; }"
-)
 
 
 @dataclass(frozen=True)
@@ -264,7 +258,7 @@ class DemoScreen(QWidget):
         self.side_scroll.setWidgetResizable(True)
         self.side_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.side_scroll.setStyleSheet(SIDE_SCROLL_STYLE)
+        self.side_scroll.setStyleSheet(theme.SCROLL_STYLE)
         side_box = QWidget()
         side_box.setObjectName("SideBox")
         self.side_layout = cards = QVBoxLayout(side_box)

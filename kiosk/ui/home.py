@@ -19,10 +19,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.core.i18n import Lang, Text, tr
 from kiosk.ui import theme
+from kiosk.ui.staff.touch import touch_scroll
 from kiosk.ui.widgets import LanguageSwitch
 
 
@@ -55,7 +58,7 @@ class DemoTile(QAbstractButton):
         self.setObjectName(f"tile-{info.demo_id}")
         self.setAccessibleName(info.title.get(lang))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(QSize(250, 210))  # eight tiles still fit a 1280×720 screen
+        self.setMinimumSize(QSize(250, 190))  # eight tiles still fit a 1280×720 screen
         self.setMaximumSize(QSize(620, 560))
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         #: the tiles of one screen: all keep room for as many subtitle lines as the longest
@@ -247,10 +250,21 @@ class HomeScreen(QWidget):
         top.addSpacing(16)
         top.addWidget(self.done_button, 0, Qt.AlignmentFlag.AlignTop)
         outer.addLayout(top)
-        self.grid = QGridLayout()
+        # more demos than a short screen holds (nine packs on 1280×720) scroll, instead of
+        # growing the window past the screen where the last row could not be reached
+        self.grid_area = QScrollArea(self)
+        self.grid_area.setWidgetResizable(True)
+        self.grid_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.grid_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.grid_area.setStyleSheet(theme.SCROLL_STYLE)
+        grid_box = QWidget()
+        self.grid = QGridLayout(grid_box)
+        self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(28)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        outer.addLayout(self.grid, 1)
+        self.grid_area.setWidget(grid_box)
+        touch_scroll(self.grid_area)
+        outer.addWidget(self.grid_area, 1)
         from kiosk.ui.feedback import FeedbackBar
 
         self.feedback = FeedbackBar(lang, self)

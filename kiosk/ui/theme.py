@@ -20,6 +20,15 @@ TEAL = QColor("#14B8A6")
 TEAL_LIGHT = QColor("#5EEAD4")
 VIOLET = QColor("#7C3AED")
 AMBER = QColor("#FCD34D")
+#: a scroll area that shows only its content (and a slim bar when the content is taller)
+SCROLL_STYLE = (
+    "QScrollArea, QScrollArea > QWidget, QScrollArea > QWidget > QWidget "
+    "{ background: transparent; }"
+    "QScrollBar:vertical { background: transparent; width: 18px; margin: 4px 0 4px 6px; }"
+    "QScrollBar::handle:vertical { background: #2A3560; border-radius: 6px; min-height: 60px; }"
+    "QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical { height: 0; }"
+    "QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical { background: transparent; }"
+)
 
 
 def load_fonts() -> None:

@@ -162,3 +162,39 @@ def test_home_tiles_say_their_whole_sentence(make_kiosk, qtbot) -> None:  # type
             assert cut == [], (lang, size)
             if SHOTS:
                 k.window.grab().save(str(Path(SHOTS) / f"home-{size[0]}-{lang}.png"))
+
+
+def test_twelve_demos_on_1280x720_scroll_instead_of_growing_the_window(qapp, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.core.i18n import Text
+    from kiosk.ui.home import HomeScreen, TileInfo
+    from kiosk.ui.theme import apply_theme
+
+    apply_theme(qapp)
+    home = HomeScreen("de")
+    qtbot.addWidget(home)
+    home.set_demos([TileInfo(f"pack-{i}", Text(f"Demo {i}", f"Demo {i}"),
+                             Text("Ein Satz.", "A sentence."), None, "detection")
+                    for i in range(12)])
+    home.resize(1280, 720)
+    home.show()
+    qtbot.waitExposed(home)
+    assert home.minimumSizeHint().height() <= 720
+    assert home.height() == 720
+    bar = home.grid_area.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)  # the last row is one swipe away
+    last = home.tiles[-1]
+    home.grid_area.ensureWidgetVisible(last)
+    top = last.mapTo(home.grid_area.viewport(), last.rect().topLeft()).y()
+    assert top >= 0 and top + last.height() <= home.grid_area.viewport().height()
+
+
+def test_eight_demos_fit_1280x720_without_scrolling(make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    for lang in ("de", "en"):
+        k = make_kiosk(lang=lang)
+        k.window.resize(1280, 720)
+        k.controller.activity()
+        home = k.window.home
+        qtbot.waitUntil(lambda h=home: h.grid_area.viewport().height() > 0)
+        k.window.grab()
+        assert len(home.tiles) == 8
+        assert home.grid_area.verticalScrollBar().maximum() == 0, lang
