@@ -107,11 +107,15 @@ class ModelRef:
 
 @dataclass(frozen=True)
 class About:
-    """The visitor-facing model card: what the model is, where from, what it cannot do."""
+    """The visitor-facing model card: what the model is, where from, what it cannot do.
 
-    model: str
-    source: str
-    licence: str
+    ``model``, ``source`` and ``licence`` may be one text for both languages (a name, "MIT")
+    or a German and an English one (a sentence a German visitor should read in German).
+    """
+
+    model: Text
+    source: Text
+    licence: Text
     limits: Text
 
 
@@ -281,15 +285,18 @@ def _about(data: Mapping[str, Any], file: str, problems: list[ManifestProblem]) 
         problems.append(ManifestProblem(
             file, f"about.{extra}", "unknown key",
             "remove it (allowed: model, source, licence, limits)"))
-    values: dict[str, str] = {}
+    values: dict[str, Text] = {}
     for key in ("model", "source", "licence"):
         value = raw.get(key)
+        if isinstance(value, dict):  # [about.source] with de = "…" and en = "…"
+            values[key] = _text(raw, key, file, problems)
+            continue
         if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT_CHARS:
             problems.append(ManifestProblem(
                 file, f"about.{key}", f"missing, empty or longer than {MAX_TEXT_CHARS} "
                 "characters", f'add {key} = "…" to [about]'))
             value = ""
-        values[key] = value.strip()
+        values[key] = Text(value.strip(), value.strip())
     limits = _text(raw, "limits", file, problems)
     return About(values["model"], values["source"], values["licence"], limits)
 

@@ -37,7 +37,11 @@ def generated_about(manifest: Manifest, model_path: Path) -> About:
     kind = meta.get("task") or manifest.task
     model = meta.get("description") or f"{model_path.name} · {kind}"
     producer = " ".join(v for v in (meta.get("producer"), meta.get("producer_version")) if v)
-    source = meta.get("author") or meta.get("source") or (
+    named = meta.get("author") or meta.get("source")
+    mb_de = f"{size_mb:.1f}".replace(".", ",")
+    source = Text(named, named) if named else Text(
+        f"ONNX-Datei {model_path.name} ({mb_de} MB)"
+        + (f", exportiert mit {producer}" if producer else ""),
         f"ONNX file {model_path.name} ({size_mb:.1f} MB)"
         + (f", exported by {producer}" if producer else ""))
     licence = meta.get("license") or meta.get("licence") or "—"
@@ -58,4 +62,4 @@ def generated_about(manifest: Manifest, model_path: Path) -> About:
             "Beschreibung.",
             "This card was made from the model file: the demo brings no description of "
             "its own.")
-    return About(model, source, licence, limits)
+    return About(Text(model, model), source, Text(licence, licence), limits)

@@ -112,8 +112,7 @@ class AboutOverlay(QFrame):
         self.body_area.setWidgetResizable(True)
         self.body_area.setFrameShape(QFrame.Shape.NoFrame)
         self.body_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.body_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget "
-                                  "{ background: transparent; }")
+        self.body_area.setStyleSheet(theme.SCROLL_STYLE)  # a slim bar, not the desktop's
         body_box = QWidget()
         body_layout = QVBoxLayout(body_box)
         body_layout.setContentsMargins(0, 0, 12, 0)
@@ -139,11 +138,12 @@ class AboutOverlay(QFrame):
 
     def show_about(self, about: About | None, lang: Lang, how: str = "") -> None:
         """Fill in the whole "how it works" and ``about`` in ``lang``; show it on top."""
-        self.title.setText(about.model if about is not None else tr("demo.how", lang))
+        self.title.setText(about.model.get(lang) if about is not None else tr("demo.how", lang))
         self.body_area.verticalScrollBar().setValue(0)
         rows = [("demo.how", how)]
         if about is not None:
-            rows += [("about.source", about.source), ("about.licence", about.licence),
+            rows += [("about.source", about.source.get(lang)),
+                     ("about.licence", about.licence.get(lang)),
                      ("about.limits", about.limits.get(lang))]
         for i, (head, body) in enumerate(self.sections):
             key, text = rows[i] if i < len(rows) else ("", "")

