@@ -59,6 +59,9 @@ class ClassificationRunner:
         self.explain = False
         #: "try to fool it": what the visitor changes in the picture before the model gets it
         self.perturb: Perturbation | None = None
+        #: "try to fool it" is open: every result carries the picture the model got, so its
+        #: "the AI gets" box shows it before a slider moves (it stayed empty till then)
+        self.show_input = False
         self._frames = 0
         #: why there is no live heat map (for staff), or None when there is one
         self.explain_unavailable: str | None = (
@@ -91,7 +94,7 @@ class ClassificationRunner:
             heat = Explanation(grid, cls.input_box(rgb.shape, self.params), "cam")
             result = replace(result, explanation=heat)
             timings["explain"] = _ms(t3, time.perf_counter())
-        if self.perturb is not None and not self.perturb.is_identity:
+        if self.show_input or (self.perturb is not None and not self.perturb.is_identity):
             result = replace(result, model_input=cls.input_picture(x, self.params))
         return result, timings
 

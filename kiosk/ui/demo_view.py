@@ -356,6 +356,8 @@ class DemoScreen(QWidget):
 
     def show_fool_it(self, on: bool) -> None:
         """Open (or close and undo) "try to fool it"."""
+        if self.runner is not None and hasattr(self.runner, "show_input"):
+            self.runner.show_input = on
         if on:
             self.fool_it.set_lang(self.lang)
             self.fool_it.show()

@@ -63,6 +63,7 @@ class FoolItOverlay(QFrame):
         left.setSpacing(8)
         self.title = QLabel(self)
         self.title.setObjectName("SectionTitle")
+        self.title.setWordWrap(True)  # a narrow picture cut "… WHAT THE AI GETS" to "GET"
         left.addWidget(self.title)
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)

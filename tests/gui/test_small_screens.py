@@ -198,3 +198,23 @@ def test_eight_demos_fit_1280x720_without_scrolling(make_kiosk, qtbot) -> None: 
         k.window.grab()
         assert len(home.tiles) == 8
         assert home.grid_area.verticalScrollBar().maximum() == 0, lang
+
+
+def test_try_to_fool_it_shows_what_the_ai_gets_before_a_slider_moves(make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    k = make_kiosk(lang="en")
+    k.window.resize(1280, 720)
+    k.controller.activity()
+    _open(k, qtbot, "image-classification")
+    demo = k.window.demo
+    qtbot.waitUntil(lambda: demo.fool_button.isVisible(), timeout=10_000)
+    demo.fool_button.setChecked(True)
+    fool = demo.fool_it
+    qtbot.waitUntil(lambda: fool.preview.pixmap() is not None
+                    and not fool.preview.pixmap().isNull(), timeout=30_000)
+    assert demo.runner.perturb is None  # nothing changed yet: the model gets the plain picture
+    title = fool.title
+    assert title.wordWrap() or title.width() >= title.sizeHint().width()
+    if SHOTS:
+        k.window.grab().save(str(Path(SHOTS) / "fool-720.png"))
+    demo.fool_button.setChecked(False)
+    assert demo.runner.show_input is False
