@@ -691,10 +691,10 @@ def check_display() -> None:
     """
     from PySide6.QtCore import QLibraryInfo
 
-    from kiosk.runtime.display_check import DisplayUnavailable, xcb_problem
+    from kiosk.runtime.display_check import DisplayUnavailable, no_screen_problem, xcb_problem
 
     plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
-    problem = xcb_problem(plugins, os.environ)
+    problem = xcb_problem(plugins, os.environ) or no_screen_problem(os.environ)
     if problem:
         log.info("no window possible: %s", problem)  # the command line prints it
         raise DisplayUnavailable(problem)

@@ -74,6 +74,17 @@ def loads(library: Path) -> bool:
     return True
 
 
+def no_screen_problem(env: Mapping[str, str], platform: str = sys.platform) -> str | None:
+    """The fix when Qt would use X11 but there is no X display to talk to (a start from an
+    SSH session), or None. Qt itself blames a missing libxcb-cursor0 in that case."""
+    if not uses_xcb(env, platform) or env.get("DISPLAY", "").strip():
+        return None
+    return ("cannot open a window: there is no screen here (DISPLAY is not set, e.g. in an "
+            "SSH session). Start the kiosk on its own screen: from its desktop, with "
+            "autostart, or from SSH with\n    DISPLAY=:0 ./start.sh\n"
+            "(see docs/installing.md; to try it without a screen: xvfb-run ./start.sh)")
+
+
 def xcb_problem(plugins_dir: Path, env: Mapping[str, str], platform: str = sys.platform,
                 run: Runner = _ldd, can_load: Callable[[Path], bool] = loads) -> str | None:
     """What stops Qt's X11 plugin from loading, and the fix; None when nothing does.

@@ -12,6 +12,7 @@ from kiosk.runtime.display_check import (
     APT_COMMAND,
     XCB_PLUGIN,
     missing_libraries,
+    no_screen_problem,
     uses_xcb,
     xcb_problem,
 )
@@ -98,3 +99,16 @@ def test_on_this_machine_the_check_agrees_with_the_loader() -> None:
 
     by_loader = missing_libraries(plugin, run=no_ldd)  # the loader names the first it misses
     assert by_loader == by_ldd[:1] or (by_loader and by_loader[0] in by_ldd)
+
+
+def test_no_screen_says_so_instead_of_blaming_a_library() -> None:
+    """From an SSH session Qt aborted with "xcb-cursor0 … is needed": the libraries were
+    all there, the screen was not."""
+    problem = no_screen_problem({}, "linux")
+    assert problem is not None and "DISPLAY=:0 ./start.sh" in problem
+    assert "xvfb-run" in problem
+    assert no_screen_problem({"DISPLAY": ":0"}, "linux") is None
+    assert no_screen_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert no_screen_problem({"XDG_SESSION_TYPE": "wayland", "WAYLAND_DISPLAY": "w-0"},
+                             "linux") is None
+    assert no_screen_problem({}, "win32") is None
