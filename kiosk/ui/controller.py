@@ -183,6 +183,9 @@ class KioskController(QObject):
         if entry is None or entry.manifest is None:
             log.warning("no demo %s", demo_id)
             return
+        # straight from another demo (tests, benchmarks, a future "next demo" button): its
+        # threads stopped, or they ran on beside the new ones and aborted the exit in cv2
+        self._stop_pipeline()
         self.window.home.feedback.dismiss()
         self._emit(self.session.open_demo(demo_id, self.clock()))
         m = entry.manifest

@@ -49,18 +49,24 @@ def _overlaps(layout: QLayout) -> list[str]:
 
 def _open(k, qtbot, demo_id: str) -> None:  # type: ignore[no-untyped-def]
     k.controller.open_demo(demo_id)
-    qtbot.waitUntil(lambda: k.window.demo.status is None, timeout=30_000)
+    demo = k.window.demo
+    qtbot.waitUntil(lambda: demo.status is None, timeout=30_000)
+    # a camera demo is fully started (its pipeline running) once a result is on screen
+    camera = demo.info is not None and demo.info.needs_camera
+    qtbot.waitUntil(lambda: not camera or demo.results_shown >= 1, timeout=30_000)
     qtbot.wait(30)  # the deferred width fit after the panel's first show
 
 
 def test_every_demo_fits_a_1280x720_screen_without_overlaps(make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
-    for lang in ("de", "en"):
-        k = make_kiosk(lang=lang)
-        k.window.resize(1280, 720)
-        k.controller.activity()
-        for demo_id in DEMOS:
-            _open(k, qtbot, demo_id)
-            demo = k.window.demo
+    k = make_kiosk(lang="de")
+    k.window.resize(1280, 720)
+    k.controller.activity()
+    for demo_id in DEMOS:
+        _open(k, qtbot, demo_id)  # each demo once: both languages on the same open demo
+        demo = k.window.demo
+        for lang in ("de", "en"):
+            k.controller.set_lang(lang)
+            qtbot.wait(30)  # the deferred width fit after the texts changed
             assert k.window.minimumSizeHint().height() <= 720, (demo_id, lang)
             assert k.window.height() == 720, (demo_id, lang)
             panel_layout = demo.panel.layout()
@@ -72,6 +78,15 @@ def test_every_demo_fits_a_1280x720_screen_without_overlaps(make_kiosk, qtbot) -
             assert demo.result_card.geometry().right() < demo.side_scroll.viewport().width()
             if SHOTS:
                 k.window.grab().save(str(Path(SHOTS) / f"small-{demo_id}-{lang}.png"))
+        k.controller.set_lang("de")
+    _close(k, qtbot)
+
+
+def _close(k, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Back to the attract screen, and wait until the demo's threads have stopped."""
+    k.controller.finish()
+    stopping = k.controller._stopping
+    qtbot.waitUntil(lambda: stopping is None or stopping.done(), timeout=30_000)
 
 
 def test_a_short_screen_moves_learn_more_up_a_tall_one_keeps_the_card(make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -218,3 +233,17 @@ def test_try_to_fool_it_shows_what_the_ai_gets_before_a_slider_moves(make_kiosk,
         k.window.grab().save(str(Path(SHOTS) / "fool-720.png"))
     demo.fool_button.setChecked(False)
     assert demo.runner.show_input is False
+
+
+def test_a_demo_opened_from_another_stops_the_first_ones_threads(make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    k = make_kiosk(lang="de")
+    k.controller.activity()
+    _open(k, qtbot, "image-classification")
+    _open(k, qtbot, "face-privacy")
+    qtbot.waitUntil(lambda: sum(t.name == "kiosk-capture" for t in threading.enumerate()) == 1,
+                    timeout=10_000)
+    _close(k, qtbot)
+    qtbot.waitUntil(lambda: not any(t.name == "kiosk-capture" for t in threading.enumerate()),
+                    timeout=10_000)
