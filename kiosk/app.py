@@ -15,8 +15,9 @@ from pathlib import Path
 from threading import Lock
 from typing import TYPE_CHECKING, Any
 
-from kiosk.core.i18n import Lang
+from kiosk.core.i18n import Lang, Text
 from kiosk.core.paths import data_dir, demos_dir
+from kiosk.core.problems import msg
 from kiosk.core.settings import Settings, apply_demo_order, load_settings, save_settings
 from kiosk.runtime.demos import DemoEntry, discover, load_runner
 from kiosk.runtime.disk import DiskWatch
@@ -381,7 +382,6 @@ class StaffBackend:
 
     def list_demos(self) -> list[DemoRow]:
         """Every demo with its switch, in home-screen order."""
-        from kiosk.core.i18n import Text
         from kiosk.runtime.demos import DemoState
         from kiosk.ui.staff.services import DemoRow
 
@@ -389,7 +389,8 @@ class StaffBackend:
         off = set(self.app.settings.saved.disabled_demos)
         return [DemoRow(
             e.id, e.manifest.title if e.manifest else Text(e.id, e.id),
-            enabled=e.id not in off, ready=e.state is DemoState.READY, reasons=e.problems,
+            enabled=e.id not in off, ready=e.state is DemoState.READY,
+            reasons=[p.both() for p in e.problems],
             auto_disabled=e.id in controller.disabled and e.id not in off,
         ) for e in controller.entries]
 
@@ -413,10 +414,10 @@ class StaffBackend:
 
         entry = next((e for e in self.app.controller.entries if e.id == demo_id), None)
         if entry is None:
-            return ActionResult(False, f"no demo {demo_id}")
+            return ActionResult(False, msg("selftest.no_demo", id=demo_id).both())
         check = next(c for c in self_test([entry], platform=False)
                      if c.name == f"demo.{demo_id}")
-        return ActionResult(check.ok, check.detail)
+        return ActionResult(check.ok, check.text or check.detail)
 
     def import_pack(self, path: Path) -> ActionResult:
         """Install a pack from ``path`` (blocking); the home screen follows on success."""
@@ -429,18 +430,19 @@ class StaffBackend:
             result = PackInstaller(state, verify=settings_policy(state)).install(path)
         except PackError as exc:
             return ActionResult(False, str(exc))
-        lines = [result.summary(), *(f"• {p}" for p in result.report.problems)]
+        lines = [result.summary_msg().both(), *(p.both() for p in result.report.problems)]
         if result.ok and result.report.pack_id:
             self.app.runners.forget(result.report.pack_id)
             self.app.loop.call_soon_threadsafe(self.app.refresh_demos)
             if result.installed is not None:  # staff see who made what they installed
                 lines.insert(1, signer_line(result.installed,
-                                            self.app.settings.saved.trusted_pack_keys))
-        return ActionResult(result.ok, "\n".join(lines))
+                                            self.app.settings.saved.trusted_pack_keys).both())
+        bullets = [lines[0], *(Text(f"• {t.de}", f"• {t.en}") for t in lines[1:])]
+        return ActionResult(result.ok, Text("\n".join(t.de for t in bullets),
+                                            "\n".join(t.en for t in bullets)))
 
     def camera_choices(self) -> list[CameraChoice]:
         """The picture sources staff can choose from: only what is there (blocking)."""
-        from kiosk.core.i18n import Text
         from kiosk.runtime.cameras import FoundCamera, device_exists, device_name, probe_cameras
         from kiosk.ui.staff.services import CameraChoice
 

@@ -38,7 +38,7 @@ from kiosk.core.settings import Settings, check_settings
 from kiosk.ui import theme
 from kiosk.ui.staff.folders import FolderBrowser, clear_layout, scroll_list
 from kiosk.ui.staff.services import ActionResult, DemoRow, StaffServices
-from kiosk.ui.staff.texts import duration, size, sync_line, tr
+from kiosk.ui.staff.texts import duration, said, size, sync_line, tr
 from kiosk.ui.staff.touch import (
     STYLE,
     ConfirmButton,
@@ -172,7 +172,7 @@ class DemoRowWidget(QFrame):
             state = tr("demos.hidden", lang)
         else:
             state = tr("demos.visible", lang)
-        reasons = "\n".join(f"• {r}" for r in row.reasons)
+        reasons = "\n".join(f"• {said(r, lang)}" for r in row.reasons)
         self.state.setText(f"{row.demo_id} · {state}" + (f"\n{reasons}" if reasons else ""))
 
     def show_result(self, text: str, ok: bool | None) -> None:
@@ -268,7 +268,8 @@ class DemosPage(Page):
             log.exception("self-test of %s raised", demo_id)
             result = ActionResult(False, _first_line(exc))
         key = "demos.test.ok" if result.ok else "demos.test.failed"
-        self._result(demo_id, tr(key, self.lang, detail=result.message), result.ok)
+        self._result(demo_id, tr(key, self.lang, detail=said(result.message, self.lang)),
+                     result.ok)
         self.services.log_event("staff_self_test", {"demo": demo_id, "ok": result.ok})
 
     def _result(self, demo_id: str, text: str, ok: bool | None) -> None:
@@ -363,7 +364,7 @@ class ImportPage(Page):
             log.exception("import of %s raised", path)
             result = ActionResult(False, _first_line(exc))
         key = "import.ok" if result.ok else "import.failed"
-        self._say(tr(key, self.lang, message=result.message), result.ok)
+        self._say(tr(key, self.lang, message=said(result.message, self.lang)), result.ok)
         self.services.log_event("staff_import", {"ok": result.ok})
         # The runner counts this task until it has returned: re-enable just after that.
         QTimer.singleShot(0, self, self._idle)  # not after the page is gone (tear-down)

@@ -267,6 +267,12 @@ def tr(key: str, lang: Lang, **values: object) -> str:
     return (text.format(**values) if values else text).get(lang)
 
 
+def said(value: str | Text, lang: Lang) -> str:
+    """A line the app produced for staff: a :class:`Text` in ``lang``; a plain string (a
+    file name, an error from the system) as it is."""
+    return value.get(lang) if isinstance(value, Text) else value
+
+
 def duration(seconds: float, lang: Lang) -> str:
     """``45 s``, ``2 min``, ``3 h 05 min`` / ``3 Std. 05 min``, ``2 d 4 h``."""
     s = round(seconds)
