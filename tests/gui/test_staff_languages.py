@@ -1,0 +1,67 @@
+"""The staff panel speaks the staff's language everywhere, down to a broken pack's reasons.
+
+These tests run the real app's staff services (:class:`kiosk.app.KioskApp`) on a data
+folder with a real broken pack: the reason is whatever discovery found, not a fake line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from kiosk.app import KioskApp, RunnerCache, RunSettings, demo_dirs
+from kiosk.core.paths import demos_dir
+from kiosk.core.settings import load_settings
+from kiosk.runtime.crashlog import RecentErrors
+from kiosk.runtime.demos import discover
+from kiosk.runtime.event_store import open_store
+from kiosk.ui.staff.integration import StaffMode, install_staff_mode
+
+
+def broken_pack(data: Path) -> None:
+    """The built-in classifier as an imported pack, missing its German labels."""
+    pack = data / "packs" / "kaputt"
+    shutil.copytree(demos_dir() / "image-classification", pack)
+    toml = (pack / "demo.toml").read_text(encoding="utf-8")
+    (pack / "demo.toml").write_text(
+        toml.replace('id = "image-classification"', 'id = "kaputt"'), encoding="utf-8")
+    (pack / "labels_de.txt").unlink()
+
+
+def staff_mode(make_kiosk: Any, data: Path, qapp: QApplication,
+               loop: asyncio.AbstractEventLoop) -> StaffMode:
+    k = make_kiosk(entries=discover(demo_dirs(data)))
+    settings, problems = load_settings(data)
+    store = open_store(data / "scratch", kiosk_id=settings.kiosk_id, retention_days=None)
+    app = KioskApp(state=data, settings=RunSettings(settings), qt_app=qapp,
+                   loop=loop,
+                   controller=k.controller, runners=RunnerCache(), store=store,
+                   recent_errors=RecentErrors(), problems=problems)
+    return install_staff_mode(k.window, app.staff_services(), kiosk_mode=False, data_dir=data,
+                              first_start_prompt=False)
+
+
+def test_a_broken_pack_shows_its_reason_in_german_on_the_german_staff_page(
+        make_kiosk: Any, qapp: QApplication, qloop: asyncio.AbstractEventLoop,
+        tmp_path: Path) -> None:
+    broken_pack(tmp_path)
+    mode = staff_mode(make_kiosk, tmp_path, qapp, qloop)
+    mode.open_panel()
+    mode.panel.set_lang("de")
+    mode.panel.show_section("demos")
+    row = mode.panel.page("demos").rows["kaputt"]  # type: ignore[attr-defined]
+    text = row.state.text()
+    assert "Defekt" in text
+    assert ("kaputt/demo.toml: params.labels_de: Datei labels_de.txt nicht im Demo-Ordner "
+            "gefunden (Verknüpfungen werden nicht verfolgt) — Füge die Label-Datei hinzu "
+            "(ein Label pro Zeile) oder korrigiere den Namen") in text
+    assert "not found" not in text and "add the labels file" not in text
+
+    mode.panel.set_lang("en")
+    mode.panel.show_section("demos")
+    text = mode.panel.page("demos").rows["kaputt"].state.text()  # type: ignore[attr-defined]
+    assert "file labels_de.txt not found in the demo folder" in text and "Datei" not in text
