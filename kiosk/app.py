@@ -644,7 +644,7 @@ def run_kiosk(
                      recent_errors=recent_errors, problems=problems)
     install_stop_signals(loop, kiosk.on_stop_signal)
     install_staff_mode(window, kiosk.staff_services(), kiosk_mode=not windowed,
-                       data_dir=state, notices=problems)
+                       data_dir=state, notices=problems, lang=settings.lang)
     if windowed:
         window.resize(1600, 900)
         window.show()

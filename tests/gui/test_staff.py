@@ -192,7 +192,7 @@ def make_staff(qapp: QApplication, qloop: asyncio.AbstractEventLoop, qtbot: Any,
 
     def make(*, kiosk_mode: bool = False, pin: str | None = PIN,
              notices: list[str] | None = None, clock: FakeClock | None = None,
-             first_start_prompt: bool | None = None) -> Staff:
+             first_start_prompt: bool | None = None, lang: str | None = None) -> Staff:
         clock = clock or FakeClock()
         app = FakeApp(data, usb)
         pins = PinStore(data, clock=clock, cost=COST)
@@ -204,7 +204,8 @@ def make_staff(qapp: QApplication, qloop: asyncio.AbstractEventLoop, qtbot: Any,
             window.show()
         mode = install_staff_mode(window, app.services(), kiosk_mode=kiosk_mode,
                                   data_dir=data, clock=clock, wall_clock=clock, pins=pins,
-                                  notices=notices or [], first_start_prompt=first_start_prompt)
+                                  notices=notices or [], first_start_prompt=first_start_prompt,
+                                  lang=lang)  # type: ignore[arg-type]
         qtbot.waitExposed(window)
         staff = Staff(window, mode, app, clock, pins)
         made.append(staff)
@@ -368,6 +369,22 @@ def test_first_start_asks_staff_to_set_a_pin(make_staff: Any, qtbot: Any) -> Non
     assert s.pins.state() is PinState.SET and s.pins.verify(PIN).ok
     assert PIN not in (s.app.folder / PIN_FILE).read_text(encoding="utf-8")
     assert "staff_pin_set" in [k for k, _ in s.app.events]
+
+
+def test_first_start_pad_speaks_the_language_the_kiosk_was_started_in(
+        make_staff: Any, qtbot: Any) -> None:
+    s = make_staff(kiosk_mode=True, pin=None, lang="en")  # `kiosk --lang en`, German settings
+    assert s.app.settings.lang == "de"
+    assert s.mode.pad_open and s.pad.cancel_button.text() == "Later"
+    assert s.pad.prompt.text() == TEXTS["pin.new.first"].en
+    enter(qtbot, s.pad, PIN)
+    enter(qtbot, s.pad, PIN)
+    qtbot.waitUntil(lambda: s.mode.panel_open, timeout=10_000)
+    # the panel carries on in the pad's language
+    assert s.mode.panel.lang == "en" and s.mode.panel.rail_title.text() == "Staff mode"
+    s.mode.close("staff")
+    s.hold_corner()  # later, by the gesture: the staff's language from the settings
+    assert s.mode.pad_open and s.pad.cancel_button.text() == "Abbrechen"
 
 
 def test_later_closes_the_first_start_pad(make_staff: Any, qtbot: Any) -> None:
