@@ -562,6 +562,11 @@ PROBLEM_TEXTS: dict[str, Text] = {
         "vorgeschlagen)",
         "installed {id} {version} ({task}), replacing {was} (demo.toml proposed from the "
         "model)"),
+    "inbox.proposed": Text("Vorgeschlagene demo.toml:", "Proposed demo.toml:"),
+    "inbox.not_installed": Text(
+        "{name} wurde NICHT installiert. Behebe diese Probleme und kopiere es noch einmal in "
+        "den Eingang:",
+        "{name} was NOT installed. Fix these problems and copy it into the inbox again:"),
     "selftest.frames": Text(
         "{count} Beispielbilder verarbeitet", "{count} sample frames processed"),
     "selftest.failed": Text("fehlgeschlagen: {detail}", "failed: {detail}"),

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from kiosk.core.i18n import LANGS
 from kiosk.core.manifest import (
     DEMO_ID_RE,
     MANIFEST_NAME,
@@ -1298,18 +1299,22 @@ class InboxWatcher:
             marker.unlink(missing_ok=True)
 
     def _finish(self, item: Path, result: InstallResult) -> InstallResult:
-        """Move ``item`` to ``done`` or ``failed`` with a note saying what happened."""
+        """Move ``item`` to ``done`` or ``failed`` with a note saying what happened (in German,
+        then in English: staff of either language read it)."""
         stamp = self.now().strftime("%Y-%m-%d %H:%M:%S UTC")
+        lines = [stamp, ""]
         if result.ok:
-            lines = [f"{stamp}: {result.summary()}"]
+            summary = result.summary_msg()
+            lines += [summary.text("de"), summary.text("en")]
             if result.proposal:
-                lines += ["", "Proposed demo.toml:", "", result.proposal.manifest]
+                lines += ["", msg("inbox.proposed").text("de"), msg("inbox.proposed").text("en"),
+                          "", result.proposal.manifest]
             dest = self._move(item, self.done)
             log.info("inbox: %s", result.summary())
         else:
-            lines = [f"{stamp}: {item.name} was NOT installed. Fix these problems and copy it "
-                     "into the inbox again:", ""]
-            lines += [f"- {p}" for p in result.report.problems]
+            for lang in LANGS:
+                lines += [msg("inbox.not_installed", name=item.name).text(lang), ""]
+                lines += [f"- {p.text(lang)}" for p in result.report.problems] + [""]
             dest = self._move(item, self.failed)
             log.warning("inbox: %s: %s", item.name,
                         "; ".join(str(p) for p in result.report.problems))
