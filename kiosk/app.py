@@ -9,7 +9,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from threading import Lock
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.core.i18n import Lang, Text
 from kiosk.core.paths import data_dir, demos_dir
-from kiosk.core.problems import msg
+from kiosk.core.problems import Msg, msg
 from kiosk.core.settings import Settings, apply_demo_order, load_settings, save_settings
 from kiosk.runtime.demos import DemoEntry, discover, load_runner
 from kiosk.runtime.disk import DiskWatch
@@ -232,7 +232,7 @@ class KioskApp:
     def __init__(
         self, *, state: Path, settings: RunSettings, qt_app: QApplication,
         loop: asyncio.AbstractEventLoop, controller: KioskController, runners: RunnerCache,
-        store: EventStore, recent_errors: RecentErrors, problems: list[str],
+        store: EventStore, recent_errors: RecentErrors, problems: Sequence[Msg],
     ) -> None:
         self.state = state
         self.settings = settings
@@ -473,12 +473,18 @@ class StaffBackend:
         """How the app is doing right now."""
         from kiosk.runtime import crashlog, tuning
         from kiosk.ui.staff.services import HealthSnapshot
+        from kiosk.ui.staff.texts import store_notes
 
         app = self.app
         disk_problem = app.disk.check()
         store_problems = app.store.problems()
-        if disk_problem is not None and app.store.health().problem is not None:
+        store = app.store.health()
+        code = store.problem_code
+        if disk_problem is not None and store.problem is not None:
             store_problems = store_problems[1:]  # the same trouble: the disk message says it
+            code = None
+        store_note = store_notes(code, store.buffered, store.dropped, store.invalid,
+                                 app.store.max_buffer, store_problems)
         free: int | None = None
         total: int | None = None
         try:
@@ -490,7 +496,8 @@ class StaffBackend:
             uptime_s=time.monotonic() - app.started, fps=app.controller.fps_by_demo(),
             errors=app.recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
             last_crash=crashlog.last_crash(app.state),
-            problems=[*app.problems, *store_problems, *tuning.notes()],
+            problems=[*(p.both() for p in app.problems), *([store_note] if store_note else []),
+                      *tuning.staff_notes()],
             disk_problem=disk_problem, **_runtime_health(app.runners),
             data_dir=str(app.state), version=self._version(),
             camera=app.settings.effective.camera, camera_state=app.controller.camera_state,
@@ -644,7 +651,8 @@ def run_kiosk(
                      recent_errors=recent_errors, problems=problems)
     install_stop_signals(loop, kiosk.on_stop_signal)
     install_staff_mode(window, kiosk.staff_services(), kiosk_mode=not windowed,
-                       data_dir=state, notices=problems, lang=settings.lang)
+                       data_dir=state, notices=[p.both() for p in problems],
+                       lang=settings.lang)
     if windowed:
         window.resize(1600, 900)
         window.show()

@@ -34,6 +34,9 @@ class Msg:
         """The sentence in both languages."""
         return Text(self.text("de"), self.text("en"))
 
+    def __str__(self) -> str:
+        return self.text("en")
+
 
 def msg(key: str, /, **params: object) -> Msg:
     """A :class:`Msg`; ``key`` must be in :data:`PROBLEM_TEXTS` (a typo fails at once).
@@ -543,6 +546,70 @@ PROBLEM_TEXTS: dict[str, Text] = {
     "id.fix.twice": Text("Benenne eine davon um", "rename one"),
     "demo.not_ready": Text(
         "Demo {id} ist nicht bereit: {reasons}", "Demo {id} is not ready: {reasons}"),
+    # ---- settings.toml and saving settings (kiosk.core.settings)
+    "settings.schema": Text(
+        "schema_version muss eine ganze Zahl sein (1 oder mehr)",
+        "schema_version must be a whole number (1 or more)"),
+    "settings.lang": Text(
+        "lang: unbekannte Sprache {value}: Nimm eins davon: {choices}",
+        "lang: unknown language {value}: use one of {choices}"),
+    "settings.number": Text(
+        "{name} muss eine Zahl von {low} bis {high} sein",
+        "{name} must be a number from {low} to {high}"),
+    "settings.camera": Text(
+        'camera muss eine Kameranummer, ein Datei- oder Ordnerpfad oder "sample" sein',
+        'camera must be a camera index, a file or folder path, or "sample"'),
+    "settings.kiosk_id": Text(
+        "Der Kiosk-Name muss aus 1 bis 40 Buchstaben, Ziffern, „.“, „_“ oder „-“ bestehen und "
+        "mit einem Buchstaben oder einer Ziffer beginnen",
+        "kiosk_id must be 1 to 40 letters, digits, '.', '_' or '-', starting with a letter "
+        "or digit"),
+    "settings.bool": Text("{name} muss true oder false sein", "{name} must be true or false"),
+    "settings.line": Text(
+        "{name} muss eine Zeile Text sein", "{name} must be one line of text"),
+    "settings.keys": Text(
+        'trusted_pack_keys muss eine Liste von Einträgen "NAME:BASE64KEY" sein, wie sie '
+        "`kiosk packs keygen` ausgibt",
+        'trusted_pack_keys must be a list of "NAME:BASE64KEY" entries as printed by '
+        "`kiosk packs keygen`"),
+    "settings.ids": Text(
+        '{name} muss eine Liste von Demo-IDs sein, z. B. ["image-classification"]',
+        '{name} must be a list of demo ids, e.g. ["image-classification"]'),
+    "settings.unknown": Text("unbekannte Einstellung {name}", "unknown setting {name}"),
+    "settings.idle_order": Text(
+        "idle_warning muss kürzer als idle_timeout sein",
+        "idle_warning must be shorter than idle_timeout"),
+    "settings.newer": Text(
+        "{file} stammt von einer neueren Kiosk-Version (Schema {version}, diese Version kennt "
+        "{known}); unbekannte Einstellungen werden ignoriert",
+        "{file} was written by a newer version of the kiosk (schema {version}, this version "
+        "knows {known}); settings it does not know are ignored"),
+    "settings.ignored": Text(
+        "{file}: unbekannte Einstellung {name} wurde ignoriert",
+        "{file}: unknown setting {name} was ignored"),
+    "settings.default": Text(
+        "{file}: {problem}; es gilt der Standardwert", "{file}: {problem}; using the default"),
+    "settings.defaults_both": Text(
+        "{file}: {problem}; für beide gelten die Standardwerte",
+        "{file}: {problem}; using the defaults for both"),
+    "settings.not_changeable": Text(
+        "{name} ist keine Einstellung, die man ändern kann (Einstellungen: {names})",
+        "{name} is not a setting you can change (settings: {names})"),
+    "settings.unreadable": Text(
+        "{file} kann nicht gelesen werden ({detail}); es gelten die Standardwerte",
+        "{file} cannot be read ({detail}); using defaults"),
+    "settings.kept": Text(
+        "die beschädigte Datei liegt jetzt unter {name}",
+        "the damaged file was kept as {name}"),
+    "settings.not_kept": Text(
+        "die beschädigte Datei ließ sich nicht beiseitelegen",
+        "the damaged file could not be moved aside"),
+    "settings.damaged": Text(
+        "{file} ist beschädigt ({detail}); es gelten die Standardwerte — {where}",
+        "{file} is damaged ({detail}); using defaults — {where}"),
+    "settings.not_saved": Text(
+        "Die Einstellungen können nicht in {path} gespeichert werden ({detail})",
+        "settings cannot be saved to {path} ({detail})"),
     # ---- installing a pack and testing a demo (summaries for staff, not problems)
     "install.failed.one": Text(
         "{source}: nicht installiert, {count} Problem", "{source}: not installed, {count} problem"),
@@ -571,6 +638,28 @@ PROBLEM_TEXTS: dict[str, Text] = {
         "{count} Beispielbilder verarbeitet", "{count} sample frames processed"),
     "selftest.failed": Text("fehlgeschlagen: {detail}", "failed: {detail}"),
     "selftest.no_demo": Text("Keine Demo {id}", "no demo {id}"),
+    # ---- how models run on this machine (kiosk.runtime.tuning): notes for the Health page
+    "tuning.no_samples": Text(
+        "{file}: keine Beispieleingaben, bleibt bei {kept}",
+        "{file}: no sample inputs, kept {kept}"),
+    "tuning.no_load": Text(
+        "{file}: {candidate} ließ sich nicht laden ({detail})",
+        "{file}: {candidate} did not load ({detail})"),
+    "tuning.disagrees": Text(
+        "{file}: {candidate} weicht von fp32 ab ({summary}), nicht verwendet",
+        "{file}: {candidate} disagrees with fp32 ({summary}), not used"),
+    "tuning.run_failed": Text(
+        "{file}: {candidate} ist beim Rechnen fehlgeschlagen ({detail})",
+        "{file}: {candidate} failed at run time ({detail})"),
+    "tuning.failed": Text(
+        "{file}: Abstimmung fehlgeschlagen ({detail})", "{file}: tuning failed ({detail})"),
+    "tuning.fallback_load": Text(
+        "{file}: {provider} ({precision}) ließ sich nicht laden; läuft jetzt auf der CPU",
+        "{file}: {provider} ({precision}) did not load; running on the CPU"),
+    "tuning.fallback_run": Text(
+        "{file}: {provider} ({precision}) ist beim Rechnen fehlgeschlagen ({error}); läuft "
+        "jetzt auf der CPU",
+        "{file}: {provider} ({precision}) failed while running ({error}); running on the CPU"),
     # ---- zip files and pack folders (kiosk.runtime.packs)
     "zip.unreadable": Text(
         "ist keine lesbare ZIP-Datei ({detail})", "is not a readable zip ({detail})"),

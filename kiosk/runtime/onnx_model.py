@@ -92,8 +92,9 @@ class OnnxModel:
         except ModelLoadError:
             if plan.provider == tuning.CPU and plan.precision == "fp32":
                 raise
-            tuning.note(f"{path.name}: {tuning.SHORT_NAMES.get(plan.provider, plan.provider)} "
-                        f"({plan.precision}) did not load; running on the CPU")
+            tuning.note(msg("tuning.fallback_load", file=path.name,
+                            provider=tuning.SHORT_NAMES.get(plan.provider, plan.provider),
+                            precision=plan.precision).both())
             self._open(tuning.plan_for(path, plan.threads))
         inputs = self.session.get_inputs()
         self.input_name: str = inputs[0].name
@@ -125,8 +126,8 @@ class OnnxModel:
 
         if self.provider == tuning.CPU and self.precision == "fp32":
             return False
-        tuning.note(f"{self.path.name}: {self.provider} ({self.precision}) failed while "
-                    f"running ({type(exc).__name__}); running on the CPU")
+        tuning.note(msg("tuning.fallback_run", file=self.path.name, provider=self.provider,
+                        precision=self.precision, error=type(exc).__name__).both())
         self._open(tuning.plan_for(self.path, self.threads))
         return True
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from kiosk.core.i18n import Text
 from kiosk.core.pin import PIN_FILE, PinState, PinStore
+from kiosk.core.problems import msg
 from kiosk.core.session import Screen
 from kiosk.core.settings import Settings, SettingsError, load_settings, save_settings
 from kiosk.ui.main_window import KioskWindow
@@ -103,8 +104,8 @@ class FakeApp:
 
     def set_settings(self, new: Settings) -> None:
         if self.fail_save:
-            raise SettingsError([f"settings cannot be saved to {self.folder} (Read-only "
-                                 "file system)"])
+            raise SettingsError([msg("settings.not_saved", path=self.folder,
+                                     detail="Read-only file system")])
         save_settings(self.folder, new)
         self.settings = new
 
@@ -191,7 +192,7 @@ def make_staff(qapp: QApplication, qloop: asyncio.AbstractEventLoop, qtbot: Any,
     data.mkdir()
 
     def make(*, kiosk_mode: bool = False, pin: str | None = PIN,
-             notices: list[str] | None = None, clock: FakeClock | None = None,
+             notices: list[str | Text] | None = None, clock: FakeClock | None = None,
              first_start_prompt: bool | None = None, lang: str | None = None) -> Staff:
         clock = clock or FakeClock()
         app = FakeApp(data, usb)
@@ -723,6 +724,7 @@ def test_unwritable_data_dir_is_a_message_not_a_crash(make_staff: Any, qtbot: An
     assert isinstance(page, SettingsPage)
     qtbot.mouseClick(page.idle.plus, LEFT)
     assert "Nicht gespeichert" in page.status.text() and "Read-only" in page.status.text()
+    assert "können nicht in" in page.status.text()  # the reason in German too
     assert page.idle.value == Settings.idle_timeout  # the control shows what really holds
 
 
@@ -733,13 +735,17 @@ def test_corrupted_settings_start_with_defaults_and_tell_staff(make_staff: Any,
     (data / "settings.toml").write_text("idle_timeout = [[[\n", encoding="utf-8")
     settings, problems = load_settings(data)
     assert settings == Settings() and problems
-    s = make_staff(notices=problems)
+    s = make_staff(notices=[p.both() for p in problems])  # as the app passes them
     s.mode.open_panel()
     notice = s.mode.panel.notice
-    assert notice.isVisible() and "damaged" in notice.text()
+    assert notice.isVisible() and "settings.toml ist beschädigt" in notice.text()
     assert list(data.glob("settings.toml.broken-*"))
     s.mode.panel.show_section("health")
-    assert "damaged" in s.mode.panel.page("health").notes_text.text()  # type: ignore[attr-defined]
+    health = s.mode.panel.page("health")
+    assert "ist beschädigt" in health.notes_text.text()  # type: ignore[attr-defined]
+    s.mode.panel.set_lang("en")
+    assert "damaged" in notice.text() and "beschädigt" not in notice.text()
+    assert "damaged" in health.notes_text.text()  # type: ignore[attr-defined]
 
 
 def test_health_page_shows_uptime_and_last_crash(make_staff: Any) -> None:

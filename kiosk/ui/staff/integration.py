@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
-from kiosk.core.i18n import Lang
+from kiosk.core.i18n import Lang, Text
 from kiosk.core.pin import PinState, PinStore
 from kiosk.core.settings import Settings
 from kiosk.ui.staff.gesture import StaffGesture
@@ -57,7 +57,7 @@ class StaffMode(QObject):
         self.gesture = StaffGesture(window, clock=clock)
         self.pad = PinPad(pins, lang, window, log_event=self._log)
         self.panel = StaffPanel(services, lang, window, clock=clock)
-        self.notices: list[str] = []
+        self.notices: list[str | Text] = []
         self._pad_lang: Lang | None = None  # the pad's language when it was not the staff's
         self._last_activity = clock()
         self.gesture.triggered.connect(self.open_pad)
@@ -199,7 +199,7 @@ class StaffMode(QObject):
             self.lockdown.release()
         self.timer.stop()
 
-    def set_notices(self, notices: Sequence[str]) -> None:
+    def set_notices(self, notices: Sequence[str | Text]) -> None:
         """Things staff must be told when they next open the panel (damaged settings …)."""
         self.notices = list(notices)
         if self.panel_open:
@@ -240,7 +240,7 @@ class StaffMode(QObject):
 def install_staff_mode(
     window: QWidget, services: StaffServices, *, kiosk_mode: bool, data_dir: Path,
     clock: Callable[[], float] = time.monotonic, wall_clock: Callable[[], float] = time.time,
-    pins: PinStore | None = None, notices: Sequence[str] = (),
+    pins: PinStore | None = None, notices: Sequence[str | Text] = (),
     first_start_prompt: bool | None = None, lang: Lang | None = None,
 ) -> StaffMode:
     """Add staff mode to ``window`` and return it.

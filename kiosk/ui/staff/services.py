@@ -64,7 +64,8 @@ class HealthSnapshot:
     disk_free_bytes: int | None = None  # in the data dir
     disk_total_bytes: int | None = None
     last_crash: str | None = None  # text of the newest crash log
-    problems: Sequence[str] = ()  # settings problems found at start, broken PIN file …
+    # settings problems found at start, broken PIN file … (Text: in the staff's language)
+    problems: Sequence[str | Text] = ()
     disk_problem: str | None = None  # "read_only" or "full": the data dir takes no writes
     data_dir: str = ""
     version: str = ""  # "0.1.0 (61afb7d)"

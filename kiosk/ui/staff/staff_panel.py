@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.core.i18n import Lang
-from kiosk.core.settings import Settings, check_settings
+from kiosk.core.i18n import Lang, Text
+from kiosk.core.settings import Settings, SettingsError, check_settings
 from kiosk.ui import theme
 from kiosk.ui.staff.folders import FolderBrowser, clear_layout, scroll_list
 from kiosk.ui.staff.services import ActionResult, DemoRow, StaffServices
@@ -513,11 +513,12 @@ class SettingsPage(Page):
         problems = check_settings(new)
         try:
             if problems:
-                raise ValueError("; ".join(problems))
+                raise SettingsError(problems)
             self.services.set_settings(new)
         except Exception as exc:
             log.warning("settings not saved: %s", exc)
-            self._say(tr("settings.failed", self.lang, error=_first_line(exc)), False)
+            error = exc.text(self.lang) if isinstance(exc, SettingsError) else _first_line(exc)
+            self._say(tr("settings.failed", self.lang, error=error), False)
             self.load(self.services.get_settings())
             return
         self._say(tr("settings.saved", self.lang), True)
@@ -672,7 +673,7 @@ class HealthPage(Page):
         self.timer = QTimer(self)
         self.timer.setInterval(2000)
         self.timer.timeout.connect(self.refresh)
-        self.extra_problems: list[str] = []
+        self.extra_problems: list[str | Text] = []
 
     def retranslate(self) -> None:
         self.fps_title.setText(tr("health.fps", self.lang))
@@ -723,7 +724,8 @@ class HealthPage(Page):
             lines.append(tr("health.runtime.providers", lang, providers=", ".join(h.providers)))
         self.runtime_text.setText("\n".join(lines))
         sync_problem = [h.sync.problem] if h.sync is not None and h.sync.problem else []
-        notes = [*h.problems, *self.extra_problems, *sync_problem, *h.errors[-5:]]
+        notes = [said(n, lang) for n in (*h.problems, *self.extra_problems)]
+        notes += [*sync_problem, *h.errors[-5:]]
         if h.disk_problem in ("read_only", "full"):  # first: it explains most of the rest
             notes.insert(0, tr(f"health.disk.{h.disk_problem}", lang, path=h.data_dir))
         self.notes_text.setText("\n".join(f"• {n}" for n in notes) if notes
@@ -812,6 +814,7 @@ class StaffPanel(QWidget):
         right.setSpacing(0)
         self.notice = label("", "Notice", self, wrap=True)
         self.notice.hide()
+        self._notices: list[str | Text] = []
         notice_box = QHBoxLayout()
         notice_box.setContentsMargins(48, 24, 48, 0)
         notice_box.addWidget(self.notice)
@@ -885,6 +888,7 @@ class StaffPanel(QWidget):
         self.exit_button.set_texts(tr("panel.exit", self.lang),
                                    tr("panel.exit.confirm", self.lang))
         self._update_rail()
+        self.notice.setText("\n".join(said(n, self.lang) for n in self._notices))
         for page in self.pages.values():
             page.set_lang(self.lang)
 
@@ -902,9 +906,10 @@ class StaffPanel(QWidget):
         self._update_rail()
         self.settings_changed.emit(settings)
 
-    def set_notices(self, notices: list[str]) -> None:
+    def set_notices(self, notices: Sequence[str | Text]) -> None:
         """Problems staff must know about (a damaged settings file …): a banner on every page."""
-        self.notice.setText("\n".join(notices))
+        self._notices = list(notices)
+        self.notice.setText("\n".join(said(n, self.lang) for n in notices))
         self.notice.setVisible(bool(notices))
         health = self.pages["health"]
         assert isinstance(health, HealthPage)

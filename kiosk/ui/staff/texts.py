@@ -7,6 +7,7 @@ Kept here rather than in :data:`kiosk.core.i18n.STRINGS` so staff mode is self-c
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from kiosk.core.i18n import Lang, Text
@@ -205,6 +206,18 @@ TEXTS: dict[str, Text] = {
     "health.runtime.none": Text("Noch keine Demo geladen.", "No demo loaded yet."),
     "health.problems": Text("Hinweise", "Notices"),
     "health.problems.none": Text("Keine.", "None."),
+    "health.store.kept": Text(
+        "{n} Besucherereignisse warten im Arbeitsspeicher und werden geschrieben, sobald das "
+        "behoben ist.",
+        "{n} visitor events are waiting in memory and will be written when it is fixed."),
+    "health.store.lost": Text(
+        "{n} Besucherereignisse gingen verloren, weil die Datenbank zu lange nicht geschrieben "
+        "werden konnte (Grenze im Arbeitsspeicher: {limit} Ereignisse).",
+        "{n} visitor events were lost because the database could not be written for too long "
+        "(memory limit {limit} events)."),
+    "health.store.invalid": Text(
+        "{n} fehlerhafte Ereignisse wurden abgelehnt (ein Softwarefehler; siehe Protokolldatei).",
+        "{n} malformed events were refused (a software bug; see the log file)."),
     "health.disk.read_only": Text(
         "Der Datenordner {path} ist schreibgeschützt. Die Demos laufen weiter, aber Besuche "
         "werden nur im Arbeitsspeicher gehalten und keine Pakete installiert. Datenträger "
@@ -265,6 +278,27 @@ def tr(key: str, lang: Lang, **values: object) -> str:
     """Staff text ``key`` in ``lang`` with ``values`` filled in."""
     text = TEXTS[key]
     return (text.format(**values) if values else text).get(lang)
+
+
+def store_notes(problem_code: str | None, buffered: int, dropped: int, invalid: int,
+                limit: int, english: Sequence[str]) -> Text | None:
+    """The event store's trouble for the Health page: German from the codes and counts,
+    English as the store words it (``EventStore.problems()``, with its cause); None if
+    there is none."""
+    from kiosk.ui.dashboard import PROBLEM_TEXTS
+
+    de: list[str] = []
+    if problem_code is not None:
+        cause = PROBLEM_TEXTS.get(problem_code, PROBLEM_TEXTS["io"]).de
+        de.append(f"{cause} {tr('health.store.kept', 'de', n=buffered)}")
+    if dropped:
+        de.append(tr("health.store.lost", "de", n=dropped, limit=limit))
+    if invalid:
+        de.append(tr("health.store.invalid", "de", n=invalid))
+    if not de and not english:
+        return None
+    # one note; its lines are bullets of their own on the page
+    return Text("\n• ".join(de or english), "\n• ".join(english or de))
 
 
 def said(value: str | Text, lang: Lang) -> str:
