@@ -20,6 +20,7 @@ from kiosk.runtime.crashlog import RecentErrors
 from kiosk.runtime.demos import discover
 from kiosk.runtime.event_store import open_store
 from kiosk.ui.staff.integration import StaffMode, install_staff_mode
+from kiosk.ui.staff.texts import store_notes
 
 
 def broken_pack(data: Path) -> None:
@@ -65,3 +66,34 @@ def test_a_broken_pack_shows_its_reason_in_german_on_the_german_staff_page(
     mode.panel.show_section("demos")
     text = mode.panel.page("demos").rows["kaputt"].state.text()  # type: ignore[attr-defined]
     assert "file labels_de.txt not found in the demo folder" in text and "Datei" not in text
+
+
+def test_health_page_tells_about_damaged_settings_in_the_staff_language(
+        make_kiosk: Any, qapp: QApplication, qloop: asyncio.AbstractEventLoop,
+        tmp_path: Path) -> None:
+    (tmp_path / "settings.toml").write_text("idle_timeout = [[[\n", encoding="utf-8")
+    mode = staff_mode(make_kiosk, tmp_path, qapp, qloop)
+    mode.open_panel()
+    mode.panel.set_lang("de")
+    mode.panel.show_section("health")
+    notes = mode.panel.page("health").notes_text  # type: ignore[attr-defined]
+    qapp.processEvents()
+    assert "settings.toml ist beschädigt" in notes.text() and "damaged" not in notes.text()
+    mode.panel.set_lang("en")
+    qapp.processEvents()
+    assert "settings.toml is damaged" in notes.text()
+
+
+def test_event_store_trouble_reads_german_with_the_english_cause_kept() -> None:
+    english = ["database is locked (sqlite3.OperationalError); 3 visitor events are waiting",
+               "2 visitor events were lost", "1 malformed events were refused"]
+    note = store_notes("locked", 3, 2, 1, 500, english)
+    assert note is not None
+    assert note.de.split("\n• ") == [
+        "Die Statistik-Datenbank ist von einem anderen Programm gesperrt. 3 Besucherereignisse "
+        "warten im Arbeitsspeicher und werden geschrieben, sobald das behoben ist.",
+        "2 Besucherereignisse gingen verloren, weil die Datenbank zu lange nicht geschrieben "
+        "werden konnte (Grenze im Arbeitsspeicher: 500 Ereignisse).",
+        "1 fehlerhafte Ereignisse wurden abgelehnt (ein Softwarefehler; siehe Protokolldatei)."]
+    assert note.en.split("\n• ") == english
+    assert store_notes(None, 0, 0, 0, 500, []) is None
