@@ -38,7 +38,7 @@ from kiosk.core.settings import Settings, SettingsError, check_settings
 from kiosk.ui import theme
 from kiosk.ui.staff.folders import FolderBrowser, clear_layout, scroll_list
 from kiosk.ui.staff.services import ActionResult, DemoRow, StaffServices
-from kiosk.ui.staff.texts import duration, said, size, sync_line, tr
+from kiosk.ui.staff.texts import duration, said, size, sync_line, sync_note, tr
 from kiosk.ui.staff.touch import (
     STYLE,
     ConfirmButton,
@@ -723,7 +723,8 @@ class HealthPage(Page):
         if h.providers:
             lines.append(tr("health.runtime.providers", lang, providers=", ".join(h.providers)))
         self.runtime_text.setText("\n".join(lines))
-        sync_problem = [h.sync.problem] if h.sync is not None and h.sync.problem else []
+        sync = sync_note(h.sync, lang) if h.sync is not None else None
+        sync_problem = [sync] if sync else []
         notes = [said(n, lang) for n in (*h.problems, *self.extra_problems)]
         notes += [*sync_problem, *h.errors[-5:]]
         if h.disk_problem in ("read_only", "full"):  # first: it explains most of the rest

@@ -265,6 +265,11 @@ TEXTS: dict[str, Text] = {
     "health.sync.why.privilege": Text("keine Schreibrechte", "no write permission"),
     "health.sync.why.local": Text("lokales Protokoll nicht lesbar", "local log unreadable"),
     "health.sync.why.error": Text("Fehler, siehe Hinweise", "error, see notices"),
+    # the note under "Notices": what is wrong in the staff's language, then the details as
+    # the database driver gave them (for IT; not translatable)
+    "health.sync.note": Text("Zentrale Datenbank: {why} – {detail}",
+                             "Central database: {why} – {detail}"),
+    "health.sync.note.error": Text("Fehler beim Senden", "sending failed"),
     "health.failed": Text("Zustand nicht verfügbar: {error}", "Health unavailable: {error}"),
     # Units
     "unit.s": Text("{n} s", "{n} s"),
@@ -299,6 +304,15 @@ def store_notes(problem_code: str | None, buffered: int, dropped: int, invalid: 
         return None
     # one note; its lines are bullets of their own on the page
     return Text("\n• ".join(de or english), "\n• ".join(english or de))
+
+
+def sync_note(state: SyncState, lang: Lang) -> str | None:
+    """The central database's problem for the Health page's notes, or None."""
+    if state.problem is None:
+        return None
+    key = f"health.sync.why.{state.code}"
+    why = tr(key if key in TEXTS and state.code != "error" else "health.sync.note.error", lang)
+    return tr("health.sync.note", lang, why=why, detail=state.problem)
 
 
 def said(value: str | Text, lang: Lang) -> str:
