@@ -429,7 +429,7 @@ class StaffBackend:
         try:
             result = PackInstaller(state, verify=settings_policy(state)).install(path)
         except PackError as exc:
-            return ActionResult(False, str(exc))
+            return ActionResult(False, exc.msg.both())
         lines = [result.summary_msg().both(), *(p.both() for p in result.report.problems)]
         if result.ok and result.report.pack_id:
             self.app.runners.forget(result.report.pack_id)

@@ -824,6 +824,8 @@ PROBLEM_TEXTS: dict[str, Text] = {
         "Klassifikator); oder schreibe demo.toml wie in docs/demo-packs.md",
         "`kiosk packs import` proposes one for an .onnx model (with labels.txt for a "
         "classifier); or write demo.toml as in docs/demo-packs.md"),
+    "pack.source_missing": Text(
+        "{path} gibt es nicht", "{path} does not exist"),
     "pack.not_a_pack": Text("ist keine Demo", "is not a pack"),
     "pack.fix.not_a_pack": Text(
         "Gib einen Demo-Ordner, eine ZIP-Datei davon oder ein .onnx-Modell an",

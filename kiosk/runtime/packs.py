@@ -99,11 +99,13 @@ class PackError(Exception):
     """An operation that cannot be done; the message is one line for staff.
 
     ``usage`` marks a mistake in what was asked (a missing path, an unknown id) rather than a
-    failure of the operation; the command line exits with 2 instead of 1 for those.
+    failure of the operation; the command line exits with 2 instead of 1 for those. ``msg``
+    is the message in both languages (the staff panel).
     """
 
-    def __init__(self, message: str, *, usage: bool = False) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Msg, *, usage: bool = False) -> None:
+        super().__init__(str(message))
+        self.msg = message if isinstance(message, Msg) else msg("detail", detail=message)
         self.usage = usage
 
 
@@ -935,7 +937,7 @@ class PackInstaller:
         Raises :class:`PackError` only for a source that does not exist.
         """
         if not source.exists():
-            raise PackError(f"{source} does not exist", usage=True)
+            raise PackError(msg("pack.source_missing", path=source), usage=True)
         with _locked(self.packs / ".lock"):
             self._recover()  # before staging is cleaned: a rollback's swap lives there
             self._clean_staging()
