@@ -19,6 +19,7 @@ Both ``days`` arguments are the chosen period (None: everything).
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -157,9 +158,33 @@ WEEKDAYS: dict[Lang, tuple[str, ...]] = {
 
 
 def tr(key: str, lang: Lang, **values: object) -> str:
-    """A dashboard text in ``lang``."""
+    """A dashboard text in ``lang``; a :class:`Text` value is put in in ``lang`` too."""
     text = TEXTS[key]
+    values = {k: v.get(lang) if isinstance(v, Text) else v for k, v in values.items()}
     return (text.format(**values) if values else text).get(lang)
+
+
+#: Why a file could not be written, by ``errno``: what staff at a stick can act on.
+WRITE_ERRORS: dict[int, Text] = {
+    errno.ENOSPC: Text("Auf dem Datenträger ist kein Platz mehr.", "The disk is full."),
+    errno.EROFS: Text("Der Datenträger ist schreibgeschützt.", "The disk is read-only."),
+    errno.EACCES: Text("Dieser Ordner erlaubt kein Schreiben.",
+                       "This folder does not allow writing."),
+    errno.ENOENT: Text("Der Ordner ist nicht mehr da (USB-Stick abgezogen?).",
+                       "The folder is gone (USB stick pulled out?)."),
+    errno.EIO: Text("Lesefehler am Datenträger (USB-Stick abgezogen oder defekt?).",
+                    "The disk reports an error (USB stick pulled out or faulty?)."),
+}
+
+
+def failure(exc: BaseException) -> Text:
+    """Why saving failed, for staff: a known disk trouble in both languages (with the
+    system's own words after it), else the error's first line as it is."""
+    first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    known = WRITE_ERRORS.get(exc.errno) if isinstance(exc, OSError) and exc.errno else None
+    if known is None:
+        return Text(first, first)
+    return Text(f"{known.de} ({first})", f"{known.en} ({first})")
 
 
 def number(value: float, lang: Lang, decimals: int = 0) -> str:
@@ -698,7 +723,7 @@ class StatsDashboard(QWidget):
             await loop.run_in_executor(None, write_atomically, out, pdf)
         except Exception as exc:  # stick pulled, disk full, database gone: tell staff
             log.warning("dashboard: report to %s failed: %s", folder, exc)
-            self._set_status("export_failed", error=str(exc))
+            self._set_status("export_failed", error=failure(exc))
             self.export_failed.emit(str(exc))
         else:
             self._set_status("exported", path=str(out))
@@ -725,7 +750,7 @@ class StatsDashboard(QWidget):
             path = await loop.run_in_executor(None, self._export_csv, folder, days)
         except Exception as exc:  # disk full, stick pulled: tell staff, keep running
             log.warning("dashboard: export to %s failed: %s", folder, exc)
-            self._set_status("export_failed", error=str(exc))
+            self._set_status("export_failed", error=failure(exc))
             self.export_failed.emit(str(exc))
         else:
             self._set_status("exported", path=str(path))
