@@ -19,7 +19,6 @@ Both ``days`` arguments are the chosen period (None: everything).
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -51,7 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core.events import DWELL_LABELS, LogStats
-from kiosk.core.i18n import Lang, Text
+from kiosk.core.i18n import Lang, Text, failure
 from kiosk.ui import theme
 from kiosk.ui.widgets import LanguageSwitch
 
@@ -162,29 +161,6 @@ def tr(key: str, lang: Lang, **values: object) -> str:
     text = TEXTS[key]
     values = {k: v.get(lang) if isinstance(v, Text) else v for k, v in values.items()}
     return (text.format(**values) if values else text).get(lang)
-
-
-#: Why a file could not be written, by ``errno``: what staff at a stick can act on.
-WRITE_ERRORS: dict[int, Text] = {
-    errno.ENOSPC: Text("Auf dem Datenträger ist kein Platz mehr.", "The disk is full."),
-    errno.EROFS: Text("Der Datenträger ist schreibgeschützt.", "The disk is read-only."),
-    errno.EACCES: Text("Dieser Ordner erlaubt kein Schreiben.",
-                       "This folder does not allow writing."),
-    errno.ENOENT: Text("Der Ordner ist nicht mehr da (USB-Stick abgezogen?).",
-                       "The folder is gone (USB stick pulled out?)."),
-    errno.EIO: Text("Lesefehler am Datenträger (USB-Stick abgezogen oder defekt?).",
-                    "The disk reports an error (USB stick pulled out or faulty?)."),
-}
-
-
-def failure(exc: BaseException) -> Text:
-    """Why saving failed, for staff: a known disk trouble in both languages (with the
-    system's own words after it), else the error's first line as it is."""
-    first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-    known = WRITE_ERRORS.get(exc.errno) if isinstance(exc, OSError) and exc.errno else None
-    if known is None:
-        return Text(first, first)
-    return Text(f"{known.de} ({first})", f"{known.en} ({first})")
 
 
 def number(value: float, lang: Lang, decimals: int = 0) -> str:

@@ -388,6 +388,18 @@ def test_first_start_pad_speaks_the_language_the_kiosk_was_started_in(
     assert s.mode.pad_open and s.pad.cancel_button.text() == "Abbrechen"
 
 
+def test_a_pin_that_cannot_be_saved_says_why_in_the_staff_language(
+        make_staff: Any, qtbot: Any) -> None:
+    s = make_staff(kiosk_mode=True, pin=None)
+    s.pins.path = Path("/proc/no-such-kiosk/staff_pin.json")  # /proc takes no new folders
+    enter(qtbot, s.pad, PIN)
+    enter(qtbot, s.pad, PIN)
+    qtbot.waitUntil(lambda: "PIN nicht gespeichert" in s.pad.message.text(), timeout=10_000)
+    assert "Der Ordner fehlt" in s.pad.message.text()
+    s.pad.set_lang("en")
+    assert "PIN not saved: The folder is missing" in s.pad.message.text()
+
+
 def test_later_closes_the_first_start_pad(make_staff: Any, qtbot: Any) -> None:
     s = make_staff(kiosk_mode=True, pin=None)
     qtbot.mouseClick(s.pad.cancel_button, LEFT)

@@ -38,7 +38,7 @@ from kiosk.core.settings import Settings, SettingsError, check_settings
 from kiosk.ui import theme
 from kiosk.ui.staff.folders import FolderBrowser, clear_layout, scroll_list
 from kiosk.ui.staff.services import ActionResult, DemoRow, StaffServices
-from kiosk.ui.staff.texts import duration, said, size, sync_line, sync_note, tr
+from kiosk.ui.staff.texts import duration, error_text, said, size, sync_line, sync_note, tr
 from kiosk.ui.staff.touch import (
     STYLE,
     ConfirmButton,
@@ -517,8 +517,7 @@ class SettingsPage(Page):
             self.services.set_settings(new)
         except Exception as exc:
             log.warning("settings not saved: %s", exc)
-            error = exc.text(self.lang) if isinstance(exc, SettingsError) else _first_line(exc)
-            self._say(tr("settings.failed", self.lang, error=error), False)
+            self._say(tr("settings.failed", self.lang, error=error_text(exc)), False)
             self.load(self.services.get_settings())
             return
         self._say(tr("settings.saved", self.lang), True)

@@ -10,7 +10,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kiosk.core.i18n import Lang, Text
+from kiosk.core.i18n import Lang, Text, failure
+from kiosk.core.settings import SettingsError
 
 if TYPE_CHECKING:
     from kiosk.runtime.central.forwarder import SyncState
@@ -280,9 +281,19 @@ TEXTS: dict[str, Text] = {
 
 
 def tr(key: str, lang: Lang, **values: object) -> str:
-    """Staff text ``key`` in ``lang`` with ``values`` filled in."""
+    """Staff text ``key`` in ``lang`` with ``values`` filled in (a :class:`Text` value in
+    ``lang`` too)."""
     text = TEXTS[key]
+    values = {k: v.get(lang) if isinstance(v, Text) else v for k, v in values.items()}
     return (text.format(**values) if values else text).get(lang)
+
+
+def error_text(exc: BaseException) -> Text:
+    """An error for staff: settings problems and known disk trouble in both languages,
+    anything else as its first line."""
+    if isinstance(exc, SettingsError):
+        return Text(exc.text("de"), exc.text("en"))
+    return failure(exc)
 
 
 def store_notes(problem_code: str | None, buffered: int, dropped: int, invalid: int,
