@@ -1,9 +1,12 @@
-"""The wording of every pack problem, in German and English.
+"""The wording of every pack problem (and of the other lines core and runtime tell staff),
+in German and English.
 
 A problem found in a demo pack (:class:`kiosk.core.manifest.ManifestProblem`) says what is
 wrong and how to fix it. Both halves are a :class:`Msg`: a stable key into
 :data:`PROBLEM_TEXTS` plus the values for its placeholders. The command line, the JSON and
 the log read English (``Msg.text("en")``); the staff panel reads the staff's language.
+Settings problems, install summaries, signature checks and tuning notes use the same
+catalog, so core and runtime stay free of Qt and of any notion of the staff's language.
 Values (file names, numbers, an operating system's error text) are not translated, except
 those given as :class:`~kiosk.core.i18n.Text` (e.g. the kind of a file).
 
@@ -279,7 +282,7 @@ PROBLEM_TEXTS: dict[str, Text] = {
         "verschachtelt Listen oder Tabellen tiefer als {n} Ebenen",
         "nests lists or tables more than {n} levels deep"),
     "manifest.fix.too_deep": Text(
-        "Eine Manifest-Datei braucht zwei oder drei Ebenen; schreibe sie wie in "
+        "Eine Manifest-Datei braucht zwei oder drei Ebenen; schreibe sie so neu wie in "
         "docs/demo-packs.md",
         "a manifest needs two or three levels; rewrite it as in docs/demo-packs.md"),
     "manifest.bad_toml": Text("ist kein gültiges TOML ({detail})", "is not valid TOML ({detail})"),
@@ -632,7 +635,7 @@ PROBLEM_TEXTS: dict[str, Text] = {
     "inbox.proposed": Text("Vorgeschlagene demo.toml:", "Proposed demo.toml:"),
     "inbox.not_installed": Text(
         "{name} wurde NICHT installiert. Behebe diese Probleme und kopiere es noch einmal in "
-        "den Eingang:",
+        "den Ordner inbox:",
         "{name} was NOT installed. Fix these problems and copy it into the inbox again:"),
     "selftest.frames": Text(
         "{count} Beispielbilder verarbeitet", "{count} sample frames processed"),
@@ -836,8 +839,8 @@ PROBLEM_TEXTS: dict[str, Text] = {
         "the kiosk stopped while installing it (it may be too slow or too large for this "
         "computer, or the power went off)"),
     "inbox.fix.interrupted": Text(
-        "Prüfe sie mit `kiosk packs validate`; kopiere sie noch einmal in den Eingang, um es "
-        "erneut zu versuchen",
+        "Prüfe sie mit `kiosk packs validate`; kopiere sie noch einmal in den Ordner inbox, "
+        "um es erneut zu versuchen",
         "try `kiosk packs validate` on it; copy it into the inbox again to retry"),
     "inbox.failed": Text(
         "konnte nicht installiert werden ({detail})", "could not be installed ({detail})"),

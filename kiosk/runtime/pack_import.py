@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from kiosk.core.i18n import Text
 from kiosk.core.manifest import DEMO_ID_RE, MANIFEST_NAME, SCHEMA_VERSION, ManifestProblem
 from kiosk.core.problems import msg
 from kiosk.core.safe_read import (
@@ -49,7 +50,9 @@ LABELS_DE_FILE = "labels_de.txt"
 MAX_COPY_BYTES = 512 * 1024 * 1024  # the per-file bound of kiosk.runtime.packs.Limits
 _MODEL_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.onnx")
 # Ultralytics task names that are not plain detection or classification
-_UNSUPPORTED = {"segment": "segmentation", "pose": "pose estimation", "obb": "rotated boxes"}
+_UNSUPPORTED = {"segment": Text("Segmentierung", "segmentation"),
+                "pose": Text("Posenerkennung", "pose estimation"),
+                "obb": Text("gedrehte Rahmen", "rotated boxes")}
 
 TEXTS: dict[str, dict[str, str]] = {
     "detection.subtitle": {
