@@ -11,7 +11,8 @@ import pytest
 
 from kiosk.core.i18n import Text
 from kiosk.core.manifest import ManifestProblem, load_manifest, parse_manifest
-from kiosk.core.problems import FILE_KINDS, PLACE_TEXTS, PROBLEM_TEXTS, msg, place
+from kiosk.core.problem_texts import PROBLEM_TEXTS
+from kiosk.core.problems import FILE_KINDS, PLACE_TEXTS, msg, place
 from kiosk.core.safe_read import FileRefused, read_text_bounded
 from kiosk.runtime.isolated import IsolatedTimeout
 from kiosk.runtime.onnx_model import ModelLoadError, check_sha256
@@ -49,10 +50,13 @@ def test_places_and_file_kinds_have_both_languages() -> None:
 
 
 def _keys_in_code() -> tuple[set[str], set[str]]:
-    """(keys passed to msg(), every string literal) in the kiosk package."""
+    """(keys passed to msg(), every string literal) in the kiosk package, outside the
+    catalog itself."""
     called: set[str] = set()
     literals: set[str] = set()
     for path in (ROOT / "kiosk").rglob("*.py"):
+        if path.name == "problem_texts.py":
+            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
