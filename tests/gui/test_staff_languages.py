@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtWidgets import QApplication
 
 from kiosk.app import KioskApp, RunnerCache, RunSettings, demo_dirs
+from kiosk.core.i18n import Text
 from kiosk.core.paths import demos_dir
 from kiosk.core.settings import load_settings
 from kiosk.runtime.crashlog import RecentErrors
@@ -97,3 +98,25 @@ def test_event_store_trouble_reads_german_with_the_english_cause_kept() -> None:
         "1 fehlerhafte Ereignisse wurden abgelehnt (ein Softwarefehler; siehe Protokolldatei)."]
     assert note.en.split("\n• ") == english
     assert store_notes(None, 0, 0, 0, 500, []) is None
+
+
+def test_a_failed_import_lists_its_problems_in_both_languages(
+        make_kiosk: Any, qapp: QApplication, qloop: asyncio.AbstractEventLoop,
+        tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    stick = tmp_path / "stick"
+    broken_pack(stick)  # stick/packs/kaputt: what staff would pick on a USB stick
+    k = make_kiosk(entries=discover(demo_dirs(data)))
+    settings, problems = load_settings(data)
+    store = open_store(data / "scratch", kiosk_id=settings.kiosk_id, retention_days=None)
+    app = KioskApp(state=data, settings=RunSettings(settings), qt_app=qapp, loop=qloop,
+                   controller=k.controller, runners=RunnerCache(), store=store,
+                   recent_errors=RecentErrors(), problems=problems)
+    result = app.staff_services().import_pack(stick / "packs" / "kaputt")
+    assert not result.ok and isinstance(result.message, Text)
+    assert result.message.de.endswith("kaputt: nicht installiert, 1 Problem\n• kaputt/demo.toml: "
+                                      "params.labels_de: Datei labels_de.txt nicht im "
+                                      "Demo-Ordner gefunden (Verknüpfungen werden nicht "
+                                      "verfolgt) — Füge die Label-Datei hinzu (ein Label pro "
+                                      "Zeile) oder korrigiere den Namen")
+    assert "kaputt: not installed, 1 problem\n• kaputt/demo.toml" in result.message.en
