@@ -112,7 +112,8 @@ def _settings(args: argparse.Namespace) -> int:
         values = asdict(settings)
         values["central_url"] = masked(settings.central_url)  # never print a password
         if args.json:
-            sys.stdout.write(json.dumps({"settings": values, "problems": problems},
+            sys.stdout.write(json.dumps({"settings": values,
+                                         "problems": [str(p) for p in problems]},
                                         ensure_ascii=False) + "\n")
         else:
             for key, value in values.items():

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.core.manifest import Manifest, ManifestProblem, is_plain_name
+from kiosk.core.problems import msg
 from kiosk.core.tasks.params import ParamReader
 from kiosk.core.tasks.segmentation import (
     SegmentationParams,
@@ -67,8 +68,9 @@ def read_params(
     problems = r.finish()
     for name in scenes:
         if not (m.folder / name).is_file():
-            problems.append(ManifestProblem(file, "params.scenes", f"file {name} not found",
-                                            "put the picture next to demo.toml or fix the name"))
+            problems.append(ManifestProblem(file, "params.scenes",
+                                            msg("file.not_found", name=name),
+                                            msg("scenes.fix.put")))
     return params, scenes, problems
 
 
@@ -79,8 +81,8 @@ def _scene_names(m: Manifest, r: ParamReader) -> tuple[str, ...]:
                   for v in value))
     if not ok:
         r.problems.append(ManifestProblem(
-            f"{m.folder.name}/demo.toml", "params.scenes", "must be a list of up to 8 pictures",
-            'e.g. scenes = ["beach.jpg", "space.jpg"] (JPEG or PNG next to demo.toml)'))
+            f"{m.folder.name}/demo.toml", "params.scenes", msg("scenes.bad"),
+            msg("scenes.fix")))
         return ()
     return tuple(str(v) for v in value)
 

@@ -85,7 +85,7 @@ def discovered_demos(folder: Path, disabled: Sequence[str] = ()) -> list[dict[st
     out = []
     for entry in discover([demos_dir(), folder / "packs"]):
         if entry.state is not DemoState.READY:
-            state = "error: " + "; ".join(entry.problems)[:200]
+            state = "error: " + "; ".join(map(str, entry.problems))[:200]
         else:
             state = "disabled" if entry.id in disabled else "ready"
         out.append({"id": entry.id, "state": state})
