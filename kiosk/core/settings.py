@@ -35,10 +35,10 @@ SCHEMA_VERSION = 1
 BROKEN_SUFFIX = ".broken-"
 
 # Ids end up in exported statistics and in file names: keep them plain.
-KIOSK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+KIOSK_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 MAX_TEXT = 4096
 # A signer's name and an Ed25519 public key (32 bytes, base64): see kiosk.runtime.pack_signing.
-TRUSTED_KEY_RE = re.compile(r"^[^:\x00-\x1f]{1,64}:[A-Za-z0-9+/]{43}=$")
+TRUSTED_KEY_RE = re.compile(r"[^:\x00-\x1f]{1,64}:[A-Za-z0-9+/]{43}=")
 MAX_DEMO_ID = 64
 
 
@@ -173,7 +173,7 @@ def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
         return None, f"{name} must be one line of text"
     if name == "trusted_pack_keys":
         if isinstance(value, list | tuple) and all(
-                isinstance(v, str) and TRUSTED_KEY_RE.match(v.strip()) for v in value):
+                isinstance(v, str) and TRUSTED_KEY_RE.fullmatch(v.strip()) for v in value):
             return tuple(dict.fromkeys(v.strip() for v in value)), None
         return None, ("trusted_pack_keys must be a list of \"NAME:BASE64KEY\" entries as "
                       "printed by `kiosk packs keygen`")

@@ -467,3 +467,16 @@ def test_every_event_reported_as_written_survives_sigkill(db: Path) -> None:
     conn.close()
     missing = set(range(1, reported + 1)) - present
     assert not missing, f"{len(missing)} reported events lost, e.g. {sorted(missing)[:5]}"
+
+
+@pytest.mark.parametrize("bad", ["{u}\n", "{u}\r\n", " {u}", "{u} ", "{U}"])
+def test_a_uuid_with_anything_around_it_is_refused(bad: str) -> None:
+    # "$" also matches before a final newline: "uuid\n" would be a second identity of an
+    # event whose canonical UUID is already stored, and merging would count it twice.
+    u = str(uuid.uuid4())
+    event = make_event("app_start", "kiosk-1")
+    row = event_row(Event(u, event.ts, event.kiosk_id, None, None, event.type, {}))
+    assert json.loads(row)[0] == u
+    with pytest.raises(ValueError, match="not a canonical UUID"):
+        event_row(Event(bad.format(u=u, U=u.upper()), event.ts, event.kiosk_id, None, None,
+                        event.type, {}))
