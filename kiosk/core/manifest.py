@@ -18,6 +18,7 @@ from typing import Any
 from kiosk.core.i18n import Text
 from kiosk.core.safe_read import FileRefused, read_bounded
 from kiosk.core.tasks.spec import TASK_NAMES
+from kiosk.core.toml_limits import MAX_KEY_PARTS, key_parts
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "demo.toml"
@@ -402,6 +403,10 @@ def parse_toml(raw: bytes, file: str) -> tuple[dict[str, Any] | None, ManifestPr
         return None, ManifestProblem(
             file, "", f"nests lists or tables more than {MAX_NESTING} levels deep",
             "a manifest needs two or three levels; rewrite it as in docs/demo-packs.md")
+    if key_parts(text) > MAX_KEY_PARTS:
+        return None, ManifestProblem(
+            file, "", f"has a dotted key of more than {MAX_KEY_PARTS} parts",
+            "keys look like models.main.file; rewrite it as in docs/demo-packs.md")
     try:
         return tomllib.loads(text), None
     except tomllib.TOMLDecodeError as exc:

@@ -15,9 +15,11 @@ file or the new one, never half of each).
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
+import stat
 import tempfile
 import time
 import tomllib
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kiosk.core.i18n import DEFAULT_LANG, Lang, parse_lang
+from kiosk.core.toml_limits import MAX_KEY_PARTS, key_parts
 
 T = TypeVar("T")
 
@@ -37,6 +40,7 @@ BROKEN_SUFFIX = ".broken-"
 # Ids end up in exported statistics and in file names: keep them plain.
 KIOSK_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 MAX_TEXT = 4096
+MAX_SETTINGS_BYTES = 256 * 1024  # a full settings file is about 2 KB
 # A signer's name and an Ed25519 public key (32 bytes, base64): see kiosk.runtime.pack_signing.
 TRUSTED_KEY_RE = re.compile(r"[^:\x00-\x1f]{1,64}:[A-Za-z0-9+/]{43}=")
 MAX_DEMO_ID = 64
@@ -292,20 +296,39 @@ def load_settings(
     """
     path = folder / SETTINGS_NAME
     try:
-        raw = path.read_bytes()
+        raw = _read_settings(path)
     except FileNotFoundError:
         return Settings(), []
     except OSError as exc:
         return Settings(), [f"{SETTINGS_NAME} cannot be read ({exc.strerror or exc}); "
                             "using defaults"]
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        if len(raw) > MAX_SETTINGS_BYTES:
+            raise ValueError(f"larger than {MAX_SETTINGS_BYTES // 1024} KiB")
+        text = raw.decode("utf-8")
+        if key_parts(text) > MAX_KEY_PARTS:
+            raise ValueError(f"a dotted key of more than {MAX_KEY_PARTS} parts")
+        data = tomllib.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError covers TOMLDecodeError and a 5000-digit number; RecursionError [[[[…
         kept = _move_aside(path, clock)
         where = (f"the damaged file was kept as {kept.name}" if kept
                  else "the damaged file could not be moved aside")
         return Settings(), [f"{SETTINGS_NAME} is damaged ({exc}); using defaults — {where}"]
     return settings_from_dict(data)
+
+
+def _read_settings(path: Path) -> bytes:
+    """The file's first bytes, one more than allowed (so an oversized file shows).
+
+    IT may link settings.toml elsewhere, so a link is followed, but only to a plain file:
+    never to a FIFO that blocks the start or to /dev/zero that never ends.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a plain file")
+        return fh.read(MAX_SETTINGS_BYTES + 1)
 
 
 # --------------------------------------------------------------------------- writing
