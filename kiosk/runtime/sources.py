@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mjpeg", ".mjpg"}
 MAX_SIDE = 1280  # larger stills are shrunk once on load: a kiosk shows ~640×480 anyway
 MAX_IMAGE_BYTES = 64 * 1024 * 1024  # a 40 MP JPEG is ~20 MB
+MAX_FOLDER_PICTURES = 10_000  # names held for a slideshow; pictures are decoded in turn
+CACHED_PICTURES = 16  # decoded pictures kept (the bundled samples all stay), ≤ 16 × 5 MB
 # Videos and cameras: frames up to DCI 4K are shrunk to MAX_SIDE before the pipeline sees
 # them; beyond that (8K) a small kiosk PC decodes a frame slower than it should show it, and
 # a stream far from any screen's shape (1×20000) is a broken or hostile file, not a picture.
@@ -244,7 +247,12 @@ def image_files(folder: Path) -> list[Path]:
 
 
 class ImageFolderSource:
-    """A slideshow of still images; with ``animate`` a slow pan and zoom keeps it alive."""
+    """A slideshow of still images; with ``animate`` a slow pan and zoom keeps it alive.
+
+    A folder from a USB stick may hold thousands of photos: pictures are decoded when
+    their turn comes and only the last :data:`CACHED_PICTURES` are kept, so memory does not
+    grow with the folder. An unreadable picture is dropped from the show when met.
+    """
 
     live = False
 
@@ -252,10 +260,13 @@ class ImageFolderSource:
         self, paths: list[Path], seconds_per_image: float = 6.0, fps: float = 15.0,
         animate: bool = False, size: tuple[int, int] = (640, 480), description: str = "",
     ) -> None:
-        loaded = [(p, load_image(p)) for p in paths]
-        self.paths = [p for p, img in loaded if img is not None]
-        self.images = [img for _, img in loaded if img is not None]
-        if not self.images:
+        if len(paths) > MAX_FOLDER_PICTURES:
+            log.warning("%d pictures given; the slideshow takes the first %d", len(paths),
+                        MAX_FOLDER_PICTURES)
+        self.paths = list(paths[:MAX_FOLDER_PICTURES])
+        self._cache: OrderedDict[Path, np.ndarray] = OrderedDict()
+        # One readable picture now, so a folder of broken files is a clear error at once.
+        if self.picture(0) is None:
             names = ", ".join(p.name for p in paths[:3]) or "(none)"
             raise SourceError(
                 f"No readable image among: {names} (a picture must be a plain JPEG, PNG, BMP, "
@@ -264,7 +275,7 @@ class ImageFolderSource:
         self.animate = animate
         self.size = size
         self.frames_per_image = max(1, round(seconds_per_image * fps))
-        self.description = description or f"{len(self.images)} image(s)"
+        self.description = description or f"{len(self.paths)} image(s)"
         self._n = 0
 
     @classmethod
@@ -279,35 +290,54 @@ class ImageFolderSource:
                 f"Folder {folder} holds no images (.jpg, .png, …): add some or pick another.")
         return cls(files, description=f"image folder {folder.name}", **kwargs)  # type: ignore[arg-type]
 
+    def _load(self, path: Path) -> np.ndarray | None:
+        img = self._cache.get(path)
+        if img is not None:
+            self._cache.move_to_end(path)
+            return img
+        img = load_image(path)
+        if img is not None:
+            self._cache[path] = img
+            while len(self._cache) > CACHED_PICTURES:
+                self._cache.popitem(last=False)
+        return img
+
+    def picture(self, i: int) -> np.ndarray | None:
+        """Picture number ``i`` of the show (wrapping), skipping and dropping bad ones."""
+        while self.paths:
+            path = self.paths[i % len(self.paths)]
+            img = self._load(path)
+            if img is not None:
+                return img
+            log.warning("picture %s cannot be read; left out of the slideshow", path.name)
+            self.paths.remove(path)
+        return None
+
     def start_with(self, first: Sequence[Path]) -> None:
         """Restart the slideshow at ``first`` (e.g. the pictures that show a demo at its
         best), then the other images; unreadable pictures are skipped."""
-        known = dict(zip(self.paths, self.images, strict=True))
         front: list[Path] = []
         for p in first:
-            if p not in known:
-                img = load_image(p)
-                if img is None:
-                    log.warning("sample picture %s cannot be read; skipped", p)
-                    continue
-                known[p] = img
-            if p not in front:
-                front.append(p)
-        order = front + [p for p in self.paths if p not in front]
-        self.paths = order
-        self.images = [known[p] for p in order]
+            if p in front:
+                continue
+            if self._load(p) is None:
+                log.warning("sample picture %s cannot be read; skipped", p)
+                continue
+            front.append(p)
+        self.paths = front + [p for p in self.paths if p not in front]
         self._n = 0
 
     def read(self) -> np.ndarray | None:
         i, k = divmod(self._n, self.frames_per_image)
         self._n += 1
-        img = self.images[i % len(self.images)]
-        if not self.animate:
+        img = self.picture(i)
+        if img is None or not self.animate:
             return img
         return _ken_burns(img, k / self.frames_per_image, self.size, seed=i)
 
     def close(self) -> None:
-        self.images = []
+        self.paths = []
+        self._cache.clear()
 
 
 def _ken_burns(img: np.ndarray, t: float, size: tuple[int, int], seed: int) -> np.ndarray:

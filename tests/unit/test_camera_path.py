@@ -202,7 +202,7 @@ def test_a_camera_that_never_comes_back_gives_way_to_the_sample_photos(
     finally:
         pipe.stop()
     assert watch.statuses[:4] == [Status.RUNNING, Status.LOST, Status.FALLBACK, Status.RUNNING]
-    assert fallbacks[0].images == []  # closed
+    assert fallbacks[0].paths == []  # type: ignore[attr-defined]  # closed
     assert np.array_equal(watch.frames[-1].image, coffee)
 
 
