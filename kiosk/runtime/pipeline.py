@@ -267,9 +267,12 @@ class Pipeline:
                     lost_at = now
                     self._status(Status.LOST)
                     continue
-                if image is None:  # the fallback failed too: nothing left to show
+                if image is None:  # the fallback failed too: back to waiting for the source
                     log.error("%s stopped delivering frames", current.description)
-                    break
+                    self._close(current)
+                    fallback = self._fallback = None
+                    self._status(Status.LOST)
+                    continue
                 if current is source:
                     delivered_at = p.clock()
                 if self._throttle and not current.live:

@@ -227,3 +227,37 @@ def test_a_camera_switching_to_an_absurd_size_counts_as_lost(coffee: np.ndarray,
     assert src.read() is not None
     cam.picture = np.zeros((10, 9000, 3), np.uint8)  # a driver gone mad after opening
     assert src.read() is None
+
+
+def test_when_the_fallback_fails_too_the_visitor_is_told_the_camera_is_away(
+        coffee: np.ndarray, tmp_path: Path) -> None:
+    from kiosk.runtime.sources import ImageFolderSource
+    from tests.conftest import write_rgb
+
+    clock = StepClock()
+    cam = FakeCamera(coffee, clock)
+    watch = Watch()
+    write_rgb(tmp_path / "only.png", coffee[::4, ::4])
+
+    def fallback() -> FrameSource:
+        src = ImageFolderSource.from_folder(tmp_path, fps=1000.0)
+        (tmp_path / "only.png").write_bytes(b"gone")  # the stick is pulled, too
+        src._cache.clear()
+        return src
+
+    def pull_the_cable(frame: Frame) -> None:
+        if frame.seq == 2:
+            cam.unplug()
+
+    watch.on_frame_hook = pull_the_cable
+    pipe = camera_pipeline(cam, watch, fallback=fallback)
+    pipe.start()
+    try:
+        watch.until(lambda: Status.LOST in watch.statuses)
+        clock.advance(15.0)
+        watch.until(lambda: watch.statuses.count(Status.LOST) == 2)
+        assert watch.statuses == [Status.RUNNING, Status.LOST, Status.FALLBACK, Status.LOST]
+        cam.plug()  # still retried, and back
+        watch.until(lambda: watch.statuses[-1] == Status.RUNNING and len(watch.frames) > 2)
+    finally:
+        pipe.stop()
