@@ -112,13 +112,18 @@ def read_sign(points: npt.ArrayLike, right: bool) -> str | None:
     thumb_out = float(np.hypot(*(n[4] - n[5]))) > 0.55
     raw = np.asarray(points, dtype=np.float64)
     palm = float(np.hypot(*(raw[9, :2] - raw[0, :2]))) or 1.0
-    thumb_up = (raw[4, 1] < raw[5, 1] - 0.3 * palm) and (raw[4, 1] < raw[0, 1] - 0.5 * palm)
+    # Up means the top of the hand: a real fist often holds its thumb along its side, the tip
+    # as high as the index finger's base but still below the bent fingers.
+    thumb_up = (raw[4, 1] < raw[5, 1] - 0.3 * palm) and (raw[4, 1] < raw[0, 1] - 0.5 * palm) \
+        and bool(raw[4, 1] < raw[5:, 1].min() - 0.2 * palm)
+    # In a fist the thumb's tip rests on or beside the bent fingers.
+    thumb_tucked = float(np.min(np.hypot(*(n[5:] - n[4]).T))) < 0.45
     if all(fingers) and thumb_out:
         return "open_hand"
     if not any(fingers):
         if thumb_out and thumb_up:
             return "thumbs_up"
-        return None if thumb_out else "fist"
+        return "fist" if thumb_tucked else None
     if fingers == [True, True, False, False]:
         return "peace"
     if fingers == [True, False, False, False]:
