@@ -173,7 +173,7 @@ def source_chooser(camera: str | None, mirror: bool) -> Callable[[], object]:
             return SourceChoice(sample, None, no_camera=True, mirror=False)
         live = isinstance(source, CameraSource)
         return SourceChoice(source, lambda: open_source(camera), no_camera=False,
-                            mirror=mirror and live)
+                            mirror=mirror and live, fallback=open_sample_source)
 
     return choose
 

@@ -310,7 +310,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         if classes:
             runner = load_runner(entry)
             learn_ms, source = teach_from_folders(runner, classes)
-            natural = len(source.images)  # type: ignore[attr-defined]
+            natural = len(source.paths)  # type: ignore[attr-defined]
             print(f"kiosk: learned {len(classes)} classes ({', '.join(classes)}) in "
                   f"{learn_ms:.2f} ms", file=sys.stderr)
         else:

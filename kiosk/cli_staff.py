@@ -86,7 +86,7 @@ def _parse_value(raw: str) -> Any:
     """A TOML value, or the raw text when it is not one (so `camera=/media/x.mp4` works)."""
     try:
         return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # not TOML, a 5000-digit number, [[[[…
         return raw
 
 

@@ -19,6 +19,7 @@ from kiosk.core.i18n import Lang, Text
 from kiosk.core.problems import Msg, msg, place
 from kiosk.core.safe_read import FileRefused, read_bounded
 from kiosk.core.tasks.spec import TASK_NAMES
+from kiosk.core.toml_limits import MAX_KEY_PARTS, key_parts
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "demo.toml"
@@ -419,6 +420,9 @@ def parse_toml(raw: bytes, file: str) -> tuple[dict[str, Any] | None, ManifestPr
     if nesting_depth(text) > MAX_NESTING:
         return None, ManifestProblem(
             file, "", msg("manifest.too_deep", n=MAX_NESTING), msg("manifest.fix.too_deep"))
+    if key_parts(text) > MAX_KEY_PARTS:
+        return None, ManifestProblem(
+            file, "", msg("manifest.dotted_key", n=MAX_KEY_PARTS), msg("manifest.fix.dotted_key"))
     try:
         return tomllib.loads(text), None
     except tomllib.TOMLDecodeError as exc:

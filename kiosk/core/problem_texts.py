@@ -198,6 +198,13 @@ PROBLEM_TEXTS: dict[str, Text] = {
         "Eine Manifest-Datei braucht zwei oder drei Ebenen; schreibe sie so neu wie in "
         "docs/demo-packs.md",
         "a manifest needs two or three levels; rewrite it as in docs/demo-packs.md"),
+    "manifest.dotted_key": Text(
+        "hat einen Schlüssel mit Punkten aus mehr als {n} Teilen",
+        "has a dotted key of more than {n} parts"),
+    "manifest.fix.dotted_key": Text(
+        "Schlüssel sehen aus wie models.main.file; schreibe die Datei so neu wie in "
+        "docs/demo-packs.md",
+        "keys look like models.main.file; rewrite it as in docs/demo-packs.md"),
     "manifest.bad_toml": Text("ist kein gültiges TOML ({detail})", "is not valid TOML ({detail})"),
     "manifest.fix.syntax": Text(
         "Korrigiere die Syntax an der genannten Stelle", "fix the syntax at the position named"),

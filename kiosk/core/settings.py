@@ -15,9 +15,11 @@ file or the new one, never half of each).
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
+import stat
 import tempfile
 import time
 import tomllib
@@ -28,6 +30,7 @@ from typing import Any, TypeVar
 
 from kiosk.core.i18n import DEFAULT_LANG, LANGS, Lang, parse_lang
 from kiosk.core.problems import Msg, msg
+from kiosk.core.toml_limits import MAX_KEY_PARTS, key_parts
 
 T = TypeVar("T")
 
@@ -36,10 +39,11 @@ SCHEMA_VERSION = 1
 BROKEN_SUFFIX = ".broken-"
 
 # Ids end up in exported statistics and in file names: keep them plain.
-KIOSK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+KIOSK_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 MAX_TEXT = 4096
+MAX_SETTINGS_BYTES = 256 * 1024  # a full settings file is about 2 KB
 # A signer's name and an Ed25519 public key (32 bytes, base64): see kiosk.runtime.pack_signing.
-TRUSTED_KEY_RE = re.compile(r"^[^:\x00-\x1f]{1,64}:[A-Za-z0-9+/]{43}=$")
+TRUSTED_KEY_RE = re.compile(r"[^:\x00-\x1f]{1,64}:[A-Za-z0-9+/]{43}=")
 MAX_DEMO_ID = 64
 
 
@@ -179,7 +183,7 @@ def _check_value(name: str, value: Any) -> tuple[Any, Msg | None]:
         return None, msg("settings.line", name=name)
     if name == "trusted_pack_keys":
         if isinstance(value, list | tuple) and all(
-                isinstance(v, str) and TRUSTED_KEY_RE.match(v.strip()) for v in value):
+                isinstance(v, str) and TRUSTED_KEY_RE.fullmatch(v.strip()) for v in value):
             return tuple(dict.fromkeys(v.strip() for v in value)), None
         return None, msg("settings.keys")
     if name in ("demo_order", "disabled_demos"):
@@ -297,21 +301,40 @@ def load_settings(
     """
     path = folder / SETTINGS_NAME
     try:
-        raw = path.read_bytes()
+        raw = _read_settings(path)
     except FileNotFoundError:
         return Settings(), []
     except OSError as exc:
         return Settings(), [msg("settings.unreadable", file=SETTINGS_NAME,
                                 detail=exc.strerror or exc)]
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        if len(raw) > MAX_SETTINGS_BYTES:
+            raise ValueError(f"larger than {MAX_SETTINGS_BYTES // 1024} KiB")
+        text = raw.decode("utf-8")
+        if key_parts(text) > MAX_KEY_PARTS:
+            raise ValueError(f"a dotted key of more than {MAX_KEY_PARTS} parts")
+        data = tomllib.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError covers TOMLDecodeError and a 5000-digit number; RecursionError [[[[…
         kept = _move_aside(path, clock)
         where = (msg("settings.kept", name=kept.name) if kept
                  else msg("settings.not_kept")).both()
         return Settings(), [msg("settings.damaged", file=SETTINGS_NAME, detail=exc,
                                 where=where)]
     return settings_from_dict(data)
+
+
+def _read_settings(path: Path) -> bytes:
+    """The file's first bytes, one more than allowed (so an oversized file shows).
+
+    IT may link settings.toml elsewhere, so a link is followed, but only to a plain file:
+    never to a FIFO that blocks the start or to /dev/zero that never ends.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a plain file")
+        return fh.read(MAX_SETTINGS_BYTES + 1)
 
 
 # --------------------------------------------------------------------------- writing

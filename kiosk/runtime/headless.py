@@ -44,7 +44,7 @@ def open_offline_source(spec: str) -> tuple[FrameSource, int]:
     path = Path(spec)
     if path.is_dir():
         src = ImageFolderSource.from_folder(path, seconds_per_image=1.0, fps=1.0)
-        return src, len(src.images)
+        return src, len(src.paths)
     source = open_source(spec)
     if isinstance(source, VideoFileSource):
         source.loop = False

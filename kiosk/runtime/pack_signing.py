@@ -35,8 +35,10 @@ from typing import Any, Final
 from kiosk.core.i18n import Text
 from kiosk.core.manifest import MANIFEST_NAME, ManifestProblem
 from kiosk.core.problems import Msg, msg
+from kiosk.core.safe_read import read_text_bounded
 
 SIGNATURE_NAME: Final = "signature.json"
+MAX_SIGNATURE_BYTES: Final = 4 * 1024 * 1024  # ~100 bytes per file of the pack
 FORMAT: Final = 1
 KEY_FORMAT: Final = "showroom-kiosk-ed25519"
 
@@ -195,18 +197,22 @@ def check(folder: Path, trusted: Sequence[str]) -> SignatureCheck:
     from nacl.signing import VerifyKey
 
     path = folder / SIGNATURE_NAME
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return SignatureCheck("unsigned", msg("sign.unsigned"))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # the pack's own file (never a link), bounded; deep nesting is a RecursionError
+        data = json.loads(read_text_bounded(path, MAX_SIGNATURE_BYTES, SIGNATURE_NAME))
         body = {k: data[k] for k in ("format", "signer", "public_key", "files")}
         claimed, public, files = str(data["signer"]), str(data["public_key"]), data["files"]
         signature = _unb64(str(data["signature"]))
         key = VerifyKey(_unb64(public))
         if body["format"] != FORMAT or not isinstance(files, dict):
             raise ValueError(f"format {body['format']!r} is not {FORMAT}")
-    except (OSError, ValueError, KeyError, TypeError, binascii.Error, CryptoError) as exc:
-        return SignatureCheck("invalid", msg("sign.unreadable", file=SIGNATURE_NAME, detail=exc))
+    except (OSError, ValueError, KeyError, TypeError, binascii.Error, CryptoError,
+            RecursionError) as exc:
+        reason = "nested too deep" if isinstance(exc, RecursionError) else exc
+        return SignatureCheck("invalid", msg("sign.unreadable", file=SIGNATURE_NAME,
+                                             detail=reason))
     try:
         key.verify(_canonical(body), signature)
     except BadSignatureError:

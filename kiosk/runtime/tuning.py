@@ -330,7 +330,7 @@ def load_choices(path: Path, machine: Mapping[str, Any]) -> dict[str, Choice] | 
     """The stored choices, or None when missing, unreadable or made on other hardware."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("version") != FILE_VERSION \
             or data.get("machine") != dict(machine):

@@ -179,3 +179,34 @@ def test_log_retention_is_a_real_setting_the_log_uses(tmp_path: Path) -> None:
         store.close()
     assert [str(p) for p in check_settings(replace(settings, log_retention_days=0.5))] == [
         "log_retention_days must be a number from 1 to 3650"]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("a." * 5000 + "b = 1\n", "a dotted key of more than 32 parts"),  # quadratic in tomllib
+    ("x = " + "[" * 5000 + "]" * 5000 + "\n", "maximum recursion depth"),
+    ("idle_timeout = " + "9" * 5000 + "\n", "Exceeds the limit"),
+    ("# " + "x" * 300_000 + "\n", "larger than 256 KiB"),
+])
+def test_a_hostile_settings_file_gives_defaults_quickly(tmp_path: Path, text: str,
+                                                        reason: str) -> None:
+    (tmp_path / "settings.toml").write_text(text, encoding="utf-8")
+    settings, problems = load_settings(tmp_path)
+    assert settings == Settings()
+    assert len(problems) == 1 and "damaged" in problems[0] and reason in problems[0]
+    assert list(tmp_path.glob("settings.toml.broken-*"))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+def test_settings_that_are_a_fifo_or_a_device_do_not_block_the_start(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "settings.toml")  # nobody writes: a plain read would wait forever
+    settings, problems = load_settings(tmp_path)
+    assert settings == Settings() and "not a plain file" in problems[0]
+    (tmp_path / "settings.toml").unlink()
+    (tmp_path / "settings.toml").symlink_to("/dev/zero")  # a plain read would never end
+    settings, problems = load_settings(tmp_path)
+    assert settings == Settings() and "not a plain file" in problems[0]
+    (tmp_path / "settings.toml").unlink()
+    real = tmp_path / "elsewhere.toml"  # IT may link the file to where they keep configs
+    real.write_text('lang = "en"\n', encoding="utf-8")
+    (tmp_path / "settings.toml").symlink_to(real)
+    assert load_settings(tmp_path)[0].lang == "en"

@@ -40,7 +40,7 @@ def last_self_test(folder: Path) -> str | None:
         data = json.loads((folder / SELF_TEST_FILE).read_text(encoding="utf-8"))
         at = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(data["at"])))
         return f"{data['result']} ({at})"
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
 
