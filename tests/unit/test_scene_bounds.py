@@ -64,4 +64,4 @@ def test_a_scene_that_links_out_of_the_pack_is_refused(pack: Path, tmp_path: Pat
     with pytest.raises(ModelLoadError, match=r"space\.jpg cannot be used"):
         load_scene(pack / "space.jpg")
     entry = check_demo(pack)
-    assert any("params.scenes" in p and "space.jpg" in p for p in entry.problems)
+    assert any("params.scenes" in str(p) and "space.jpg" in str(p) for p in entry.problems)

@@ -192,7 +192,7 @@ def test_a_hostile_settings_file_gives_defaults_quickly(tmp_path: Path, text: st
     (tmp_path / "settings.toml").write_text(text, encoding="utf-8")
     settings, problems = load_settings(tmp_path)
     assert settings == Settings()
-    assert len(problems) == 1 and "damaged" in problems[0] and reason in problems[0]
+    assert len(problems) == 1 and "damaged" in str(problems[0]) and reason in str(problems[0])
     assert list(tmp_path.glob("settings.toml.broken-*"))
 
 
@@ -200,11 +200,11 @@ def test_a_hostile_settings_file_gives_defaults_quickly(tmp_path: Path, text: st
 def test_settings_that_are_a_fifo_or_a_device_do_not_block_the_start(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "settings.toml")  # nobody writes: a plain read would wait forever
     settings, problems = load_settings(tmp_path)
-    assert settings == Settings() and "not a plain file" in problems[0]
+    assert settings == Settings() and "not a plain file" in str(problems[0])
     (tmp_path / "settings.toml").unlink()
     (tmp_path / "settings.toml").symlink_to("/dev/zero")  # a plain read would never end
     settings, problems = load_settings(tmp_path)
-    assert settings == Settings() and "not a plain file" in problems[0]
+    assert settings == Settings() and "not a plain file" in str(problems[0])
     (tmp_path / "settings.toml").unlink()
     real = tmp_path / "elsewhere.toml"  # IT may link the file to where they keep configs
     real.write_text('lang = "en"\n', encoding="utf-8")
