@@ -80,6 +80,7 @@ def test_health_page_tells_about_damaged_settings_in_the_staff_language(
     notes = mode.panel.page("health").notes_text  # type: ignore[attr-defined]
     qapp.processEvents()
     assert "settings.toml ist beschädigt" in notes.text() and "damaged" not in notes.text()
+    assert notes.text().count("settings.toml ist beschädigt") == 1  # once, not per route
     mode.panel.set_lang("en")
     qapp.processEvents()
     assert "settings.toml is damaged" in notes.text()

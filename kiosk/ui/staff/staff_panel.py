@@ -726,6 +726,8 @@ class HealthPage(Page):
         sync_problem = [sync] if sync else []
         notes = [said(n, lang) for n in (*h.problems, *self.extra_problems)]
         notes += [*sync_problem, *h.errors[-5:]]
+        # the same settings problem reaches this page from the app and from the panel's notices
+        notes = list(dict.fromkeys(notes))
         if h.disk_problem in ("read_only", "full"):  # first: it explains most of the rest
             notes.insert(0, tr(f"health.disk.{h.disk_problem}", lang, path=h.data_dir))
         self.notes_text.setText("\n".join(f"• {n}" for n in notes) if notes
