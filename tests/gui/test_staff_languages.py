@@ -44,7 +44,8 @@ def staff_mode(make_kiosk: Any, data: Path, qapp: QApplication,
                    controller=k.controller, runners=RunnerCache(), store=store,
                    recent_errors=RecentErrors(), problems=problems)
     return install_staff_mode(k.window, app.staff_services(), kiosk_mode=False, data_dir=data,
-                              first_start_prompt=False)
+                              first_start_prompt=False,
+                              notices=[p.both() for p in problems])  # as kiosk.app does
 
 
 def test_a_broken_pack_shows_its_reason_in_german_on_the_german_staff_page(
