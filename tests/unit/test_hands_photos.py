@@ -106,3 +106,18 @@ def test_demo_mode_opens_on_the_hand_and_finds_it_at_once(
         assert len(hands) == 1
         signs.append(hands[0].sign)
     assert signs.count("pointing") >= 0.9 * len(signs)
+
+
+@pytest.mark.parametrize("name", sorted(PHOTOS))
+def test_a_taught_sign_is_recognised_when_the_hand_is_seen_the_other_way_round(
+    name: str, hand_models: tuple[OnnxModel, OnnxModel],
+) -> None:
+    """The model's left/right call is not reliable on these photos (both ways round of the
+    pointing hand are called "left"), so a sign taught on one must still match the other."""
+    taught = HandTracker(*hand_models)
+    hand = taught.process(photo(name, mirrored=False)).hands[0]
+    for _ in range(3):
+        taught.taught.add("mine", hand.points, hand.right)
+    shown = HandTracker(*hand_models).process(photo(name, mirrored=True)).hands[0]
+    sign, distance = taught.taught.match(shown.points, shown.right)
+    assert sign == "mine", distance

@@ -131,6 +131,17 @@ def read_sign(points: npt.ArrayLike, right: bool) -> str | None:
     return None
 
 
+def _mirror(x: FloatArray) -> FloatArray:
+    """A normalised hand seen the other way round (left ↔ right)."""
+    m = x.reshape(21, 2).copy()
+    m[:, 0] = -m[:, 0]
+    return np.asarray(m.reshape(-1))
+
+
+def _rms(a: FloatArray, b: FloatArray) -> float:
+    return float(np.sqrt(np.mean((a - b) ** 2)))
+
+
 @dataclass
 class TaughtSigns:
     """Signs a visitor taught: the mean normalised keypoints of a few samples each."""
@@ -139,9 +150,19 @@ class TaughtSigns:
     samples: dict[str, list[FloatArray]] = field(default_factory=dict)
 
     def add(self, name: str, points: npt.ArrayLike, right: bool) -> int:
-        """One more example of ``name``; returns how many it has."""
-        self.samples.setdefault(name, []).append(normalise(points, right))
-        return len(self.samples[name])
+        """One more example of ``name``; returns how many it has.
+
+        The model's left/right call can flip between frames of the same hand (measured on
+        the sample hand photos), so an example joins the sign the way round that fits it.
+        """
+        x = normalise(points, right)
+        examples = self.samples.setdefault(name, [])
+        if examples:
+            mean = np.mean(examples, axis=0)
+            if _rms(mean, _mirror(x)) < _rms(mean, x):
+                x = _mirror(x)
+        examples.append(x)
+        return len(examples)
 
     def clear(self) -> None:
         """Forget everything taught (a new visitor)."""
@@ -152,9 +173,11 @@ class TaughtSigns:
         if not self.samples:
             return None, math.inf
         x = normalise(points, right)
+        flipped = _mirror(x)  # handedness is not reliable: either way round counts
         best, dist = None, math.inf
         for name, examples in self.samples.items():
-            d = float(np.sqrt(np.mean((np.mean(examples, axis=0) - x) ** 2)))
+            mean = np.mean(examples, axis=0)
+            d = min(_rms(mean, x), _rms(mean, flipped))
             if d < dist:
                 best, dist = name, d
         return (best, dist) if dist <= self.max_distance else (None, dist)
