@@ -2,8 +2,8 @@
 
 Run: .venv/bin/python build/make_body_media.py
 Photos come from scikit-image's and scikit-learn's wheels (see demos/magic-background/README.md
-for each scene's source and licence). Thumbnails are made by the demos' real models, so they
-show what the demo does.
+for each scene's source and licence) and, for the hands, from assets/sample (see its README).
+Thumbnails are made by the demos' real models, so they show what the demo does.
 """
 
 from __future__ import annotations
@@ -80,19 +80,25 @@ def background_thumbnail(space: np.ndarray) -> np.ndarray:
 
 
 def hands_thumbnail() -> np.ndarray:
-    """The five signs the demo reads, drawn as the 21-point hand skeletons the AI sees."""
-    from kiosk.core.tasks.hands import BONES, SIGNS, sign_shape
+    """The two sample photos of a hand, pointing and a fist, with the 21 keypoints the real
+    models find on them."""
+    from kiosk.core.tasks.hands import BONES, HandTracker
 
-    img = np.zeros((400, 640, 3), np.uint8)
-    img[:] = (11, 16, 32)
-    for i, sign in enumerate(SIGNS):
-        pts = sign_shape(sign) * 70 + (100 + i * 112, 290 if sign != "thumbs_up" else 210)
+    halves = []
+    for name in ("06-hand-pointing.jpg", "07-hand-fist.jpg"):
+        img = np.ascontiguousarray(cv2.imread(str(ROOT / "assets" / "sample" / name))[:, :, ::-1])
+        tracker = HandTracker(_model("mp_palm_detection_lite.onnx"),
+                              _model("mp_hand_landmark_lite.onnx"))
+        hand = tracker.process(img).hands[0]
+        pts = [tuple(round(v) for v in p) for p in hand.points]
+        out = img.copy()
         for a, b in BONES:
-            cv2.line(img, tuple(round(v) for v in pts[a]), tuple(round(v) for v in pts[b]),
-                     (94, 234, 212), 6, cv2.LINE_AA)
+            cv2.line(out, pts[a], pts[b], (94, 234, 212), 7, cv2.LINE_AA)
         for p in pts:
-            cv2.circle(img, tuple(round(v) for v in p), 6, (167, 139, 250), -1, cv2.LINE_AA)
-    return img
+            cv2.circle(out, p, 8, (167, 139, 250), -1, cv2.LINE_AA)
+        halves.append(cover(out, 316, 400))
+    gap = np.full((400, 8, 3), (11, 16, 32), np.uint8)
+    return np.hstack([halves[0], gap, halves[1]])
 
 
 def write(path: Path, rgb: np.ndarray) -> None:

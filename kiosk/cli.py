@@ -296,7 +296,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     except UnknownDemoError as exc:
         return fail(str(exc), EXIT_USAGE)
     if entry.state is not DemoState.READY:
-        return fail(f"demo {entry.id} is broken: {'; '.join(entry.problems)}", EXIT_FAILED)
+        reasons = "; ".join(map(str, entry.problems))
+        return fail(f"demo {entry.id} is broken: {reasons}", EXIT_FAILED)
     if args.frames is not None and args.frames < 1:
         return fail("--frames must be 1 or more", EXIT_USAGE)
     from kiosk.runtime.demos import load_runner
@@ -309,7 +310,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         if classes:
             runner = load_runner(entry)
             learn_ms, source = teach_from_folders(runner, classes)
-            natural = len(source.images)  # type: ignore[attr-defined]
+            natural = len(source.paths)  # type: ignore[attr-defined]
             print(f"kiosk: learned {len(classes)} classes ({', '.join(classes)}) in "
                   f"{learn_ms:.2f} ms", file=sys.stderr)
         else:

@@ -72,7 +72,7 @@ def _bench_faces(args: argparse.Namespace) -> int:
 
     entry = check_demo(demos_dir() / "face-privacy")
     if entry.manifest is None:
-        return _fail(f"the face privacy demo is broken: {'; '.join(entry.problems)}",
+        return _fail(f"the face privacy demo is broken: {'; '.join(map(str, entry.problems))}",
                      EXIT_FAILED)
     params, _, _ = read_params(entry.manifest)
     change: dict[str, Any] = {}

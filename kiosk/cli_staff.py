@@ -86,7 +86,7 @@ def _parse_value(raw: str) -> Any:
     """A TOML value, or the raw text when it is not one (so `camera=/media/x.mp4` works)."""
     try:
         return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # not TOML, a 5000-digit number, [[[[…
         return raw
 
 
@@ -112,7 +112,8 @@ def _settings(args: argparse.Namespace) -> int:
         values = asdict(settings)
         values["central_url"] = masked(settings.central_url)  # never print a password
         if args.json:
-            sys.stdout.write(json.dumps({"settings": values, "problems": problems},
+            sys.stdout.write(json.dumps({"settings": values,
+                                         "problems": [str(p) for p in problems]},
                                         ensure_ascii=False) + "\n")
         else:
             for key, value in values.items():

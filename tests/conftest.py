@@ -59,3 +59,18 @@ def write_rgb(path: Path, rgb: np.ndarray) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     assert cv2.imwrite(str(path), np.ascontiguousarray(rgb[:, :, ::-1]))
     return path
+
+
+def write_video(path: Path, rgb: np.ndarray, size: tuple[int, int], frames: int = 3,
+                fps: float = 30.0) -> Path:
+    """A real Motion-JPEG video of ``rgb`` stretched to ``size`` (width, height)."""
+    import cv2
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+    assert writer.isOpened(), f"OpenCV cannot write a {size[0]}x{size[1]} video"
+    picture = cv2.resize(np.ascontiguousarray(rgb[:, :, ::-1]), size,
+                         interpolation=cv2.INTER_LINEAR)
+    for _ in range(frames):
+        writer.write(picture)
+    writer.release()
+    return path

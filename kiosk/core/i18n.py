@@ -6,6 +6,7 @@ translation is a failing unit test rather than a blank label in the showroom.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -37,6 +38,29 @@ class Text:
     def format(self, **values: object) -> Text:
         """Both languages with ``str.format`` placeholders filled in."""
         return Text(self.de.format(**values), self.en.format(**values))
+
+
+#: Why a file could not be written, by ``errno``: what staff at a stick can act on.
+WRITE_ERRORS: dict[int, Text] = {
+    errno.ENOSPC: Text("Auf dem Datenträger ist kein Platz mehr.", "The disk is full."),
+    errno.EROFS: Text("Der Datenträger ist schreibgeschützt.", "The disk is read-only."),
+    errno.EACCES: Text("Dieser Ordner erlaubt kein Schreiben.",
+                       "This folder does not allow writing."),
+    errno.ENOENT: Text("Der Ordner fehlt (Datenträger entfernt?).",
+                       "The folder is missing (disk removed?)."),
+    errno.EIO: Text("Lesefehler am Datenträger (USB-Stick abgezogen oder defekt?).",
+                    "The disk reports an error (USB stick pulled out or faulty?)."),
+}
+
+
+def failure(exc: BaseException) -> Text:
+    """Why saving failed, for staff: a known disk trouble in both languages (with the
+    system's own words after it), else the error's first line as it is."""
+    first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    known = WRITE_ERRORS.get(exc.errno) if isinstance(exc, OSError) and exc.errno else None
+    if known is None:
+        return Text(first, first)
+    return Text(f"{known.de} ({first})", f"{known.en} ({first})")
 
 
 STRINGS: dict[str, Text] = {

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.core.i18n import Text
+from kiosk.core.i18n import Lang, Text
+from kiosk.core.problems import Msg, msg, place
 from kiosk.core.safe_read import FileRefused, read_bounded
 from kiosk.core.tasks.spec import TASK_NAMES
+from kiosk.core.toml_limits import MAX_KEY_PARTS, key_parts
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "demo.toml"
@@ -82,16 +84,38 @@ def nesting_depth(text: str) -> int:
 
 @dataclass(frozen=True)
 class ManifestProblem:
-    """One thing wrong with a manifest: where it is and how to fix it."""
+    """One thing wrong with a manifest: where it is, what is wrong and how to fix it.
+
+    ``what`` and ``how`` are catalog sentences (:mod:`kiosk.core.problems`), so staff read
+    them in their language; ``message``, ``fix`` and ``str()`` are the English ones.
+    """
 
     file: str
     field: str
-    message: str
-    fix: str
+    what: Msg
+    how: Msg
+
+    @property
+    def message(self) -> str:
+        """What is wrong, in English."""
+        return self.what.text("en")
+
+    @property
+    def fix(self) -> str:
+        """How to fix it, in English."""
+        return self.how.text("en")
+
+    def text(self, lang: Lang = "en") -> str:
+        """The whole problem as one line in ``lang``: where, what, how."""
+        where = f"{self.file}: {place(self.field, lang)}" if self.field else self.file
+        return f"{where}: {self.what.text(lang)} — {self.how.text(lang)}"
+
+    def both(self) -> Text:
+        """:meth:`text` in both languages."""
+        return Text(self.text("de"), self.text("en"))
 
     def __str__(self) -> str:
-        where = f"{self.file}: {self.field}" if self.field else self.file
-        return f"{where}: {self.message} — {self.fix}"
+        return self.text("en")
 
 
 @dataclass(frozen=True)
@@ -147,31 +171,29 @@ def _text(
     if value is None:
         if required:
             problems.append(ManifestProblem(
-                file, f"[{key}]", "missing",
-                f'add a [{key}] table with de = "…" and en = "…"'))
+                file, f"[{key}]", msg("missing"), msg("text.fix.add_table", key=key)))
         return Text("", "")
     if not isinstance(value, dict):
         problems.append(ManifestProblem(
-            file, key, "must be a table with German and English text",
-            f'write [{key}] with de = "…" and en = "…"'))
+            file, key, msg("text.not_table"), msg("text.fix.write_table", key=key)))
         return Text("", "")
     out: dict[str, str] = {}
     for lang in ("de", "en"):
         text = value.get(lang)
         if not isinstance(text, str) or not text.strip():
             problems.append(ManifestProblem(
-                file, f"{key}.{lang}", "missing or empty",
-                f'add {lang} = "…" to [{key}]: every visitor text needs German and English'))
+                file, f"{key}.{lang}", msg("missing_or_empty"),
+                msg("text.fix.add_lang", lang=lang, key=key)))
             text = ""
         elif len(text) > MAX_TEXT_CHARS:
             problems.append(ManifestProblem(
-                file, f"{key}.{lang}", f"is longer than {MAX_TEXT_CHARS} characters",
-                "shorten it: visitors read a few sentences at most"))
+                file, f"{key}.{lang}", msg("too_long_text", n=MAX_TEXT_CHARS),
+                msg("text.fix.shorten")))
             text = ""
         out[lang] = text.strip()
     for extra in sorted(set(value) - {"de", "en"}):
         problems.append(ManifestProblem(
-            file, f"{key}.{extra}", "unknown language", "only de and en are supported; remove it"))
+            file, f"{key}.{extra}", msg("unknown_language"), msg("text.fix.only_de_en")))
     return Text(out["de"], out["en"])
 
 
@@ -180,43 +202,41 @@ def _models(
 ) -> dict[str, ModelRef]:
     raw = data.get("models")
     if not isinstance(raw, dict) or not raw:
-        problems.append(ManifestProblem(
-            file, "[models]", "missing",
-            'add e.g. [models.main] with file = "model.onnx" and sha256 = "…"'))
+        problems.append(ManifestProblem(file, "[models]", msg("missing"), msg("models.fix.add")))
         return {}
     models: dict[str, ModelRef] = {}
     for name, spec in raw.items():
         where = f"models.{name}"
         if not isinstance(spec, dict):
             problems.append(ManifestProblem(
-                file, where, "must be a table", f'write [{where}] with file = and sha256 ='))
+                file, where, msg("must_be_table"), msg("models.fix.write", where=where)))
             continue
         for extra in sorted(set(spec) - {"file", "sha256", "card", "data"}):
             problems.append(ManifestProblem(
-                file, f"{where}.{extra}", "unknown key",
-                "remove it (allowed: file, sha256, card, data)"))
+                file, f"{where}.{extra}", msg("unknown_key"),
+                msg("fix.remove_allowed", allowed="file, sha256, card, data")))
         model_file = spec.get("file")
         sha = spec.get("sha256")
         card = spec.get("card")
         ok = True
         if not isinstance(model_file, str) or not model_file.endswith(".onnx"):
             problems.append(ManifestProblem(
-                file, f"{where}.file", "must name an .onnx file", 'e.g. file = "model.onnx"'))
+                file, f"{where}.file", msg("models.not_onnx"),
+                msg("fix.example", example='file = "model.onnx"')))
             ok = False
         elif not is_plain_name(model_file):
             problems.append(ManifestProblem(
-                file, f"{where}.file", f"must be a plain file name of at most {MAX_NAME_CHARS} "
-                "characters, not a path",
-                "put the model next to demo.toml and give its name only"))
+                file, f"{where}.file", msg("models.not_plain", n=MAX_NAME_CHARS),
+                msg("models.fix.next_to_manifest")))
             ok = False
         if not isinstance(sha, str) or not SHA256_RE.fullmatch(sha):
             problems.append(ManifestProblem(
-                file, f"{where}.sha256", "must be 64 lower-case hex digits",
-                "compute it with `sha256sum MODEL.onnx` and paste the first column"))
+                file, f"{where}.sha256", msg("models.bad_sha"), msg("models.fix.sha")))
             ok = False
         if card is not None and not is_plain_name(card):
             problems.append(ManifestProblem(
-                file, f"{where}.card", "must be a file name", 'e.g. card = "model.md"'))
+                file, f"{where}.card", msg("models.card_not_name"),
+                msg("fix.example", example='card = "model.md"')))
             ok = False
         weights = _model_data(spec.get("data", {}), f"{where}.data", file, problems)
         if ok and weights is not None:
@@ -228,16 +248,15 @@ def _model_data(
     raw: object, where: str, file: str, problems: list[ManifestProblem],
 ) -> tuple[tuple[str, str], ...] | None:
     """``[models.<name>.data]``: the model's external weight files and their sha256."""
-    fix = f'write [{where}] with "weights.onnx.data" = "<sha256 of that file>"'
+    fix = msg("models.data.fix", where=where)
     if not isinstance(raw, dict):
-        problems.append(ManifestProblem(file, where, "must be a table", fix))
+        problems.append(ManifestProblem(file, where, msg("must_be_table"), fix))
         return None
     out: list[tuple[str, str]] = []
     for name, sha in raw.items():
         if not is_plain_name(name) or not isinstance(sha, str) or not SHA256_RE.fullmatch(sha):
             problems.append(ManifestProblem(
-                file, f"{where}", f"{str(name)[:60]!r} needs a plain file name and 64 "
-                "lower-case hex digits", fix))
+                file, f"{where}", msg("models.data.bad", name=repr(str(name)[:60])), fix))
             return None
         out.append((name, sha))
     return tuple(out)
@@ -259,16 +278,15 @@ def _sample_media(data: Mapping[str, Any], file: str,
     """
     raw = data.get("sample_media", [])
     names = [raw] if isinstance(raw, str) else raw
-    fix = 'e.g. sample_media = ["sample.jpg"] (a picture in the demo folder or a built-in one)'
+    fix = msg("sample_media.fix")
     if not isinstance(names, list) or len(names) > MAX_SAMPLE_MEDIA:
         problems.append(ManifestProblem(
-            file, "sample_media",
-            f"must be a picture name or a list of up to {MAX_SAMPLE_MEDIA}", fix))
+            file, "sample_media", msg("sample_media.bad", n=MAX_SAMPLE_MEDIA), fix))
         return ()
     bad = [n for n in names if not is_plain_name(n)]
     if bad:
         problems.append(ManifestProblem(
-            file, "sample_media", f"{bad[0]!r} is not a plain file name", fix))
+            file, "sample_media", msg("not_plain_name", name=repr(bad[0])), fix))
         return ()
     return tuple(names)
 
@@ -279,12 +297,12 @@ def _about(data: Mapping[str, Any], file: str, problems: list[ManifestProblem]) 
         return None
     if not isinstance(raw, dict):
         problems.append(ManifestProblem(
-            file, "[about]", "must be a table", "write [about] with model, source, licence"))
+            file, "[about]", msg("must_be_table"), msg("about.fix.write")))
         return None
     for extra in sorted(set(raw) - {"model", "source", "licence", "limits"}):
         problems.append(ManifestProblem(
-            file, f"about.{extra}", "unknown key",
-            "remove it (allowed: model, source, licence, limits)"))
+            file, f"about.{extra}", msg("unknown_key"),
+            msg("fix.remove_allowed", allowed="model, source, licence, limits")))
     values: dict[str, Text] = {}
     for key in ("model", "source", "licence"):
         value = raw.get(key)
@@ -293,8 +311,8 @@ def _about(data: Mapping[str, Any], file: str, problems: list[ManifestProblem]) 
             continue
         if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT_CHARS:
             problems.append(ManifestProblem(
-                file, f"about.{key}", f"missing, empty or longer than {MAX_TEXT_CHARS} "
-                "characters", f'add {key} = "…" to [about]'))
+                file, f"about.{key}", msg("about.bad_value", n=MAX_TEXT_CHARS),
+                msg("about.fix.add", key=key)))
             value = ""
         values[key] = Text(value.strip(), value.strip())
     limits = _text(raw, "limits", file, problems)
@@ -308,53 +326,53 @@ def parse_manifest(
     problems: list[ManifestProblem] = []
     for extra in sorted(set(data) - _TOP_KEYS):
         problems.append(ManifestProblem(
-            file, extra, "unknown key",
-            f"remove it or check its spelling (known: {', '.join(sorted(_TOP_KEYS))})"))
+            file, extra, msg("unknown_key"),
+            msg("fix.remove_or_spell", known=", ".join(sorted(_TOP_KEYS)))))
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         problems.append(ManifestProblem(
-            file, "schema_version", f"is {version!r}, this kiosk reads {SCHEMA_VERSION}",
-            f"set schema_version = {SCHEMA_VERSION}"))
+            file, "schema_version", msg("schema.wrong", value=repr(version),
+                                        expected=SCHEMA_VERSION),
+            msg("schema.fix", expected=SCHEMA_VERSION)))
     demo_id = data.get("id")
     if not isinstance(demo_id, str) or not DEMO_ID_RE.fullmatch(demo_id):
         problems.append(ManifestProblem(
-            file, "id", f"{demo_id!r} is not a valid demo id",
-            'use 2–48 lower-case letters, digits and dashes, e.g. id = "my-demo"'))
+            file, "id", msg("id.bad", value=repr(demo_id)), msg("id.fix")))
         demo_id = ""
     pack_version = data.get("version", "1.0.0")
     if (not isinstance(pack_version, str) or not pack_version.strip() or len(pack_version) > 40
             or not pack_version.isprintable()):
         problems.append(ManifestProblem(
-            file, "version", "must be one short line of text", 'e.g. version = "1.0.0"'))
+            file, "version", msg("version.bad"), msg("fix.example", example='version = "1.0.0"')))
         pack_version = "1.0.0"
     task = data.get("task")
     if task not in TASKS:
         problems.append(ManifestProblem(
-            file, "task", f"{task!r} is not a task this kiosk knows",
-            f"use one of: {', '.join(TASKS)}"))
+            file, "task", msg("task.unknown", value=repr(task)),
+            msg("fix.use_one_of", choices=", ".join(TASKS))))
         task = ""
     thumbnail = data.get("thumbnail")
     if thumbnail is not None and not is_plain_name(thumbnail):
         problems.append(ManifestProblem(
-            file, "thumbnail", f"must be a plain file name (at most {MAX_NAME_CHARS} "
-            "characters) inside the demo folder",
-            'e.g. thumbnail = "thumbnail.png"'))
+            file, "thumbnail", msg("thumbnail.bad", n=MAX_NAME_CHARS),
+            msg("fix.example", example='thumbnail = "thumbnail.png"')))
         thumbnail = None
     order = data.get("order", 100)
     if not isinstance(order, int) or isinstance(order, bool) or abs(order) > MAX_ORDER:
         problems.append(ManifestProblem(
-            file, "order", f"must be a whole number from {-MAX_ORDER} to {MAX_ORDER}",
-            "e.g. order = 10"))
+            file, "order", msg("order.bad", low=-MAX_ORDER, high=MAX_ORDER),
+            msg("fix.example", example="order = 10")))
         order = 100
     needs_camera = data.get("needs_camera", True)
     if not isinstance(needs_camera, bool):
         problems.append(ManifestProblem(
-            file, "needs_camera", "must be true or false", "e.g. needs_camera = true"))
+            file, "needs_camera", msg("bool.bad"),
+            msg("fix.example", example="needs_camera = true")))
         needs_camera = True
     params = data.get("params", {})
     if not isinstance(params, dict):
         problems.append(ManifestProblem(
-            file, "[params]", "must be a table", "write the task's settings under [params]"))
+            file, "[params]", msg("must_be_table"), msg("params.fix.table")))
         params = {}
     manifest = Manifest(
         id=str(demo_id),
@@ -381,14 +399,14 @@ def load_manifest(folder: Path) -> tuple[Manifest | None, list[ManifestProblem]]
     file = f"{folder.name}/{MANIFEST_NAME}"
     if not path.exists() and not path.is_symlink():
         return None, [ManifestProblem(
-            file, "", "not found", f"add a {MANIFEST_NAME} to the demo folder")]
+            file, "", msg("not_found"), msg("manifest.fix.add", name=MANIFEST_NAME))]
     try:
         # a link could point anywhere (/dev/zero, another pack): only the file itself counts
         raw = read_bounded(path, MAX_MANIFEST_BYTES, "Manifest")
     except FileRefused as exc:
         return None, [ManifestProblem(
-            file, "", str(exc), f"put a plain {MANIFEST_NAME} of at most "
-            f"{MAX_MANIFEST_BYTES // 1024} KiB into the demo folder")]
+            file, "", exc.msg, msg("manifest.fix.plain", name=MANIFEST_NAME,
+                                   kib=MAX_MANIFEST_BYTES // 1024))]
     data, problem = parse_toml(raw, file)
     if data is None:
         return None, [problem] if problem else []
@@ -399,22 +417,25 @@ def parse_toml(raw: bytes, file: str) -> tuple[dict[str, Any] | None, ManifestPr
     """Decode a manifest's bytes within the bounds above; never raises for bad input."""
     if len(raw) > MAX_MANIFEST_BYTES:
         return None, ManifestProblem(
-            file, "", f"is larger than {MAX_MANIFEST_BYTES // 1024} KiB",
-            "a manifest holds settings only; shorten it")
+            file, "", msg("manifest.too_large", kib=MAX_MANIFEST_BYTES // 1024),
+            msg("manifest.fix.shorten"))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return None, ManifestProblem(file, "", "is not UTF-8 text", "save it as UTF-8")
+        return None, ManifestProblem(
+            file, "", msg("manifest.not_utf8"), msg("manifest.fix.utf8"))
     if nesting_depth(text) > MAX_NESTING:
         return None, ManifestProblem(
-            file, "", f"nests lists or tables more than {MAX_NESTING} levels deep",
-            "a manifest needs two or three levels; rewrite it as in docs/demo-packs.md")
+            file, "", msg("manifest.too_deep", n=MAX_NESTING), msg("manifest.fix.too_deep"))
+    if key_parts(text) > MAX_KEY_PARTS:
+        return None, ManifestProblem(
+            file, "", msg("manifest.dotted_key", n=MAX_KEY_PARTS), msg("manifest.fix.dotted_key"))
     try:
         return tomllib.loads(text), None
     except tomllib.TOMLDecodeError as exc:
         return None, ManifestProblem(
-            file, "", f"is not valid TOML ({exc})", "fix the syntax at the position named")
+            file, "", msg("manifest.bad_toml", detail=exc), msg("manifest.fix.syntax"))
     except ValueError as exc:  # e.g. a number with more than 4300 digits (int conversion limit)
         return None, ManifestProblem(
-            file, "", f"holds a value this kiosk cannot read ({str(exc)[:100]})",
-            "numbers in a manifest are small; fix or remove the value")
+            file, "", msg("manifest.bad_value", detail=str(exc)[:100]),
+            msg("manifest.fix.bad_value"))

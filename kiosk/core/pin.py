@@ -145,7 +145,7 @@ class PinStore:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return PinState.NONE, {}
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad JSON, UTF-8
             log.error("staff PIN file %s cannot be read (%s); set a new PIN with "
                       "`kiosk set-pin`", self.path, exc)
             return PinState.BROKEN, {}

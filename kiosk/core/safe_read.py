@@ -12,6 +12,8 @@ import os
 import stat
 from pathlib import Path
 
+from kiosk.core.problems import Msg, file_kind, msg
+
 MiB = 1024 * 1024
 MAX_TEXT_BYTES = 8 * MiB  # labels (ImageNet-21k's 21,841 names take 0.3 MB), cards, texts
 
@@ -21,7 +23,25 @@ _BINARY = getattr(os, "O_BINARY", 0)
 
 
 class FileRefused(OSError):
-    """A file that is missing, not a plain file, or too large; ``str()`` is for staff."""
+    """A file that is missing, not a plain file, or too large; ``str()`` is for staff.
+
+    ``msg`` is the same sentence in both languages (for the staff panel).
+    """
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message)
+        self.msg = message
+
+    def __str__(self) -> str:
+        return self.msg.text("en")
+
+
+def _refused(key: str, what: str, path: Path, **values: object) -> FileRefused:
+    return FileRefused(msg(key, what=file_kind(what), name=path.name, **values))
+
+
+def _reason(path: Path, exc: Exception) -> object:
+    return msg("read.link").both() if path.is_symlink() else getattr(exc, "strerror", None) or exc
 
 
 def is_regular_file(path: Path) -> bool:
@@ -37,20 +57,19 @@ def read_bounded(path: Path, limit: int, what: str = "File") -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY)
     except FileNotFoundError:
-        raise FileRefused(f"{what} {path.name} is missing.") from None
+        raise _refused("read.missing", what, path) from None
     except (OSError, ValueError) as exc:
-        reason = "is a link" if path.is_symlink() else getattr(exc, "strerror", None) or exc
-        raise FileRefused(f"{what} {path.name} cannot be read ({reason}).") from None
+        raise _refused("read.unreadable", what, path, reason=_reason(path, exc)) from None
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise FileRefused(f"{what} {path.name} is not a plain file.")
+            raise _refused("read.not_plain", what, path)
         if st.st_size > limit:
-            raise FileRefused(f"{what} {path.name} is {st.st_size / MiB:.1f} MiB "
-                              f"(at most {limit / MiB:.1f} MiB).")
+            raise _refused("read.too_big", what, path, size=f"{st.st_size / MiB:.1f}",
+                           limit=f"{limit / MiB:.1f}")
         data = fh.read(limit + 1)
     if len(data) > limit:  # grew while we read it
-        raise FileRefused(f"{what} {path.name} is larger than {limit / MiB:.1f} MiB.")
+        raise _refused("read.grew", what, path, limit=f"{limit / MiB:.1f}")
     return data
 
 
@@ -60,7 +79,7 @@ def read_text_bounded(path: Path, limit: int = MAX_TEXT_BYTES, what: str = "File
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise FileRefused(f"{what} {path.name} is not UTF-8 text.") from None
+        raise _refused("read.not_utf8", what, path) from None
 
 
 def copy_bounded(src: Path, dest: Path, limit: int, what: str = "File") -> None:
@@ -68,17 +87,15 @@ def copy_bounded(src: Path, dest: Path, limit: int, what: str = "File") -> None:
     try:
         fd = os.open(src, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY)
     except (OSError, ValueError) as exc:
-        reason = "is a link" if src.is_symlink() else getattr(exc, "strerror", None) or exc
-        raise FileRefused(f"{what} {src.name} cannot be read ({reason}).") from None
+        raise _refused("read.unreadable", what, src, reason=_reason(src, exc)) from None
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            raise FileRefused(f"{what} {src.name} is not a plain file of at most "
-                              f"{limit / MiB:.0f} MiB.")
+            raise _refused("read.not_plain_limit", what, src, limit=f"{limit / MiB:.0f}")
         copied = 0
         with dest.open("xb") as out:
             while chunk := fh.read(MiB):
                 copied += len(chunk)
                 if copied > limit:
-                    raise FileRefused(f"{what} {src.name} is larger than {limit / MiB:.0f} MiB.")
+                    raise _refused("read.grew", what, src, limit=f"{limit / MiB:.0f}")
                 out.write(chunk)

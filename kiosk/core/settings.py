@@ -15,9 +15,11 @@ file or the new one, never half of each).
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
+import stat
 import tempfile
 import time
 import tomllib
@@ -26,7 +28,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kiosk.core.i18n import DEFAULT_LANG, Lang, parse_lang
+from kiosk.core.i18n import DEFAULT_LANG, LANGS, Lang, parse_lang
+from kiosk.core.problems import Msg, msg
+from kiosk.core.toml_limits import MAX_KEY_PARTS, key_parts
 
 T = TypeVar("T")
 
@@ -35,22 +39,29 @@ SCHEMA_VERSION = 1
 BROKEN_SUFFIX = ".broken-"
 
 # Ids end up in exported statistics and in file names: keep them plain.
-KIOSK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+KIOSK_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 MAX_TEXT = 4096
+MAX_SETTINGS_BYTES = 256 * 1024  # a full settings file is about 2 KB
 # A signer's name and an Ed25519 public key (32 bytes, base64): see kiosk.runtime.pack_signing.
-TRUSTED_KEY_RE = re.compile(r"^[^:\x00-\x1f]{1,64}:[A-Za-z0-9+/]{43}=$")
+TRUSTED_KEY_RE = re.compile(r"[^:\x00-\x1f]{1,64}:[A-Za-z0-9+/]{43}=")
 MAX_DEMO_ID = 64
 
 
 class SettingsError(Exception):
     """Settings that cannot be saved: invalid values or an unwritable data dir.
 
-    The message is one or more full sentences for staff; ``problems`` lists them.
+    The message is one or more full sentences for staff (English); ``problems`` lists
+    them; ``msgs`` are the same in both languages (:meth:`text`).
     """
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, problems: list[Msg]) -> None:
+        super().__init__("; ".join(p.text("en") for p in problems))
+        self.msgs = problems
+        self.problems = [p.text("en") for p in problems]
+
+    def text(self, lang: Lang) -> str:
+        """The message in ``lang``."""
+        return "; ".join(p.text(lang) for p in self.msgs)
 
 
 def _doc(text: str) -> dict[str, str]:
@@ -135,65 +146,63 @@ def _has_control(text: str) -> bool:
     return any(ord(c) < 32 or ord(c) == 127 for c in text)
 
 
-def _check_value(name: str, value: Any) -> tuple[Any, str | None]:
+def _check_value(name: str, value: Any) -> tuple[Any, Msg | None]:
     """``value`` converted for field ``name``, or a problem sentence."""
     if name == "schema_version":
         if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
             return SCHEMA_VERSION, None
-        return None, "schema_version must be a whole number (1 or more)"
+        return None, msg("settings.schema")
     if name == "lang":
         try:
             return parse_lang(str(value)), None
-        except ValueError as exc:
-            return None, f"lang: {exc}"
+        except ValueError:
+            return None, msg("settings.lang", value=repr(str(value)), choices=", ".join(LANGS))
     if name in NUMBER_RANGES:
         low, high = NUMBER_RANGES[name]
         if (isinstance(value, int | float) and not isinstance(value, bool)
                 and math.isfinite(value) and low <= value <= high):
             return float(value), None
-        return None, f"{name} must be a number from {low:g} to {high:g}"
+        return None, msg("settings.number", name=name, low=f"{low:g}", high=f"{high:g}")
     if name == "camera":
         if isinstance(value, str) and value.strip() and len(value) <= MAX_TEXT \
                 and not _has_control(value):
             return value.strip(), None
-        return None, "camera must be a camera index, a file or folder path, or \"sample\""
+        return None, msg("settings.camera")
     if name == "kiosk_id":
         if isinstance(value, str) and KIOSK_ID_RE.fullmatch(value.strip()):
             return value.strip(), None
-        return None, ("kiosk_id must be 1 to 40 letters, digits, '.', '_' or '-', starting "
-                      "with a letter or digit")
+        return None, msg("settings.kiosk_id")
     if name in ("mirror", "wake_on_approach", "show_performance_overlay",
                 "require_signed_packs"):
         if isinstance(value, bool):
             return value, None
-        return None, f"{name} must be true or false"
+        return None, msg("settings.bool", name=name)
     if name in ("location", "central_url"):
         if isinstance(value, str) and len(value) <= MAX_TEXT and not _has_control(value):
             return value.strip(), None
-        return None, f"{name} must be one line of text"
+        return None, msg("settings.line", name=name)
     if name == "trusted_pack_keys":
         if isinstance(value, list | tuple) and all(
-                isinstance(v, str) and TRUSTED_KEY_RE.match(v.strip()) for v in value):
+                isinstance(v, str) and TRUSTED_KEY_RE.fullmatch(v.strip()) for v in value):
             return tuple(dict.fromkeys(v.strip() for v in value)), None
-        return None, ("trusted_pack_keys must be a list of \"NAME:BASE64KEY\" entries as "
-                      "printed by `kiosk packs keygen`")
+        return None, msg("settings.keys")
     if name in ("demo_order", "disabled_demos"):
         if isinstance(value, list | tuple) and all(
                 isinstance(v, str) and v.strip() and len(v) <= MAX_DEMO_ID
                 and not _has_control(v) for v in value):
             # Keep the first of duplicates: the order staff set is what counts.
             return tuple(dict.fromkeys(v.strip() for v in value)), None
-        return None, f"{name} must be a list of demo ids, e.g. [\"image-classification\"]"
-    return None, f"unknown setting {name!r}"
+        return None, msg("settings.ids", name=name)
+    return None, msg("settings.unknown", name=repr(name))
 
 
-def _cross_check(settings: Settings) -> list[str]:
+def _cross_check(settings: Settings) -> list[Msg]:
     if settings.idle_warning >= settings.idle_timeout:
-        return ["idle_warning must be shorter than idle_timeout"]
+        return [msg("settings.idle_order")]
     return []
 
 
-def check_settings(settings: Settings) -> list[str]:
+def check_settings(settings: Settings) -> list[Msg]:
     """Every problem of ``settings`` as a sentence (empty when it can be saved)."""
     problems = []
     for name in FIELD_NAMES:
@@ -203,31 +212,31 @@ def check_settings(settings: Settings) -> list[str]:
     return problems + _cross_check(settings)
 
 
-def settings_from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
+def settings_from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[Msg]]:
     """Settings from parsed TOML: defaults for missing or invalid keys, and the problems."""
-    problems: list[str] = []
+    problems: list[Msg] = []
     version = data.get("schema_version", SCHEMA_VERSION)
     newer = isinstance(version, int) and not isinstance(version, bool) \
         and version > SCHEMA_VERSION
     if newer:
-        problems.append(
-            f"{SETTINGS_NAME} was written by a newer version of the kiosk (schema "
-            f"{version}, this version knows {SCHEMA_VERSION}); settings it does not know "
-            "are ignored")
+        problems.append(msg("settings.newer", file=SETTINGS_NAME, version=version,
+                            known=SCHEMA_VERSION))
     values: dict[str, Any] = {}
     for key, raw in data.items():
         if key not in FIELD_NAMES:
             if not newer:
-                problems.append(f"{SETTINGS_NAME}: unknown setting {key!r} was ignored")
+                problems.append(msg("settings.ignored", file=SETTINGS_NAME, name=repr(key)))
             continue
         value, problem = _check_value(key, raw)
         if problem:
-            problems.append(f"{SETTINGS_NAME}: {problem}; using the default")
+            problems.append(msg("settings.default", file=SETTINGS_NAME,
+                                problem=problem.both()))
         else:
             values[key] = value
     settings = replace(Settings(), **values)
     for problem in _cross_check(settings):
-        problems.append(f"{SETTINGS_NAME}: {problem}; using the defaults for both")
+        problems.append(msg("settings.defaults_both", file=SETTINGS_NAME,
+                            problem=problem.both()))
         settings = replace(settings, idle_warning=Settings.idle_warning,
                            idle_timeout=max(settings.idle_timeout, Settings.idle_timeout))
     return settings, problems
@@ -235,12 +244,12 @@ def settings_from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
 
 def update_settings(settings: Settings, changes: Mapping[str, Any]) -> Settings:
     """``settings`` with ``changes`` applied; raises :class:`SettingsError` naming each problem."""
-    problems: list[str] = []
+    problems: list[Msg] = []
     values: dict[str, Any] = {}
     for key, raw in changes.items():
         if key == "schema_version" or key not in FIELD_NAMES:
-            problems.append(f"{key!r} is not a setting you can change (settings: "
-                            f"{', '.join(n for n in FIELD_NAMES if n != 'schema_version')})")
+            problems.append(msg("settings.not_changeable", name=repr(key), names=", ".join(
+                n for n in FIELD_NAMES if n != "schema_version")))
             continue
         value, problem = _check_value(key, raw)
         if problem:
@@ -284,7 +293,7 @@ def _move_aside(path: Path, clock: Callable[[], float]) -> Path | None:
 
 def load_settings(
     folder: Path, *, clock: Callable[[], float] = time.time,
-) -> tuple[Settings, list[str]]:
+) -> tuple[Settings, list[Msg]]:
     """Settings from ``folder/settings.toml`` (defaults where absent or broken) and problems.
 
     A file that cannot be parsed is renamed to ``settings.toml.broken-<local time>`` so the
@@ -292,20 +301,40 @@ def load_settings(
     """
     path = folder / SETTINGS_NAME
     try:
-        raw = path.read_bytes()
+        raw = _read_settings(path)
     except FileNotFoundError:
         return Settings(), []
     except OSError as exc:
-        return Settings(), [f"{SETTINGS_NAME} cannot be read ({exc.strerror or exc}); "
-                            "using defaults"]
+        return Settings(), [msg("settings.unreadable", file=SETTINGS_NAME,
+                                detail=exc.strerror or exc)]
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        if len(raw) > MAX_SETTINGS_BYTES:
+            raise ValueError(f"larger than {MAX_SETTINGS_BYTES // 1024} KiB")
+        text = raw.decode("utf-8")
+        if key_parts(text) > MAX_KEY_PARTS:
+            raise ValueError(f"a dotted key of more than {MAX_KEY_PARTS} parts")
+        data = tomllib.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError covers TOMLDecodeError and a 5000-digit number; RecursionError [[[[…
         kept = _move_aside(path, clock)
-        where = (f"the damaged file was kept as {kept.name}" if kept
-                 else "the damaged file could not be moved aside")
-        return Settings(), [f"{SETTINGS_NAME} is damaged ({exc}); using defaults — {where}"]
+        where = (msg("settings.kept", name=kept.name) if kept
+                 else msg("settings.not_kept")).both()
+        return Settings(), [msg("settings.damaged", file=SETTINGS_NAME, detail=exc,
+                                where=where)]
     return settings_from_dict(data)
+
+
+def _read_settings(path: Path) -> bytes:
+    """The file's first bytes, one more than allowed (so an oversized file shows).
+
+    IT may link settings.toml elsewhere, so a link is followed, but only to a plain file:
+    never to a FIFO that blocks the start or to /dev/zero that never ends.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a plain file")
+        return fh.read(MAX_SETTINGS_BYTES + 1)
 
 
 # --------------------------------------------------------------------------- writing
@@ -375,8 +404,8 @@ def save_settings(folder: Path, settings: Settings) -> Path:
         tmp = None
         _fsync_dir(folder)
     except OSError as exc:
-        raise SettingsError([f"settings cannot be saved to {path} "
-                             f"({exc.strerror or exc})"]) from exc
+        raise SettingsError([msg("settings.not_saved", path=path,
+                                 detail=exc.strerror or exc)]) from exc
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)

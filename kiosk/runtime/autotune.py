@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from kiosk.core.problems import msg
 from kiosk.runtime import tuning
 from kiosk.runtime.demos import DemoEntry, DemoState, load_runner
 from kiosk.runtime.onnx_model import OnnxModel
@@ -172,7 +173,8 @@ def tune_entries(
                 choices[path.name] = tuning.tune_model(path, feeds, factory, providers, cores)
             except Exception as exc:
                 log.warning("tuning %s failed: %s", path.name, exc)
-                choices[path.name] = tuning.Choice(notes=[f"{path.name}: tuning failed ({exc})"])
+                choices[path.name] = tuning.Choice(notes=[msg(
+                    "tuning.failed", file=path.name, detail=exc).both()])
     return choices, by_demo
 
 

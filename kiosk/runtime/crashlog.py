@@ -63,11 +63,11 @@ def _new_crash_path(folder: Path, clock: Callable[[], float]) -> Path:
     return folder / f"crash-{stamp}-{max(taken, default=0) + 1}.log"
 
 
-_NAME_RE = re.compile(r"^crash-(\d{8}-\d{6}-\d{3})(?:-(\d+))?$")
+_NAME_RE = re.compile(r"crash-(\d{8}-\d{6}-\d{3})(?:-(\d+))?")
 
 
 def _key(path: Path) -> tuple[str, int]:
-    match = _NAME_RE.match(path.stem)
+    match = _NAME_RE.fullmatch(path.stem)
     if match is None:
         return (path.stem, 0)
     return (match.group(1), int(match.group(2) or 0))

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kiosk.core.i18n import Text
 from kiosk.core.image_header import image_size, too_large
-from kiosk.core.manifest import MANIFEST_NAME, Manifest, load_manifest
+from kiosk.core.manifest import MANIFEST_NAME, Manifest, ManifestProblem, load_manifest
 from kiosk.core.paths import demos_dir, models_dir, sample_media_dir
+from kiosk.core.problems import Msg, msg
 from kiosk.core.safe_read import FileRefused, is_regular_file, read_bounded
 from kiosk.runtime.onnx_external import external_problems
 from kiosk.runtime.onnx_model import ModelLoadError, check_sha256, sha256_of
@@ -39,7 +41,7 @@ class DemoEntry:
 
     folder: Path
     manifest: Manifest | None
-    problems: list[str] = field(default_factory=list)
+    problems: list[ManifestProblem] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -78,40 +80,42 @@ class DemoEntry:
 def check_demo(folder: Path) -> DemoEntry:
     """Parse and statically check one demo folder (no model is loaded)."""
     manifest, problems = load_manifest(folder)
-    entry = DemoEntry(folder, manifest, [str(p) for p in problems])
+    entry = DemoEntry(folder, manifest, list(problems))
     if manifest is None:
         return entry
+    file = f"{folder.name}/{MANIFEST_NAME}"
     kind = task_kind(manifest.task)
     if kind is None:
-        entry.problems.append(
-            f"{folder.name}/{MANIFEST_NAME}: task: {manifest.task!r} is not supported by this "
-            "version of the kiosk — update the kiosk or choose a supported task")
+        entry.problems.append(ManifestProblem(
+            file, "task", msg("task.unsupported", value=repr(manifest.task)),
+            msg("task.fix.update")))
     else:
-        entry.problems += [str(p) for p in kind.check(manifest)]
+        entry.problems += kind.check(manifest)
     builtin = folder.parent.resolve() == demos_dir().resolve()
     for name, ref in manifest.models.items():
         path = entry.model_path(name)
         if not is_regular_file(path):
-            fix = (f"the built-in models folder lacks {ref.file}: reinstall the complete program "
-                   "folder" if builtin else f"put it next to {MANIFEST_NAME}")
-            entry.problems.append(f"{folder.name}: model {ref.file} not found — {fix}")
+            fix = (msg("model.fix.reinstall", file=ref.file) if builtin
+                   else msg("model.fix.next_to", name=MANIFEST_NAME))
+            entry.problems.append(ManifestProblem(
+                folder.name, "", msg("model.not_found", file=ref.file), fix))
             continue
         # a model changed after install must not look ready and fail only when tapped
         problem = checksum_problem(path, ref.sha256)
         if problem:
-            entry.problems.append(f"{folder.name}: {problem}")
-        entry.problems += [f"{folder.name}: model {ref.file}: {message} — {fix}" for message, fix
-                           in external_problems(path, dict(ref.data), cached_sha256)]
+            entry.problems.append(ManifestProblem(folder.name, "", *problem))
+        entry.problems += [ManifestProblem(folder.name, f"model {ref.file}", message, fix)
+                           for message, fix in
+                           external_problems(path, dict(ref.data), cached_sha256)]
     if manifest.thumbnail:
-        problem = thumbnail_problem(folder / manifest.thumbnail)
-        if problem:
-            entry.problems.append(f"{folder.name}/{MANIFEST_NAME}: thumbnail: {problem}")
+        trouble = thumbnail_problem(folder / manifest.thumbnail)
+        if trouble:
+            entry.problems.append(ManifestProblem(file, "thumbnail", *trouble))
     for name in manifest.sample_media:
         if _sample_file(folder, name) is None:
-            entry.problems.append(
-                f"{folder.name}/{MANIFEST_NAME}: sample_media: {name} is neither a picture (.jpg, "
-                ".png, …) in the demo folder nor a built-in sample photo — add it or remove "
-                "the name")
+            entry.problems.append(ManifestProblem(
+                file, "sample_media", msg("sample_media.missing", name=name),
+                msg("sample_media.fix.missing")))
     return entry
 
 
@@ -143,30 +147,33 @@ def cached_sha256(path: Path) -> str:
     return known
 
 
-def checksum_problem(path: Path, expected: str) -> str | None:
-    """Why the model at ``path`` does not match its ``expected`` sha256, or ``None``."""
+def checksum_problem(path: Path, expected: str) -> tuple[Msg, Msg] | None:
+    """Why the model at ``path`` does not match its ``expected`` sha256 and how to fix it,
+    or ``None``."""
     try:
         actual = cached_sha256(path)
     except OSError as exc:
-        return f"model {path.name} cannot be read ({exc.strerror}) — check the file"
+        return (msg("model.named_unreadable", name=path.name, detail=exc.strerror),
+                msg("model.fix.check_file"))
     if actual != expected:
-        return (f"model {path.name} has changed: its sha256 is {actual[:12]}…, the pack "
-                f"says {expected[:12]}… — copy the original model again, or import the pack "
-                "again if the model was changed on purpose")
+        return (msg("model.named_changed", name=path.name, actual=actual[:12],
+                    expected=expected[:12]), msg("model.fix.named_changed"))
     return None
 
 
-def thumbnail_problem(path: Path) -> str | None:
-    """Why a tile picture cannot be shown safely (missing, a link, too large), or ``None``."""
+def thumbnail_problem(path: Path) -> tuple[Msg, Msg] | None:
+    """Why a tile picture cannot be shown safely (missing, a link, too large) and how to fix
+    it, or ``None``."""
     try:
         head = read_bounded(path, MAX_THUMBNAIL_BYTES, "Thumbnail")
     except FileRefused as exc:
-        return f"{exc} — add the picture (a plain JPEG or PNG file) or remove the line"
+        return exc.msg, msg("thumbnail.fix.add")
     size = image_size(head)
     if size is None or too_large(size) or max(size) > MAX_THUMBNAIL_SIDE:
-        what = f"{size[0]}x{size[1]} pixels" if size else "not a JPEG, PNG, BMP, GIF or WebP"
-        return (f"{path.name} is {what} (at most {MAX_THUMBNAIL_SIDE} pixels a side) — use a "
-                "smaller picture, e.g. 640x400")
+        what = (Text(f"{size[0]}x{size[1]} Pixel groß", f"{size[0]}x{size[1]} pixels") if size
+                else msg("thumbnail.not_image").both())
+        return (msg("thumbnail.too_large", name=path.name, what=what, side=MAX_THUMBNAIL_SIDE),
+                msg("thumbnail.fix.smaller"))
     return None
 
 
@@ -182,11 +189,13 @@ def discover(dirs: Sequence[Path]) -> list[DemoEntry]:
                 continue
             entry = check_demo(folder)
             if entry.id in seen:
-                entry.problems.append(f"{folder}: id {entry.id!r} is used twice — rename one")
+                entry.problems.append(ManifestProblem(
+                    str(folder), "", msg("id.twice", value=repr(entry.id)), msg("id.fix.twice")))
                 entry.manifest = None
             seen.add(entry.id)
             if entry.problems:
-                log.warning("demo %s is disabled: %s", entry.id, "; ".join(entry.problems))
+                log.warning("demo %s is disabled: %s", entry.id,
+                            "; ".join(map(str, entry.problems)))
             entries.append(entry)
     entries.sort(key=lambda e: (e.manifest.order if e.manifest else 10_000, e.id))
     return entries
@@ -195,13 +204,16 @@ def discover(dirs: Sequence[Path]) -> list[DemoEntry]:
 def load_runner(entry: DemoEntry, verify: bool = True) -> TaskRunner:
     """Load a ready demo's models (blocking). Raises :class:`ModelLoadError` for staff."""
     if entry.manifest is None or entry.problems:
-        raise ModelLoadError(f"Demo {entry.id} is not ready: {'; '.join(entry.problems)}")
+        reasons = Text("; ".join(p.text("de") for p in entry.problems),
+                       "; ".join(p.text("en") for p in entry.problems))
+        raise ModelLoadError(msg("demo.not_ready", id=entry.id, reasons=reasons))
     if verify:
         for name, ref in entry.manifest.models.items():
             check_sha256(entry.model_path(name), ref.sha256)
             for message, fix in external_problems(entry.model_path(name), dict(ref.data),
                                                   sha256_of):
-                raise ModelLoadError(f"Model file {ref.file} {message}: {fix}.")
+                raise ModelLoadError(msg("model.external", name=ref.file,
+                                         problem=message.both(), fix=fix.both()))
     kind = task_kind(entry.manifest.task)
     assert kind is not None  # check_demo flagged unknown tasks
     return kind.build(entry.manifest, entry.model_path)

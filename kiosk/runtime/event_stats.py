@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
 from kiosk.core.events import (
     EVENT_TYPES,
@@ -266,30 +266,75 @@ def _from_csv(row: dict[str, str | None]) -> Event:
                           payload))
 
 
+MAX_LINE_CHARS = 64 * 1024  # an exported event is a few hundred characters
+_TOO_LONG = EventError(f"longer than {MAX_LINE_CHARS // 1024} K characters: not an event")
+
+
+def _bounded_lines(f: IO[str], overlong: list[int]) -> Iterator[str]:
+    """The lines of ``f``; one longer than :data:`MAX_LINE_CHARS` (a file that is one huge
+    line, or not an export at all) is skipped without being held, its number noted."""
+    number = 0
+    while line := f.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+            while (rest := f.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
+                pass
+            overlong.append(number)
+            yield "\n"  # keeps the line numbers right; an empty line is no record
+            continue
+        yield line
+
+
 def read_export(path: Path) -> Iterator[tuple[int, Event | EventError]]:
     """The events of a CSV or JSONL export as ``(line number, event or its problem)``.
 
     The format is taken from the file's first character (``{`` is JSONL), so a renamed
-    file still reads.
+    file still reads. Lines are bounded, and a malformed line (too long, nested too deep,
+    a broken CSV quote) is reported as that line's problem, never raised.
     """
+    overlong: list[int] = []
     with path.open("r", encoding="utf-8-sig", newline="") as f:
         first = f.read(1)
         f.seek(0)
+        lines = _bounded_lines(f, overlong)
         if first == "{":
-            for number, line in enumerate(f, start=1):
+            for number, line in enumerate(lines, start=1):
+                if overlong:
+                    yield overlong.pop(), _TOO_LONG
                 if not line.strip():
                     continue
                 try:
                     yield number, Event.from_json(json.loads(line))
-                except (json.JSONDecodeError, EventError) as exc:
-                    yield number, EventError(str(exc))
+                except (ValueError, RecursionError, EventError) as exc:
+                    # ValueError: bad JSON or a 5000-digit number; RecursionError: [[[[…
+                    reason = "nested too deep" if isinstance(exc, RecursionError) else exc
+                    yield number, EventError(str(reason))
             return
-        reader = csv.DictReader(f)
-        if reader.fieldnames is None or "uuid" not in reader.fieldnames:
+        reader = csv.DictReader(lines)
+        try:
+            fieldnames = reader.fieldnames
+        except csv.Error:
+            fieldnames = None
+        if fieldnames is None or "uuid" not in fieldnames:
             raise EventError(f"{path.name} is neither a CSV export with a header row starting "
                              "'uuid,ts,…' nor a JSONL export")
-        for row in reader:
+        while True:
+            row: dict[str, str | None] | None = None
+            problem: EventError | None = None
             try:
+                row = next(reader)
+            except StopIteration:
+                pass
+            except csv.Error as exc:  # e.g. a quote never closed: a field without bound
+                problem = EventError(str(exc))
+            while overlong:
+                yield overlong.pop(0), _TOO_LONG
+            if row is None and problem is None:
+                break
+            try:
+                if problem is not None:
+                    raise problem
+                assert row is not None
                 yield reader.line_num, _from_csv(row)
             except EventError as exc:
                 yield reader.line_num, exc

@@ -116,7 +116,9 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         )""",),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
-UUID_RE: Final = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# fullmatch, never match with "$": "$" also matches before a final newline, so "…uuid\n"
+# would pass and be stored as a second, different identity of the same event.
+UUID_RE: Final = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 # A whole batch is one JSON array of rows bound as a single parameter and unpacked by
 # SQLite itself: the insert is then one sqlite3_step with the GIL released, where
@@ -222,7 +224,7 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 def event_row(e: Event) -> Row:
     """An event as a row for :data:`INSERT_SQL`; ``ValueError`` when it cannot be one."""
-    if not isinstance(e.uuid, str) or not UUID_RE.match(e.uuid):
+    if not isinstance(e.uuid, str) or not UUID_RE.fullmatch(e.uuid):
         raise ValueError(f"uuid {e.uuid!r} is not a canonical UUID")
     return json.dumps([e.uuid, iso_to_ms(e.ts), e.kiosk_id, e.session_id, e.demo_id, e.type,
                        payload_json(e.payload), event_value(e.type, e.payload)],

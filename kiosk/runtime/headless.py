@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk.core.i18n import Text
 from kiosk.core.paths import assets_dir, sample_media_dir
+from kiosk.core.problems import msg
 from kiosk.core.tasks.base import is_finite_json
 from kiosk.runtime.demos import DemoEntry, DemoState, load_runner
+from kiosk.runtime.onnx_model import ModelLoadError
 from kiosk.runtime.sources import (
     FrameSource,
     ImageFolderSource,
@@ -41,7 +44,7 @@ def open_offline_source(spec: str) -> tuple[FrameSource, int]:
     path = Path(spec)
     if path.is_dir():
         src = ImageFolderSource.from_folder(path, seconds_per_image=1.0, fps=1.0)
-        return src, len(src.images)
+        return src, len(src.paths)
     source = open_source(spec)
     if isinstance(source, VideoFileSource):
         source.loop = False
@@ -179,6 +182,7 @@ class Check:
     ok: bool
     detail: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    text: Text | None = None  # ``detail`` for staff, in both languages (demo checks)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -231,7 +235,9 @@ def self_test(entries: list[DemoEntry], state: Path | None = None, *,
     for entry in entries:
         name = f"demo.{entry.id}"
         if entry.state is not DemoState.READY or entry.manifest is None:
-            checks.append(Check(name, False, "; ".join(entry.problems)))
+            checks.append(Check(name, False, "; ".join(map(str, entry.problems)), text=Text(
+                "; ".join(p.text("de") for p in entry.problems),
+                "; ".join(p.text("en") for p in entry.problems))))
             continue
         try:
             t0 = time.perf_counter()
@@ -247,14 +253,19 @@ def self_test(entries: list[DemoEntry], state: Path | None = None, *,
                 json.dumps(data)
                 problems += sanity_problems(entry.manifest.task, data)
         except Exception as exc:  # self-test reports; it never crashes
-            checks.append(Check(name, False, f"{type(exc).__name__}: {exc}"))
+            text = (exc.msg.both() if isinstance(exc, ModelLoadError)
+                    else msg("selftest.failed", detail=f"{type(exc).__name__}: {exc}").both())
+            checks.append(Check(name, False, f"{type(exc).__name__}: {exc}", text=text))
             continue
-        detail = "; ".join(sorted(set(problems))) or f"{len(times)} sample frames processed"
+        wrong = "; ".join(sorted(set(problems)))
+        said = (msg("smoke.wrong_output", detail=wrong) if wrong
+                else msg("selftest.frames", count=len(times)))
+        detail = wrong or said.text("en")
         from kiosk.runtime.autotune import demo_runtime
 
         checks.append(Check(name, not problems and bool(times), detail, {
             **demo_runtime(runner),
             "load_ms": round(load_ms, 1),
             "frame_ms_max": round(max(times), 2) if times else None,
-        }))
+        }, said.both()))
     return checks

@@ -167,6 +167,6 @@ def read_heartbeat(path: Path) -> Heartbeat | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return Heartbeat(int(data["pid"]), int(data["seq"]), float(data["time"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         # Missing, half-replaced on Windows, or garbage: all mean "no news" this time.
         return None

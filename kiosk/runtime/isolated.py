@@ -23,6 +23,9 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
+from kiosk.core.i18n import Text
+from kiosk.core.problems import Msg, msg
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -30,7 +33,17 @@ GiB = 1024**3
 
 
 class IsolatedError(Exception):
-    """The isolated work did not return a result; ``str()`` says why, for staff."""
+    """The isolated work did not return a result; ``str()`` says why, for staff.
+
+    ``msg`` is the same in both languages.
+    """
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message)
+        self.msg = message
+
+    def __str__(self) -> str:
+        return self.msg.text("en")
 
 
 class IsolatedTimeout(IsolatedError):
@@ -101,9 +114,12 @@ def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...],
         conn.close()
 
 
+_THE_MODEL = Text("das Modell", "the model")
+
+
 def run_isolated(
     fn: Callable[..., T], *args: Any, timeout: float, memory_bytes: int,
-    what: str = "the model",
+    what: str | Text = _THE_MODEL,
 ) -> T:
     """``fn(*args)`` in a child process within ``timeout`` seconds and ``memory_bytes``.
 
@@ -118,8 +134,7 @@ def run_isolated(
     child.close()
     try:
         if not parent.poll(timeout):
-            raise IsolatedTimeout(
-                f"{what} did not finish within {timeout:g} s and was stopped")
+            raise IsolatedTimeout(msg("isolated.timeout", what=what, seconds=f"{timeout:g}"))
         try:
             kind, value = parent.recv()
         except (EOFError, OSError):
@@ -131,11 +146,10 @@ def run_isolated(
                 except ValueError:
                     name = str(-code)
                 if -code in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT):
-                    raise IsolatedMemory(
-                        f"{what} stopped the test process ({name}); it may need more than "
-                        f"{memory_bytes / GiB:.1f} GB of memory") from None
-                raise IsolatedError(f"{what} stopped the test process ({name})") from None
-            raise IsolatedError(f"{what} ended without a result (exit code {code})") from None
+                    raise IsolatedMemory(msg("isolated.killed_memory", what=what, signal=name,
+                                             gb=f"{memory_bytes / GiB:.1f}")) from None
+                raise IsolatedError(msg("isolated.killed", what=what, signal=name)) from None
+            raise IsolatedError(msg("isolated.no_result", what=what, code=code)) from None
     finally:
         parent.close()
         if proc.is_alive():
@@ -144,7 +158,7 @@ def run_isolated(
     if kind == "ok":
         return value  # type: ignore[no-any-return]
     if kind == "memory":
-        raise IsolatedMemory(
-            f"{what} needs more than {memory_bytes / GiB:.1f} GB of memory"
-            + (f" ({value})" if value else ""))
-    raise IsolatedError(f"{what} failed: {value}")
+        gb = f"{memory_bytes / GiB:.1f}"
+        raise IsolatedMemory(msg("isolated.memory_detail", what=what, gb=gb, detail=value)
+                             if value else msg("isolated.memory", what=what, gb=gb))
+    raise IsolatedError(msg("isolated.failed", what=what, detail=value))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from kiosk.core.i18n import Text
 from kiosk.core.manifest import About, Manifest
+from kiosk.core.safe_read import FileRefused, is_regular_file, read_text_bounded
 from kiosk.runtime.onnx_weights import model_metadata
 
 _LABEL_FILES = ("labels_en.txt", "labels.txt")
@@ -21,10 +22,10 @@ def _count_labels(folder: Path, params: dict[str, object]) -> int | None:
     names = [str(params["labels_en"])] if "labels_en" in params else list(_LABEL_FILES)
     for name in names:
         path = folder / name
-        if path.is_file():
+        if is_regular_file(path):  # never a link out of the pack
             try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError):
+                lines = read_text_bounded(path, what="Labels file").splitlines()
+            except FileRefused:
                 return None
             return sum(1 for line in lines if line.strip())
     return None

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.core.manifest import is_plain_name
+from kiosk.core.problems import Msg, msg
 from kiosk.core.safe_read import is_regular_file
 
 MAX_DEPTH = 64  # nested graphs; real models nest two or three levels
@@ -183,7 +184,7 @@ def _read_refs(path: Path) -> list[ExternalRef]:
 
 def external_problems(
     model: Path, declared: Mapping[str, str] | None, sha256: Callable[[Path], str],
-) -> list[tuple[str, str]]:
+) -> list[tuple[Msg, Msg]]:
     """(problem, fix) for every external weight file of ``model`` that is not a plain file
     next to it, or that ``declared`` (file name → sha256, from the manifest) does not cover
     (``None``: coverage not checked, for a proposal that computes the checksums itself).
@@ -195,25 +196,21 @@ def external_problems(
         refs = model_external_refs(model)
     except (OnnxFormatError, OSError, ValueError):
         return []
-    problems: list[tuple[str, str]] = []
-    fix_plain = ("keep the weight file next to the model under a plain name (export again "
-                 'with e.g. location="model.onnx.data")')
+    problems: list[tuple[Msg, Msg]] = []
     for location in sorted({r.location for r in refs}):
         path = model.parent / location
         if not is_plain_name(location):
-            problems.append((f"reads weights from {location!r}, which is not a plain file name "
-                             "next to the model", fix_plain))
+            problems.append((msg("weights.not_plain", location=repr(location)),
+                             msg("weights.fix.plain")))
         elif not is_regular_file(path):
-            problems.append((f"needs the weight file {location}, which is missing or a link",
-                             f"put the real {location} next to the model"))
+            problems.append((msg("weights.missing", location=location),
+                             msg("weights.fix.put", location=location)))
         elif declared is None:
             continue
         elif location not in declared:
-            problems.append((f"reads the weight file {location}, which no sha256 in the pack "
-                             "covers", f'add "{location}" = "<its sha256>" under '
-                             "[models.<name>.data] in demo.toml"))
+            problems.append((msg("weights.uncovered", location=location),
+                             msg("weights.fix.add_sha", location=location)))
         elif sha256(path) != declared[location]:
-            problems.append((f"weight file {location} does not match its sha256",
-                             "copy the original file again, or update its sha256 if it was "
-                             "changed on purpose"))
+            problems.append((msg("weights.sha_mismatch", location=location),
+                             msg("weights.fix.sha_mismatch")))
     return problems

@@ -10,11 +10,30 @@ from typing import Any
 
 import numpy as np
 
+from kiosk.core.problems import Msg, msg
+
 log = logging.getLogger(__name__)
 
 
 class ModelLoadError(Exception):
-    """A model file is missing, altered or not loadable; the message is for staff."""
+    """A model file is missing, altered or not loadable; the message is for staff.
+
+    ``msg`` is the message in both languages; ``short`` (when set) is the same without
+    naming the model file, for a line that names the file already.
+    """
+
+    def __init__(self, message: str | Msg, short: Msg | None = None) -> None:
+        super().__init__(message)
+        self.msg = message if isinstance(message, Msg) else msg("detail", detail=message)
+        self.short = short or self.msg
+
+    def __str__(self) -> str:
+        return self.msg.text("en")
+
+
+def _file_error(path: Path, key: str, **values: object) -> ModelLoadError:
+    short = msg(key, **values)
+    return ModelLoadError(msg("model.file", name=path.name, problem=short.both()), short)
 
 
 def sha256_of(path: Path) -> str:
@@ -31,13 +50,11 @@ def check_sha256(path: Path, expected: str) -> None:
     try:
         actual = sha256_of(path)
     except FileNotFoundError:
-        raise ModelLoadError(f"Model file {path.name} is missing.") from None
+        raise _file_error(path, "model.missing") from None
     except OSError as exc:
-        raise ModelLoadError(f"Model file {path.name} cannot be read ({exc.strerror}).") from None
+        raise _file_error(path, "model.unreadable", detail=exc.strerror) from None
     if actual != expected:
-        raise ModelLoadError(
-            f"Model file {path.name} has changed (sha256 {actual[:12]}…, expected "
-            f"{expected[:12]}…): copy the original file again or update the pack's sha256.")
+        raise _file_error(path, "model.changed", actual=actual[:12], expected=expected[:12])
 
 
 def import_onnxruntime() -> Any:
@@ -75,8 +92,9 @@ class OnnxModel:
         except ModelLoadError:
             if plan.provider == tuning.CPU and plan.precision == "fp32":
                 raise
-            tuning.note(f"{path.name}: {tuning.SHORT_NAMES.get(plan.provider, plan.provider)} "
-                        f"({plan.precision}) did not load; running on the CPU")
+            tuning.note(msg("tuning.fallback_load", file=path.name,
+                            provider=tuning.SHORT_NAMES.get(plan.provider, plan.provider),
+                            precision=plan.precision).both())
             self._open(tuning.plan_for(path, plan.threads))
         inputs = self.session.get_inputs()
         self.input_name: str = inputs[0].name
@@ -97,8 +115,7 @@ class OnnxModel:
         except Exception as exc:  # onnxruntime raises several unrelated types here
             text = str(exc).strip()
             first = text.splitlines()[0][:160] if text else type(exc).__name__
-            raise ModelLoadError(f"Model file {plan.path.name} cannot be loaded: {first}") \
-                from None
+            raise _file_error(plan.path, "model.cannot_load", detail=first) from None
         self.provider: str = plan.provider
         self.threads: int = plan.threads
         self.precision: str = plan.precision
@@ -109,8 +126,8 @@ class OnnxModel:
 
         if self.provider == tuning.CPU and self.precision == "fp32":
             return False
-        tuning.note(f"{self.path.name}: {self.provider} ({self.precision}) failed while "
-                    f"running ({type(exc).__name__}); running on the CPU")
+        tuning.note(msg("tuning.fallback_run", file=self.path.name, provider=self.provider,
+                        precision=self.precision, error=type(exc).__name__).both())
         self._open(tuning.plan_for(self.path, self.threads))
         return True
 

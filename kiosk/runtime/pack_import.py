@@ -29,7 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from kiosk.core.i18n import Text
 from kiosk.core.manifest import DEMO_ID_RE, MANIFEST_NAME, SCHEMA_VERSION, ManifestProblem
+from kiosk.core.problems import msg
 from kiosk.core.safe_read import (
     FileRefused,
     copy_bounded,
@@ -48,7 +50,9 @@ LABELS_DE_FILE = "labels_de.txt"
 MAX_COPY_BYTES = 512 * 1024 * 1024  # the per-file bound of kiosk.runtime.packs.Limits
 _MODEL_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.onnx")
 # Ultralytics task names that are not plain detection or classification
-_UNSUPPORTED = {"segment": "segmentation", "pose": "pose estimation", "obb": "rotated boxes"}
+_UNSUPPORTED = {"segment": Text("Segmentierung", "segmentation"),
+                "pose": Text("Posenerkennung", "pose estimation"),
+                "obb": Text("gedrehte Rahmen", "rotated boxes")}
 
 TEXTS: dict[str, dict[str, str]] = {
     "detection.subtitle": {
@@ -105,8 +109,10 @@ class Proposal:
 
 
 def problem_json(p: ManifestProblem) -> dict[str, str]:
-    """A problem as JSON: its parts and the one-line text."""
-    return {"file": p.file, "field": p.field, "message": p.message, "fix": p.fix, "text": str(p)}
+    """A problem as JSON: its parts and the one-line text (English), the catalog keys of
+    its message and fix (kiosk.core.problems), and the line in German."""
+    return {"file": p.file, "field": p.field, "message": p.message, "fix": p.fix, "text": str(p),
+            "key": p.what.key, "fix_key": p.how.key, "de": p.text("de")}
 
 
 def slug(text: str, fallback: str = "imported-demo") -> str:
@@ -121,30 +127,28 @@ def find_model(source: Path) -> tuple[Path | None, list[ManifestProblem]]:
     """The one ``.onnx`` file that ``source`` is or holds (a file or a folder)."""
     if source.is_symlink():
         return None, [ManifestProblem(
-            source.name, "", "is a symbolic link", "copy the real model file instead")]
+            source.name, "", msg("file.symlink"), msg("file.fix.copy_real_model"))]
     if source.is_file():
         if source.suffix.lower() != ".onnx":
             return None, [ManifestProblem(
-                source.name, "", "is not an ONNX model, a pack folder or a .zip",
-                "give a .onnx file, a folder or a .zip with a demo.toml or one .onnx file")]
+                source.name, "", msg("import.not_model"), msg("import.fix.not_model"))]
         return source, []
     onnx = sorted(p for p in source.iterdir() if p.suffix.lower() == ".onnx")
     links = [p for p in onnx if not is_regular_file(p)]
     if links:
         return None, [ManifestProblem(
-            f"{source.name}/{p.name}", "", "is a symbolic link or not a plain file",
-            "copy the real model file into the folder instead") for p in links]
+            f"{source.name}/{p.name}", "", msg("import.link_or_special"),
+            msg("import.fix.copy_model_in")) for p in links]
     models = onnx
     if len(models) == 1:
         return models[0], []
     if not models:
         return None, [ManifestProblem(
-            source.name, "", "holds neither a demo.toml nor an .onnx model",
-            "add the model file (.onnx), or a demo.toml describing the demo")]
+            source.name, "", msg("import.empty"), msg("import.fix.empty"))]
     names = ", ".join(p.name for p in models)
     return None, [ManifestProblem(
-        source.name, "", f"holds {len(models)} models ({names}) and no demo.toml",
-        "keep only one .onnx file, or write a demo.toml naming the model (see docs/demo-packs.md)")]
+        source.name, "", msg("import.many_models", count=len(models), names=names),
+        msg("import.fix.many_models"))]
 
 
 def _fixed(value: Any) -> int | None:
@@ -194,14 +198,13 @@ def _side_file(folder: Path, names: Collection[str], prop: Proposal) -> Path | N
             continue
         if not is_regular_file(path):
             prop.problems.append(ManifestProblem(
-                name, "", "is a symbolic link or not a plain file",
-                "copy the real file next to the model instead"))
+                name, "", msg("import.link_or_special"), msg("import.fix.copy_file")))
             return None
         try:
             read_text_bounded(path, what="Labels file")
         except FileRefused as exc:
             prop.problems.append(ManifestProblem(
-                name, "", str(exc), "give one class name per line, as UTF-8 text"))
+                name, "", exc.msg, msg("import.fix.labels")))
             return None
         return path
     return None
@@ -236,8 +239,7 @@ def propose(
         model = OnnxModel(model_file)
     except ModelLoadError as exc:
         prop.problems.append(ManifestProblem(
-            model_file.name, "", str(exc),
-            "copy the file again (it may be incomplete) or export the model again"))
+            model_file.name, "", exc.short, msg("model.fix.copy_again")))
         return prop
     meta = parse_metadata(model.metadata())
     for text in meta.problems:
@@ -252,9 +254,9 @@ def propose(
     params: dict[str, Any] | None
     if meta.task in _UNSUPPORTED:
         prop.problems.append(ManifestProblem(
-            model_file.name, "metadata task", f"is {meta.task!r} ({_UNSUPPORTED[meta.task]}), "
-            "which this kiosk does not show yet",
-            "export a detection model (task=detect) or a classifier (task=classify)"))
+            model_file.name, "metadata task", msg("import.unsupported", task=repr(meta.task),
+                                                  kind=_UNSUPPORTED[meta.task]),
+            msg("import.fix.unsupported")))
         return prop
     if meta.task == "detect" or (meta.task is None and meta.names is not None
                                  and _looks_like_detector(model)):
@@ -274,10 +276,7 @@ def propose(
                                         labels_de_file, prop)
     else:
         prop.problems.append(ManifestProblem(
-            model_file.name, "", "does not say what it does (no Ultralytics metadata) and "
-            "there is no labels.txt next to it",
-            "put a labels.txt (one class name per line, in the model's order) next to the "
-            "model, or write a demo.toml (see docs/demo-packs.md)"))
+            model_file.name, "", msg("import.unknown_task"), msg("import.fix.unknown_task")))
         return prop
     if params is None or prop.problems:
         return prop
@@ -379,7 +378,7 @@ def _detection_params(
     if fmt is None:
         prop.problems.append(ManifestProblem(
             prop.model.name if prop.model else "model", f"output {model.output_names[0]}",
-            reason, "write a demo.toml with params.output_format (see docs/demo-packs.md)"))
+            msg("detail", detail=reason), msg("import.fix.output_format")))
         return None
     params: dict[str, Any] = {"size": list(size)}
     if layout != "NCHW":
@@ -433,8 +432,8 @@ def _classifier_params(
     shape = list(model.session.get_inputs()[0].shape)
     if len(shape) != 4:
         prop.problems.append(ManifestProblem(
-            name, f"input {model.input_name}", f"has {len(shape)} dimensions {shape}",
-            "a classifier for camera pictures takes (1, 3, height, width); use an image model"))
+            name, f"input {model.input_name}", msg("fit.input_dims", count=len(shape), shape=shape),
+            msg("fit.fix.image_model")))
         return None
     fixed, layout = _input_hw(model)
     size = fixed or (224, 224)
@@ -448,18 +447,18 @@ def _classifier_params(
         out = np.asarray(model.run([model.output_names[0]], cls.preprocess(_sample_image(), p))[0],
                          dtype=np.float64).reshape(-1)
     except Exception as exc:  # onnxruntime raises many types; the trial run only advises
+        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
         prop.problems.append(ManifestProblem(
-            name, "", f"does not run on a sample picture ({type(exc).__name__}: "
-            f"{str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ''})",
-            "check that the model takes one RGB picture; else write a demo.toml"))
+            name, "", msg("import.trial_failed", detail=f"{type(exc).__name__}: {first}"),
+            msg("trial.fix.rgb")))
         return None
     if out.size and np.all((out >= -1e-4) & (out <= 1 + 1e-4)) and abs(out.sum() - 1) < 1e-2:
         activation = "none"
         prop.notes.append("the model outputs probabilities already: no softmax applied")
     if out.size != len(labels):
         prop.problems.append(ManifestProblem(
-            labels_file.name, "", f"has {len(labels)} labels but the model has {out.size} classes",
-            "give exactly one label per line, in the model's class order"))
+            labels_file.name, "", msg("fit.label_count", labels=len(labels), classes=out.size),
+            msg("import.fix.label_count")))
         return None
     prop.copy_files[labels_file.name] = labels_file
     params: dict[str, Any] = {

@@ -32,9 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from kiosk.core.i18n import Text
 from kiosk.core.manifest import MANIFEST_NAME, ManifestProblem
+from kiosk.core.problems import Msg, msg
+from kiosk.core.safe_read import read_text_bounded
 
 SIGNATURE_NAME: Final = "signature.json"
+MAX_SIGNATURE_BYTES: Final = 4 * 1024 * 1024  # ~100 bytes per file of the pack
 FORMAT: Final = 1
 KEY_FORMAT: Final = "showroom-kiosk-ed25519"
 
@@ -48,14 +52,24 @@ class SignatureCheck:
     """What a pack's signature says."""
 
     status: str  # "trusted", "unsigned", "untrusted_key", "tampered", "invalid"
-    reason: str  # one line for staff
+    why: Msg  # one line for staff, in both languages
     signer: str | None = None  # the trusted name (status "trusted"), else what the pack claims
     key: str | None = None  # base64 public key
+
+    @property
+    def reason(self) -> str:
+        """:attr:`why` in English (command line, JSON)."""
+        return self.why.text("en")
 
     @property
     def trusted(self) -> bool:
         """Signed by a trusted key, and nothing changed since."""
         return self.status == "trusted"
+
+
+_CHANGED = Text("geändert", "changed")
+_MISSING = Text("fehlt", "missing")
+_ADDED = Text("hinzugefügt", "added")
 
 
 def _b64(data: bytes) -> str:
@@ -183,38 +197,43 @@ def check(folder: Path, trusted: Sequence[str]) -> SignatureCheck:
     from nacl.signing import VerifyKey
 
     path = folder / SIGNATURE_NAME
-    if not path.is_file():
-        return SignatureCheck("unsigned", "the pack is not signed")
+    if not path.is_file() and not path.is_symlink():
+        return SignatureCheck("unsigned", msg("sign.unsigned"))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # the pack's own file (never a link), bounded; deep nesting is a RecursionError
+        data = json.loads(read_text_bounded(path, MAX_SIGNATURE_BYTES, SIGNATURE_NAME))
         body = {k: data[k] for k in ("format", "signer", "public_key", "files")}
         claimed, public, files = str(data["signer"]), str(data["public_key"]), data["files"]
         signature = _unb64(str(data["signature"]))
         key = VerifyKey(_unb64(public))
         if body["format"] != FORMAT or not isinstance(files, dict):
             raise ValueError(f"format {body['format']!r} is not {FORMAT}")
-    except (OSError, ValueError, KeyError, TypeError, binascii.Error, CryptoError) as exc:
-        return SignatureCheck("invalid", f"{SIGNATURE_NAME} cannot be read ({exc})")
+    except (OSError, ValueError, KeyError, TypeError, binascii.Error, CryptoError,
+            RecursionError) as exc:
+        reason = "nested too deep" if isinstance(exc, RecursionError) else exc
+        return SignatureCheck("invalid", msg("sign.unreadable", file=SIGNATURE_NAME,
+                                             detail=reason))
     try:
         key.verify(_canonical(body), signature)
     except BadSignatureError:
-        return SignatureCheck("tampered", f"{SIGNATURE_NAME} was changed after signing "
-                              f"(the signature of {claimed!r} does not match)", claimed, public)
+        return SignatureCheck("tampered", msg("sign.changed", file=SIGNATURE_NAME,
+                                              signer=repr(claimed)), claimed, public)
     actual = pack_files(folder)
     changed = sorted(n for n in files if n in actual and actual[n] != files[n])
     missing = sorted(n for n in files if n not in actual)
     added = sorted(n for n in actual if n not in files)
     if changed or missing or added:
-        parts = [f"{what}: {', '.join(names[:3])}" for what, names in
-                 (("changed", changed), ("missing", missing), ("added", added)) if names]
-        return SignatureCheck("tampered", f"files differ from what {claimed!r} signed ("
-                              + "; ".join(parts) + ")", claimed, public)
+        parts = [(what, ", ".join(names[:3])) for what, names in
+                 ((_CHANGED, changed), (_MISSING, missing), (_ADDED, added)) if names]
+        files_de = "; ".join(f"{what.de}: {names}" for what, names in parts)
+        files_en = "; ".join(f"{what.en}: {names}" for what, names in parts)
+        return SignatureCheck("tampered", msg("sign.files_differ", signer=repr(claimed),
+                                              files=Text(files_de, files_en)), claimed, public)
     name = parse_trusted(trusted).get(public)
     if name is None:
-        return SignatureCheck("untrusted_key", f"signed as {claimed!r} with a key this kiosk "
-                              f"does not trust (add it to trusted_pack_keys: "
-                              f"{claimed}:{public})", claimed, public)
-    return SignatureCheck("trusted", f"signed by {name}", name, public)
+        return SignatureCheck("untrusted_key", msg("sign.untrusted", signer=repr(claimed),
+                                                   entry=f"{claimed}:{public}"), claimed, public)
+    return SignatureCheck("trusted", msg("sign.trusted", name=name), name, public)
 
 
 def install_check(required: bool, trusted: Sequence[str]) -> Callable[[Path], list[
@@ -226,21 +245,19 @@ def install_check(required: bool, trusted: Sequence[str]) -> Callable[[Path], li
         if result.trusted or (not required and result.status in ("unsigned",
                                                                    "untrusted_key")):
             return []
-        fix = {"unsigned": "ask its maker for a signed pack (`kiosk packs sign`), or turn "
-                           "off require_signed_packs",
-               "untrusted_key": "add the maker's key to trusted_pack_keys if you trust it",
-               }.get(result.status, "get the pack again from its maker: it was changed")
+        fix = {"unsigned": "sign.fix.unsigned", "untrusted_key": "sign.fix.untrusted",
+               }.get(result.status, "sign.fix.changed")
         return [ManifestProblem(f"{folder.name}/{SIGNATURE_NAME}", "",
-                                f"refused: {result.reason}", fix)]
+                                msg("sign.refused", reason=result.why.both()), msg(fix))]
 
     return verify
 
 
-def signer_line(folder: Path, trusted: Sequence[str]) -> str:
+def signer_line(folder: Path, trusted: Sequence[str]) -> Msg:
     """``signed by NAME`` / ``not signed`` / the problem, for staff (never raises)."""
     with contextlib.suppress(Exception):
-        return check(folder, trusted).reason
-    return "signature not checked"
+        return check(folder, trusted).why
+    return msg("sign.not_checked")
 
 
 def settings_policy(data_dir: Path) -> Callable[[Path], list[ManifestProblem]]:

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from kiosk.core.i18n import LANGS
 from kiosk.core.manifest import (
     DEMO_ID_RE,
     MANIFEST_NAME,
@@ -55,6 +56,7 @@ from kiosk.core.manifest import (
     parse_toml,
 )
 from kiosk.core.paths import demos_dir, models_dir, sample_media_dir
+from kiosk.core.problems import Msg, msg
 from kiosk.core.safe_read import FileRefused, is_regular_file, read_bounded, read_text_bounded
 from kiosk.core.tasks.base import is_finite_json
 from kiosk.runtime.isolated import IsolatedError, IsolatedMemory, IsolatedTimeout, run_isolated
@@ -97,11 +99,13 @@ class PackError(Exception):
     """An operation that cannot be done; the message is one line for staff.
 
     ``usage`` marks a mistake in what was asked (a missing path, an unknown id) rather than a
-    failure of the operation; the command line exits with 2 instead of 1 for those.
+    failure of the operation; the command line exits with 2 instead of 1 for those. ``msg``
+    is the message in both languages (the staff panel).
     """
 
-    def __init__(self, message: str, *, usage: bool = False) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Msg, *, usage: bool = False) -> None:
+        super().__init__(str(message))
+        self.msg = message if isinstance(message, Msg) else msg("detail", detail=message)
         self.usage = usage
 
 
@@ -125,7 +129,7 @@ class PackReport:
         """True when the pack can be installed."""
         return not self.problems and self.manifest is not None
 
-    def add(self, file: str, where: str, message: str, fix: str) -> None:
+    def add(self, file: str, where: str, message: Msg, fix: Msg) -> None:
         """Record one problem."""
         self.problems.append(ManifestProblem(file, where, message, fix))
 
@@ -151,14 +155,20 @@ class InstallResult:
         return self.installed is not None
 
     def summary(self) -> str:
+        """One line for staff, in English."""
+        return self.summary_msg().text("en")
+
+    def summary_msg(self) -> Msg:
         """One line for staff."""
         r = self.report
         if not self.ok:
-            return (f"{r.source}: not installed, {len(r.problems)} problem"
-                    f"{'' if len(r.problems) == 1 else 's'}")
-        was = f", replacing {self.replaced_version}" if self.replaced_version else ""
-        how = " (demo.toml proposed from the model)" if self.proposal else ""
-        return f"installed {r.pack_id} {r.version} ({r.task}){was}{how}"
+            return msg("install.failed.one" if len(r.problems) == 1 else "install.failed",
+                       source=r.source, count=len(r.problems))
+        key = "install.replaced" if self.replaced_version else "install.done"
+        if self.proposal:
+            key += ".proposed"
+        return msg(key, id=r.pack_id, version=r.version, task=r.task,
+                   was=self.replaced_version or "")
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -175,19 +185,19 @@ def _fmt_size(n: float) -> str:
     return f"{n / MiB:.1f} MiB" if n >= MiB else f"{n / 1024:.0f} KiB"
 
 
-def _entry_problem(name: str) -> str | None:
+def _entry_problem(name: str) -> Msg | None:
     """Why a zip entry name is unsafe, or ``None``."""
     if "\x00" in name:
-        return "has a NUL character in its name"
+        return msg("name.nul")
     norm = name.replace("\\", "/")
     if norm.startswith("/") or _DRIVE_RE.match(norm):
-        return "is an absolute path"
+        return msg("name.absolute")
     if ".." in PurePosixPath(norm).parts:
-        return "points outside the pack (..)"
+        return msg("name.dotdot")
     return _name_problem(PurePosixPath(norm).parts)
 
 
-def _name_problem(parts: Sequence[str]) -> str | None:
+def _name_problem(parts: Sequence[str]) -> Msg | None:
     """Why a path inside a pack would break on some kiosk (Windows device names such as CON
     or COM1, control characters, names too long), or ``None``."""
     for part in parts:
@@ -195,28 +205,28 @@ def _name_problem(parts: Sequence[str]) -> str | None:
             continue  # "./x" and hidden files (.DS_Store) are harmless here
         if len(part.encode("utf-8", "surrogateescape")) > 200 or any(
                 ord(c) < 32 or c in '<>:"|?*' for c in part):
-            return "has a name some systems cannot store (too long or special characters)"
+            return msg("name.unstorable")
         if not is_plain_name(part):
-            return "has a name Windows reserves (CON, NUL, COM1, …) or cannot store"
+            return msg("name.reserved")
     return None
 
 
 def check_zip(path: Path, limits: Limits = Limits()) -> list[ManifestProblem]:
     """Every safety problem of a zip's table of contents (nothing is extracted)."""
     label = path.name
-    fix_rebuild = "rebuild the zip from the pack folder itself (right-click → compress)"
+    fix_rebuild = msg("fix.rebuild_zip")
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
-        return [ManifestProblem(label, "", f"is not a readable zip ({exc})",
-                                "copy it again; if it stays broken, zip the pack folder again")]
+        return [ManifestProblem(label, "", msg("zip.unreadable", detail=exc),
+                                msg("zip.fix.copy_again"))]
     problems: list[ManifestProblem] = []
     with zf:
         infos = zf.infolist()
         if len(infos) > limits.max_entries:
             problems.append(ManifestProblem(
-                label, "", f"has {len(infos)} entries (at most {limits.max_entries})",
-                "a pack needs only demo.toml, the model, labels and a picture"))
+                label, "", msg("zip.too_many", count=len(infos), limit=limits.max_entries),
+                msg("fix.few_files")))
             return problems
         total = 0
         seen: set[str] = set()
@@ -232,39 +242,38 @@ def check_zip(path: Path, limits: Limits = Limits()) -> list[ManifestProblem]:
             kind = stat.S_IFMT(mode)
             if stat.S_ISLNK(mode):
                 problems.append(ManifestProblem(
-                    label, name, "is a symbolic link", "put the real file in the pack instead"))
+                    label, name, msg("file.symlink"), msg("file.fix.real")))
                 continue
             if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
                 problems.append(ManifestProblem(
-                    label, name, "is not a plain file or folder", fix_rebuild))
+                    label, name, msg("zip.not_plain"), fix_rebuild))
                 continue
             if info.flag_bits & 0x1:
                 problems.append(ManifestProblem(
-                    label, name, "is encrypted", "zip the pack without a password"))
+                    label, name, msg("zip.encrypted"), msg("zip.fix.no_password")))
                 continue
             key = name.replace("\\", "/").rstrip("/").casefold()
             if key in seen:
-                problems.append(ManifestProblem(
-                    label, name, "appears twice", fix_rebuild))
+                problems.append(ManifestProblem(label, name, msg("zip.twice"), fix_rebuild))
             seen.add(key)
             if info.is_dir():
                 continue
             total += info.file_size
             if info.file_size > limits.max_file_bytes:
                 problems.append(ManifestProblem(
-                    label, name, f"is {_fmt_size(info.file_size)} unpacked (at most "
-                    f"{_fmt_size(limits.max_file_bytes)} per file)",
-                    "use a smaller model (e.g. a quantised or 'n'/'s' size export)"))
+                    label, name, msg("zip.entry_too_big", size=_fmt_size(info.file_size),
+                                     limit=_fmt_size(limits.max_file_bytes)),
+                    msg("fix.smaller_model")))
             elif (info.file_size > limits.ratio_floor_bytes
                   and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
+                ratio = f"{info.file_size / max(info.compress_size, 1):.0f}"
                 problems.append(ManifestProblem(
-                    label, name, f"unpacks {info.file_size / max(info.compress_size, 1):.0f}x "
-                    f"larger than it is packed (a zip bomb?)",
-                    "only use packs from people you trust; zip the real pack folder again"))
+                    label, name, msg("zip.ratio", ratio=ratio), msg("fix.trusted_only")))
         if total > limits.max_total_bytes:
             problems.append(ManifestProblem(
-                label, "", f"unpacks to {_fmt_size(total)} (at most "
-                f"{_fmt_size(limits.max_total_bytes)})", "leave out files the demo does not use"))
+                label, "", msg("zip.total", size=_fmt_size(total),
+                               limit=_fmt_size(limits.max_total_bytes)),
+                msg("fix.leave_out")))
     return problems
 
 
@@ -288,8 +297,8 @@ def extract_zip(path: Path, dest: Path, limits: Limits = Limits()) -> list[Manif
                 continue
             target = (dest / name).resolve()
             if target != root and root not in target.parents:  # belt and braces after check_zip
-                return [ManifestProblem(label, info.filename, "points outside the pack",
-                                        "rebuild the zip from the pack folder itself")]
+                return [ManifestProblem(label, info.filename, msg("zip.outside"),
+                                        msg("zip.fix.rebuild_short"))]
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)
                 continue
@@ -303,16 +312,14 @@ def extract_zip(path: Path, dest: Path, limits: Limits = Limits()) -> list[Manif
                         if written > min(info.file_size, limits.max_file_bytes) or (
                                 total > limits.max_total_bytes):
                             return [ManifestProblem(
-                                label, info.filename, "unpacks to more than it declares or "
-                                "than allowed (a zip bomb?)",
-                                "only use packs from people you trust; zip the real pack "
-                                "folder again")]
+                                label, info.filename, msg("zip.bomb"), msg("fix.trusted_only"))]
                         out.write(chunk)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
                 # zlib.error is not an OSError subclass but zipfile wraps CRC errors as
                 # BadZipFile; a truncated stream raises EOFError
-                return [ManifestProblem(label, info.filename, f"cannot be unpacked ({exc})",
-                                        "copy the zip again; it may be incomplete")]
+                return [ManifestProblem(label, info.filename,
+                                        msg("zip.cannot_unpack", detail=exc),
+                                        msg("zip.fix.incomplete"))]
     return []
 
 
@@ -329,40 +336,43 @@ def check_files(folder: Path, limits: Limits = Limits()) -> list[ManifestProblem
             where = f"{folder.name}/{rel}"
             bad_name = _name_problem([name])
             if bad_name:
-                problems.append(ManifestProblem(where, "", bad_name, "rename or remove it"))
+                problems.append(ManifestProblem(where, "", bad_name, msg("fix.rename_or_remove")))
             count += 1
             if count > limits.max_entries:
                 problems.append(ManifestProblem(
-                    folder.name, "", f"holds more than {limits.max_entries} files",
-                    "a pack needs only demo.toml, the model, labels and a picture"))
+                    folder.name, "", msg("folder.too_many", limit=limits.max_entries),
+                    msg("fix.few_files")))
                 return problems
             try:
                 st = path.lstat()
             except OSError as exc:
-                problems.append(ManifestProblem(where, "", f"cannot be read ({exc.strerror})",
-                                                "check the file's permissions"))
+                problems.append(ManifestProblem(where, "",
+                                                msg("file.unreadable", detail=exc.strerror),
+                                                msg("file.fix.permissions")))
                 continue
             if stat.S_ISLNK(st.st_mode):
                 problems.append(ManifestProblem(
-                    where, "", "is a symbolic link", "put the real file in the pack instead"))
+                    where, "", msg("file.symlink"), msg("file.fix.real")))
                 if name in dirnames:
                     dirnames.remove(name)
                 continue
             if stat.S_ISDIR(st.st_mode):
                 continue
             if not stat.S_ISREG(st.st_mode):
-                problems.append(ManifestProblem(where, "", "is not a plain file", "remove it"))
+                problems.append(ManifestProblem(
+                    where, "", msg("file.not_plain"), msg("fix.remove")))
                 continue
             total += st.st_size
             if st.st_size > limits.max_file_bytes:
                 problems.append(ManifestProblem(
-                    where, "", f"is {_fmt_size(st.st_size)} (at most "
-                    f"{_fmt_size(limits.max_file_bytes)} per file)",
-                    "use a smaller model (e.g. a quantised or 'n'/'s' size export)"))
+                    where, "", msg("file.too_big", size=_fmt_size(st.st_size),
+                                   limit=_fmt_size(limits.max_file_bytes)),
+                    msg("fix.smaller_model")))
     if total > limits.max_total_bytes:
         problems.append(ManifestProblem(
-            folder.name, "", f"holds {_fmt_size(total)} (at most "
-            f"{_fmt_size(limits.max_total_bytes)})", "leave out files the demo does not use"))
+            folder.name, "", msg("folder.total", size=_fmt_size(total),
+                                 limit=_fmt_size(limits.max_total_bytes)),
+            msg("fix.leave_out")))
     return problems
 
 
@@ -430,26 +440,27 @@ def _classification_fit(m: Manifest, model: OnnxModel) -> list[ManifestProblem]:
     shape = list(inp.shape)
     if len(shape) != 4:
         problems.append(ManifestProblem(
-            model_file, f"input {inp.name}", f"has {len(shape)} dimensions {shape}",
-            "a classifier for camera pictures takes (1, 3, height, width); use an image model"))
+            model_file, f"input {inp.name}", msg("fit.input_dims", count=len(shape), shape=shape),
+            msg("fit.fix.image_model")))
     else:
         ch, (hi, wi) = (1, (2, 3)) if params.layout == "NCHW" else (3, (1, 2))
         fixed = [d if isinstance(d, int) and d > 0 else None for d in shape]
         if fixed[ch] not in (3, None):
             problems.append(ManifestProblem(
-                model_file, f"input {inp.name}", f"has shape {shape}: {shape[ch]} colour "
-                f"channels for layout {params.layout}",
-                'the model needs 3 colour channels; check params.layout ("NCHW" or "NHWC")'))
+                model_file, f"input {inp.name}", msg(
+                    "fit.channels", shape=shape, channels=shape[ch], layout=params.layout),
+                msg("fit.fix.channels")))
         elif fixed[hi] and fixed[wi] and (fixed[hi], fixed[wi]) != params.size:
+            exact = [fixed[hi], fixed[wi]]
             problems.append(ManifestProblem(
-                file, "params.size", f"is {list(params.size)} but the model takes exactly "
-                f"{[fixed[hi], fixed[wi]]}", f"set size = {[fixed[hi], fixed[wi]]}"))
+                file, "params.size", msg("fit.size", size=list(params.size), model=exact),
+                msg("fit.fix.size", model=exact)))
     out_name = params.output or model.output_names[0]
     outs = {o.name: list(o.shape) for o in model.session.get_outputs()}
     if out_name not in outs:
         problems.append(ManifestProblem(
-            file, "params.output", f"the model has no output {out_name!r}",
-            f"use one of {model.output_names} or remove the line"))
+            file, "params.output", msg("fit.no_output", name=repr(out_name)),
+            msg("fit.fix.output", names=model.output_names)))
         return problems
     dims = outs[out_name]
     classes = dims[-1] if dims and isinstance(dims[-1], int) and dims[-1] > 0 else None
@@ -461,18 +472,20 @@ def _classification_fit(m: Manifest, model: OnnxModel) -> list[ManifestProblem]:
         try:
             labels = cls.read_labels(read_text_bounded(path, what="Labels file"))
         except FileRefused as exc:
-            problems.append(ManifestProblem(f"{m.folder.name}/{name}", "", str(exc),
-                                            "save it as UTF-8 text, one label per line"))
+            problems.append(ManifestProblem(f"{m.folder.name}/{name}", "", exc.msg,
+                                            msg("fix.utf8_labels")))
             continue
         counts[key] = len(labels)
         if classes is not None and len(labels) != classes:
             problems.append(ManifestProblem(
-                f"{m.folder.name}/{name}", "", f"has {len(labels)} labels but the model has "
-                f"{classes} classes", "give exactly one label per line, in the model's order"))
+                f"{m.folder.name}/{name}", "", msg("fit.label_count", labels=len(labels),
+                                                   classes=classes),
+                msg("fit.fix.label_count")))
     if classes is None and len(set(counts.values())) > 1:
         problems.append(ManifestProblem(
-            file, "params.labels_de", f"{params.labels_de} and {params.labels_en} have different "
-            "lengths", "give one German label for every English one, in the same order"))
+            file, "params.labels_de", msg("fit.label_lengths", de=params.labels_de,
+                                          en=params.labels_en),
+            msg("fit.fix.label_lengths")))
     return problems
 
 
@@ -512,7 +525,7 @@ def smoke_run(m: Manifest, model_path: Callable[[str], Path]) -> tuple[dict[str,
     kind = task_kind(m.task)
     if kind is None:
         return {}, []
-    fix = "check the model and [params]; `kiosk packs validate --json` shows details"
+    fix = msg("smoke.fix.check")
     try:
         t0 = time.perf_counter()
         runner = kind.build(m, model_path)
@@ -523,24 +536,23 @@ def smoke_run(m: Manifest, model_path: Callable[[str], Path]) -> tuple[dict[str,
         data = result_json(output)
         json.dumps(data)
     except ModelLoadError as exc:
-        return {}, [ManifestProblem(file, "smoke run", str(exc), fix)]
+        return {}, [ManifestProblem(file, "smoke run", exc.msg, fix)]
     except Exception as exc:  # a pack's model may fail in any way; it is data, not a crash
         if "failed to allocate memory" in str(exc).lower():  # onnxruntime's arena, not Python's
             raise MemoryError(str(exc)) from None
         log.info("smoke run of %s failed", m.id, exc_info=True)
         text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-        return {}, [ManifestProblem(file, "smoke run", f"failed: {type(exc).__name__}: {text}",
-                                    fix)]
-    problems = [ManifestProblem(file, "smoke run", f"output looks wrong: {p}", fix)
+        return {}, [ManifestProblem(
+            file, "smoke run", msg("smoke.failed", detail=f"{type(exc).__name__}: {text}"), fix)]
+    problems = [ManifestProblem(file, "smoke run", msg("smoke.wrong_output", detail=p), fix)
                 for p in sanity_problems(m.task, data)]
     if not is_finite_json(data):
-        problems.append(ManifestProblem(file, "smoke run", "output holds NaN or infinity", fix))
+        problems.append(ManifestProblem(file, "smoke run", msg("smoke.not_finite"), fix))
     boxes = data.get("boxes") if isinstance(data, dict) else None
     if isinstance(boxes, list) and any(not 0.0 <= b.get("score", 0.0) <= 1.0 for b in boxes):
         # scores beyond 0..1 mean the output is read in the wrong layout (or is raw logits)
         problems.append(ManifestProblem(
-            file, "smoke run", "box scores lie outside 0..1",
-            "check params.output_format (yolov8, yolov5 or end2end) and params.output"))
+            file, "smoke run", msg("smoke.scores"), msg("smoke.fix.output_format")))
     figures: dict[str, Any] = {"load_ms": round((t1 - t0) * 1000, 1),
                                "frame_ms": round((t2 - t1) * 1000, 1),
                                "picture": f"{image.shape[1]}x{image.shape[0]}"}
@@ -576,7 +588,7 @@ def builtin_ids(dirs: Sequence[Path] | None = None) -> dict[str, Path]:
     return dict(_BUILTIN_CACHE[key])
 
 
-def thumbnail_problem(path: Path) -> str | None:
+def thumbnail_problem(path: Path) -> tuple[Msg, Msg] | None:
     """See :func:`kiosk.runtime.demos.thumbnail_problem` (the same check as discovery)."""
     from kiosk.runtime.demos import thumbnail_problem as check
 
@@ -601,8 +613,8 @@ def validate_folder(
         owner = (reserved or {}).get(manifest.id)
         if owner is not None and owner.resolve() != folder.resolve():
             report.add(f"{folder.name}/{MANIFEST_NAME}", "id",
-                       f"{manifest.id!r} is the id of a built-in demo",
-                       f'choose another id, e.g. id = "{manifest.id}-2"')
+                       msg("id.builtin", value=repr(manifest.id)),
+                       msg("id.fix.other", suggestion=f"{manifest.id}-2"))
     elif problems and all(p.field for p in problems):
         manifest = _placeholder_manifest(folder)  # keep checking the model and labels
     if manifest is None:
@@ -610,14 +622,14 @@ def validate_folder(
     file = f"{folder.name}/{MANIFEST_NAME}"
     for where, name in _referenced_files(manifest):
         if not _plain_name(name):
-            report.add(file, where, f"{name!r} is not a plain file name",
-                       "put the file next to demo.toml and give its name only")
+            report.add(file, where, msg("not_plain_name", name=repr(name)),
+                       msg("fix.put_next_to_manifest"))
         elif where == "thumbnail" and (trouble := thumbnail_problem(folder / name)):
-            report.add(file, where, trouble, "use a plain JPEG or PNG file next to demo.toml")
+            report.add(file, where, *trouble)
     kind = task_kind(manifest.task)
     if kind is None:
-        report.add(file, "task", f"{manifest.task!r} is not supported by this kiosk version",
-                   "update the kiosk or choose a supported task")
+        report.add(file, "task", msg("task.unsupported", value=repr(manifest.task)),
+                   msg("task.fix.update"))
     else:
         report.problems += kind.check(manifest)
 
@@ -625,15 +637,14 @@ def validate_folder(
     for name, ref in manifest.models.items():
         path = _model_path(manifest, folder, name)
         if not path.is_file():
-            report.add(f"{folder.name}/{ref.file}", "", "not found",
-                       f"put {ref.file} next to demo.toml")
+            report.add(f"{folder.name}/{ref.file}", "", msg("not_found"),
+                       msg("model.fix.put", file=ref.file))
             continue
         actual = sha256_of(path)
         if actual != ref.sha256:
             report.add(file, f"models.{name}.sha256",
-                       f"does not match {ref.file} (its sha256 is {actual})",
-                       "copy the original model again, or paste the new sha256 if the model "
-                       "was changed on purpose")
+                       msg("model.sha_mismatch", file=ref.file, actual=actual),
+                       msg("model.fix.sha_mismatch"))
         outside = external_problems(path, dict(ref.data), sha256_of)
         for message, fix in outside:
             report.add(f"{folder.name}/{ref.file}", "external data", message, fix)
@@ -648,17 +659,13 @@ def validate_folder(
         problems, figures = run_isolated(
             model_checks, manifest, folder, kind is not None, run_smoke,
             timeout=limits.smoke_seconds, memory_bytes=limits.smoke_memory_bytes,
-            what=f"model {main.file if main else ''}".strip())
+            what=msg("isolated.model", name=main.file if main else "").both())
     except IsolatedTimeout as exc:
-        report.add(file, "smoke run", str(exc),
-                   "the model is too slow for this computer or never finishes (a loop?); "
-                   "export it again, or use a smaller model")
+        report.add(file, "smoke run", exc.msg, msg("smoke.fix.too_slow"))
     except IsolatedMemory as exc:
-        report.add(file, "smoke run", str(exc),
-                   "use a smaller model (e.g. a quantised or 'n'/'s' size export)")
+        report.add(file, "smoke run", exc.msg, msg("fix.smaller_model"))
     except IsolatedError as exc:
-        report.add(file, "smoke run", str(exc),
-                   "check the model and [params]; `kiosk packs validate --json` shows details")
+        report.add(file, "smoke run", exc.msg, msg("smoke.fix.check"))
     else:
         report.problems += problems
         report.smoke = figures
@@ -690,8 +697,7 @@ def model_checks(
             model = OnnxModel(path)
         except ModelLoadError as exc:
             problems.append(ManifestProblem(
-                f"{folder.name}/{ref.file}", "", str(exc).removeprefix(f"Model file {path.name} "),
-                "copy the file again (it may be incomplete) or export the model again"))
+                f"{folder.name}/{ref.file}", "", exc.short, msg("model.fix.copy_again")))
             continue
         if name == "main":
             loaded = model
@@ -758,22 +764,17 @@ def propose_isolated(
     try:
         return run_isolated(propose, source, title_de, title_en, reserved,
                             timeout=limits.smoke_seconds, memory_bytes=limits.smoke_memory_bytes,
-                            what=f"model {source.name}")
+                            what=msg("isolated.model", name=source.name).both())
     except IsolatedError as exc:
-        fix = ("use a smaller model (e.g. a quantised or 'n'/'s' size export)"
-               if isinstance(exc, IsolatedMemory) else
-               "the model is too slow for this computer or never finishes; export it again"
-               if isinstance(exc, IsolatedTimeout) else
-               "check that the model takes one RGB picture; else write a demo.toml")
+        fix = msg("fix.smaller_model" if isinstance(exc, IsolatedMemory) else
+                  "trial.fix.too_slow" if isinstance(exc, IsolatedTimeout) else "trial.fix.rgb")
         return Proposal(source=source, problems=[ManifestProblem(source.name, "trial run",
-                                                                 str(exc), fix)])
+                                                                 exc.msg, fix)])
 
 
 def _no_manifest(path: Path) -> PackReport:
     report = PackReport(source=str(path))
-    report.add(path.name, "", "has no demo.toml, so it is not a pack yet",
-               "`kiosk packs import` proposes one for an .onnx model (with labels.txt for a "
-               "classifier); or write demo.toml as in docs/demo-packs.md")
+    report.add(path.name, "", msg("pack.no_manifest"), msg("pack.fix.no_manifest"))
     return report
 
 
@@ -901,7 +902,7 @@ class PackInstaller:
             prev = self._previous_version(entry.id) if src == "imported" else None
             infos.append(PackInfo(
                 id=entry.id, version=m.version if m else None, state=entry.state.value,
-                reasons=list(entry.problems), source=src, folder=entry.folder,
+                reasons=[str(p) for p in entry.problems], source=src, folder=entry.folder,
                 task=m.task if m else None, title_en=m.title.en if m else None,
                 previous_version=prev))
         shown = {i.id for i in infos}
@@ -936,7 +937,7 @@ class PackInstaller:
         Raises :class:`PackError` only for a source that does not exist.
         """
         if not source.exists():
-            raise PackError(f"{source} does not exist", usage=True)
+            raise PackError(msg("pack.source_missing", path=source), usage=True)
         with _locked(self.packs / ".lock"):
             self._recover()  # before staging is cleaned: a rollback's swap lives there
             self._clean_staging()
@@ -965,12 +966,11 @@ class PackInstaller:
         elif source.suffix.lower() == ".onnx":
             if source.is_symlink():
                 return InstallResult(PackReport(label, problems=[ManifestProblem(
-                    source.name, "", "is a symbolic link", "copy the real model file")]))
+                    source.name, "", msg("file.symlink"), msg("file.fix.copy_real_model"))]))
             root = source
         else:
             report = PackReport(label)
-            report.add(source.name, "", "is not a pack",
-                       "give a pack folder, a .zip of one, or an .onnx model")
+            report.add(source.name, "", msg("pack.not_a_pack"), msg("pack.fix.not_a_pack"))
             return InstallResult(report)
 
         proposal: Proposal | None = None
@@ -1279,9 +1279,7 @@ class InboxWatcher:
         if not is_plain_name(name) or not (item.exists() or item.is_symlink()):
             return None
         report = PackReport(str(item))
-        report.add(name, "", "the kiosk stopped while installing it (it may be too slow or too "
-                   "large for this computer, or the power went off)",
-                   "try `kiosk packs validate` on it; copy it into the inbox again to retry")
+        report.add(name, "", msg("inbox.interrupted"), msg("inbox.fix.interrupted"))
         return self._finish(item, InstallResult(report))
 
     def _take(self, item: Path) -> InstallResult:
@@ -1294,8 +1292,8 @@ class InboxWatcher:
         except Exception as exc:  # one bad item must not stop the watcher or the kiosk
             log.exception("inbox: installing %s failed", item.name)
             report = PackReport(str(item))
-            report.add(item.name, "", f"could not be installed ({type(exc).__name__}: {exc})",
-                       "see the kiosk log; try `kiosk packs validate` on it")
+            report.add(item.name, "", msg("inbox.failed", detail=f"{type(exc).__name__}: {exc}"),
+                       msg("inbox.fix.failed"))
             result = InstallResult(report)
         try:
             return self._finish(item, result)
@@ -1303,18 +1301,22 @@ class InboxWatcher:
             marker.unlink(missing_ok=True)
 
     def _finish(self, item: Path, result: InstallResult) -> InstallResult:
-        """Move ``item`` to ``done`` or ``failed`` with a note saying what happened."""
+        """Move ``item`` to ``done`` or ``failed`` with a note saying what happened (in German,
+        then in English: staff of either language read it)."""
         stamp = self.now().strftime("%Y-%m-%d %H:%M:%S UTC")
+        lines = [stamp, ""]
         if result.ok:
-            lines = [f"{stamp}: {result.summary()}"]
+            summary = result.summary_msg()
+            lines += [summary.text("de"), summary.text("en")]
             if result.proposal:
-                lines += ["", "Proposed demo.toml:", "", result.proposal.manifest]
+                lines += ["", msg("inbox.proposed").text("de"), msg("inbox.proposed").text("en"),
+                          "", result.proposal.manifest]
             dest = self._move(item, self.done)
             log.info("inbox: %s", result.summary())
         else:
-            lines = [f"{stamp}: {item.name} was NOT installed. Fix these problems and copy it "
-                     "into the inbox again:", ""]
-            lines += [f"- {p}" for p in result.report.problems]
+            for lang in LANGS:
+                lines += [msg("inbox.not_installed", name=item.name).text(lang), ""]
+                lines += [f"- {p.text(lang)}" for p in result.report.problems] + [""]
             dest = self._move(item, self.failed)
             log.warning("inbox: %s: %s", item.name,
                         "; ".join(str(p) for p in result.report.problems))

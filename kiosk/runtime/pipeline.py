@@ -3,10 +3,13 @@
 Nothing here blocks its caller: :meth:`Pipeline.start` launches two daemon threads and
 returns. The capture thread paces file sources at their frame rate, marks camera
 pictures to be shown mirrored, and survives a source that disappears (it retries every
-few seconds). Models always get the picture as the camera took it: mirroring is for
-display only, so text stays readable and left stays left for the model. The
-worker always takes the newest frame; older ones are dropped and counted. Callbacks run
-on these threads: the UI layer hops them onto the GUI thread.
+few seconds). A live camera is given time: one that delivers nothing for a while after
+opening (many USB cameras need seconds) or skips a few reads is not "lost"; one that stays
+away long enough is replaced by the ``fallback`` pictures until it comes back. Models
+always get the picture as the camera took it: mirroring is for display only, so text
+stays readable and left stays left for the model. The worker always takes the newest
+frame; older ones are dropped and counted. Callbacks run on these threads: the UI layer
+hops them onto the GUI thread.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -99,7 +102,21 @@ class Status:
 
     RUNNING = "running"
     LOST = "lost"  # a source that worked stopped delivering; retrying
+    FALLBACK = "fallback"  # lost for long: the fallback pictures play, the source is retried
     STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class Patience:
+    """How long the capture thread bears with a live source; seconds on ``clock``."""
+
+    start_s: float = 10.0  # nothing at all after opening for this long: the camera is lost
+    glitch_s: float = 1.0  # a camera that delivered, then nothing for this long, is lost
+    retry_s: float = 3.0  # between attempts to reopen a lost source
+    fallback_after_s: float = 15.0  # lost this long: the fallback pictures play meanwhile
+    clock: Callable[[], float] = time.monotonic
+    #: real seconds between empty reads, so a driver that fails at once cannot spin a core
+    empty_read_pause_s: float = 0.02
 
 
 @dataclass
@@ -137,8 +154,10 @@ class Pipeline:
         on_error: Callable[[BaseException], None] | None = None,
         mirror: bool = False,  # show mirrored (frames are flagged, never flipped for the model)
         throttle: bool = True,
-        retry_seconds: float = 3.0,
+        retry_seconds: float | None = None,
         keep_samples: bool = False,
+        patience: Patience | None = None,
+        fallback: Callable[[], FrameSource] | None = None,
     ) -> None:
         self._source = source
         self._runner = runner
@@ -149,7 +168,11 @@ class Pipeline:
         self._on_error = on_error
         self.mirror = mirror
         self._throttle = throttle
-        self._retry = retry_seconds
+        patience = patience or Patience()
+        if retry_seconds is not None:
+            patience = replace(patience, retry_s=retry_seconds)
+        self._patience = patience
+        self._fallback = fallback
         self._keep = keep_samples
         self._slot: LatestSlot[Frame] = LatestSlot()
         self._stop = threading.Event()
@@ -190,31 +213,70 @@ class Pipeline:
             self._on_status(status)
 
     def _capture_loop(self) -> None:
+        p = self._patience
         source: FrameSource | None = self._source
+        fallback: FrameSource | None = None
+        opened_at = p.clock()
+        delivered_at: float | None = None  # the source's last frame since it was opened
+        lost_at = 0.0
+        reopened = False
+        next_retry = 0.0
         seq = 0
         next_t = time.perf_counter()
         self._status(Status.RUNNING)
         try:
             while not self._stop.is_set():
-                if source is None:
+                if source is None and fallback is None and self._fallback is not None \
+                        and p.clock() - lost_at >= p.fallback_after_s:
+                    fallback = self._open_fallback()
+                    next_retry = p.clock() + p.retry_s
+                if source is None and fallback is not None and p.clock() >= next_retry:
+                    next_retry = p.clock() + p.retry_s
+                    source = self._reopen_now()
+                    if source is not None:
+                        self._close(fallback)
+                        fallback = None
+                        reopened = True
+                if source is None and fallback is None:
                     source = self._reconnect()
                     if source is None:
                         continue
+                    reopened = True
+                if reopened:
+                    reopened = False
+                    opened_at, delivered_at = p.clock(), None
                     self._status(Status.RUNNING)
                     next_t = time.perf_counter()
+                current = source if source is not None else fallback
+                assert current is not None
                 try:
-                    image = source.read()
+                    image = current.read()
                 except Exception:  # a driver error is a lost camera, not a crash
-                    log.exception("reading from %s failed", source.description)
+                    log.exception("reading from %s failed", current.description)
                     image = None
-                if image is None:
+                if image is None and current is source:
+                    now = p.clock()
+                    if source.live and (
+                            now - opened_at < p.start_s if delivered_at is None
+                            else now - delivered_at < p.glitch_s):
+                        self._stop.wait(p.empty_read_pause_s)  # starting up, or a hiccup
+                        continue
                     log.warning("%s stopped delivering frames", source.description)
                     self._close(source)
                     source = None
+                    lost_at = now
                     self._status(Status.LOST)
                     continue
-                if self._throttle and not source.live:
-                    next_t += 1.0 / source.fps
+                if image is None:  # the fallback failed too: back to waiting for the source
+                    log.error("%s stopped delivering frames", current.description)
+                    self._close(current)
+                    fallback = self._fallback = None
+                    self._status(Status.LOST)
+                    continue
+                if current is source:
+                    delivered_at = p.clock()
+                if self._throttle and not current.live:
+                    next_t += 1.0 / current.fps
                     delay = next_t - time.perf_counter()
                     if delay > 0:
                         if self._stop.wait(delay):
@@ -225,7 +287,8 @@ class Pipeline:
                 t_cap = time.perf_counter()
                 image = np.ascontiguousarray(image)
                 prepared, prepare_ms = self._prepare(image)
-                frame = Frame(image, seq, t_cap, prepared, prepare_ms, self.mirror)
+                frame = Frame(image, seq, t_cap, prepared, prepare_ms,
+                              self.mirror and current is source)
                 self.stats.captured += 1
                 if self._runner is not None:
                     if not self._throttle:
@@ -237,9 +300,22 @@ class Pipeline:
                 if self._on_frame is not None:
                     self._on_frame(frame)
         finally:
-            if source is not None:
-                self._close(source)
+            for left in (source, fallback):
+                if left is not None:
+                    self._close(left)
             self._status(Status.STOPPED)
+
+    def _open_fallback(self) -> FrameSource | None:
+        assert self._fallback is not None
+        try:
+            fallback = self._fallback()
+        except SourceError as exc:
+            log.error("no fallback pictures either: %s", exc)
+            self._fallback = None  # do not try every frame
+            return None
+        log.warning("source still lost; showing %s meanwhile", fallback.description)
+        self._status(Status.FALLBACK)
+        return fallback
 
     def _prepare(self, image: np.ndarray) -> tuple[Any, float]:
         # Runners that split their work preprocess here, on the capture thread, so the
@@ -260,7 +336,12 @@ class Pipeline:
             log.exception("closing %s failed", source.description)
 
     def _reconnect(self) -> FrameSource | None:
-        if self._stop.wait(self._retry) or self._reopen is None:
+        if self._stop.wait(self._patience.retry_s):
+            return None
+        return self._reopen_now()
+
+    def _reopen_now(self) -> FrameSource | None:
+        if self._reopen is None:
             return None
         try:
             source = self._reopen()

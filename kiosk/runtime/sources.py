@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,6 +26,14 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mjpeg", ".mjpg"}
 MAX_SIDE = 1280  # larger stills are shrunk once on load: a kiosk shows ~640×480 anyway
 MAX_IMAGE_BYTES = 64 * 1024 * 1024  # a 40 MP JPEG is ~20 MB
+MAX_FOLDER_PICTURES = 10_000  # names held for a slideshow; pictures are decoded in turn
+CACHED_PICTURES = 16  # decoded pictures kept (the bundled samples all stay), ≤ 16 × 5 MB
+# Videos and cameras: frames up to DCI 4K are shrunk to MAX_SIDE before the pipeline sees
+# them; beyond that (8K) a small kiosk PC decodes a frame slower than it should show it, and
+# a stream far from any screen's shape (1×20000) is a broken or hostile file, not a picture.
+MAX_VIDEO_SIDE = 4096
+MIN_VIDEO_SIDE = 16
+MAX_VIDEO_ASPECT = 8.0
 
 
 class SourceError(Exception):
@@ -44,6 +53,36 @@ def _rgb(bgr: np.ndarray) -> np.ndarray:
     # cv2 converts without holding the GIL, so the inference thread keeps running meanwhile.
     out: np.ndarray = _cv2().cvtColor(bgr, _cv2().COLOR_BGR2RGB)
     return out
+
+
+def frame_size_problem(width: int, height: int) -> str | None:
+    """Why a video or camera delivering ``width``×``height`` frames is refused, or None."""
+    if max(width, height) > MAX_VIDEO_SIDE:
+        return f"larger than {MAX_VIDEO_SIDE} pixels on a side"
+    if min(width, height) < MIN_VIDEO_SIDE:
+        return f"smaller than {MIN_VIDEO_SIDE} pixels on a side"
+    if max(width, height) > MAX_VIDEO_ASPECT * min(width, height):
+        return f"more than {MAX_VIDEO_ASPECT:.0f} times wider than high (or higher than wide)"
+    return None
+
+
+def fit_frame(bgr: np.ndarray) -> np.ndarray | None:
+    """A decoded video or camera frame at a working size: at most :data:`MAX_SIDE` pixels
+    on its longer side, aspect ratio kept; None for a frame of refused size."""
+    h, w = bgr.shape[:2]
+    if frame_size_problem(w, h) is not None:
+        return None
+    if max(h, w) <= MAX_SIDE:
+        return bgr
+    s = MAX_SIDE / max(h, w)
+    out: np.ndarray = _cv2().resize(bgr, (max(1, round(w * s)), max(1, round(h * s))),
+                                    interpolation=_cv2().INTER_AREA)
+    return out
+
+
+def _declared_size(cap: Any) -> tuple[int, int]:
+    cv2 = _cv2()
+    return int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 0), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
 
 
 class FrameSource(Protocol):
@@ -68,11 +107,14 @@ class CameraSource:
     fps: float = 30.0
     live: bool = True
     description: str = ""
+    #: makes the capture object (``cv2.VideoCapture``; tests pass a fake camera)
+    open_capture: Callable[[int], Any] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         cv2 = _cv2()
         self.description = f"camera {self.index}"
-        self._cap = cv2.VideoCapture(self.index)
+        self._cap = (self.open_capture or cv2.VideoCapture)(self.index)
+        self._refused_size: tuple[int, int] | None = None
         if not self._cap.isOpened():
             self._cap.release()
             raise SourceError(
@@ -80,15 +122,30 @@ class CameraSource:
                 "camera with --camera (0, 1, …), a video file or an image folder.")
         self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
+        w, h = _declared_size(self._cap)
+        problem = frame_size_problem(w, h) if w and h else None
+        if problem:
+            self._cap.release()
+            raise SourceError(
+                f"Camera {self.index} delivers {w}x{h} pixel pictures, {problem}: choose "
+                "another camera with --camera (0, 1, …), a video file or an image folder.")
         reported = self._cap.get(cv2.CAP_PROP_FPS)
         if reported and 1 <= reported <= 120:
             self.fps = float(reported)
 
     def read(self) -> np.ndarray | None:
         ok, frame = self._cap.read()
-        if not ok or frame is None:
+        if not ok or frame is None or frame.ndim != 3 or frame.shape[2] != 3:
             return None
-        return _rgb(frame)
+        fitted = fit_frame(frame)
+        if fitted is None:
+            # a camera that changes to an absurd size is treated as gone, once logged
+            size = (frame.shape[1], frame.shape[0])
+            if size != self._refused_size:
+                log.warning("%s delivered a %dx%d picture; ignored", self.description, *size)
+                self._refused_size = size
+            return None
+        return _rgb(fitted)
 
     def close(self) -> None:
         self._cap.release()
@@ -110,11 +167,26 @@ class VideoFileSource:
             raise SourceError(f"Video {path} cannot be opened: is it a video file OpenCV reads?")
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         self.fps = float(fps) if fps and 1 <= fps <= 240 else 30.0
+        # The container's word first, so an 8K stream is refused before a frame is decoded;
+        # then the first frame's real size, which a container may misstate.
+        self._check_size(*_declared_size(self._cap))
         ok, first = self._cap.read()
-        if not ok or first is None:
+        if not ok or first is None or first.ndim != 3 or first.shape[2] != 3:
             self._cap.release()
             raise SourceError(f"Video {path} has no readable frames.")
+        self._check_size(first.shape[1], first.shape[0])
         self._pending: np.ndarray | None = first
+
+    def _check_size(self, width: int, height: int) -> None:
+        if not (width and height):
+            return  # not stated: the first frame tells
+        problem = frame_size_problem(width, height)
+        if problem:
+            self._cap.release()
+            raise SourceError(
+                f"Video {self.path.name} is {width}x{height} pixels, {problem}: convert it "
+                f"to at most {MAX_SIDE} pixels on its longer side (e.g. 1280x720) and use "
+                "that file.")
 
     def read(self) -> np.ndarray | None:
         if self._pending is not None:
@@ -128,7 +200,12 @@ class VideoFileSource:
                 ok, frame = self._cap.read()
                 if not ok or frame is None:
                     return None
-        return _rgb(frame)
+        fitted = fit_frame(frame) if frame.ndim == 3 and frame.shape[2] == 3 else None
+        if fitted is None:  # the stream changed to a refused size: it ends here
+            log.warning("%s: a frame of %s pixels; stopped", self.description,
+                        "x".join(map(str, frame.shape[1::-1])))
+            return None
+        return _rgb(fitted)
 
     def close(self) -> None:
         self._cap.release()
@@ -170,7 +247,12 @@ def image_files(folder: Path) -> list[Path]:
 
 
 class ImageFolderSource:
-    """A slideshow of still images; with ``animate`` a slow pan and zoom keeps it alive."""
+    """A slideshow of still images; with ``animate`` a slow pan and zoom keeps it alive.
+
+    A folder from a USB stick may hold thousands of photos: pictures are decoded when
+    their turn comes and only the last :data:`CACHED_PICTURES` are kept, so memory does not
+    grow with the folder. An unreadable picture is dropped from the show when met.
+    """
 
     live = False
 
@@ -178,10 +260,13 @@ class ImageFolderSource:
         self, paths: list[Path], seconds_per_image: float = 6.0, fps: float = 15.0,
         animate: bool = False, size: tuple[int, int] = (640, 480), description: str = "",
     ) -> None:
-        loaded = [(p, load_image(p)) for p in paths]
-        self.paths = [p for p, img in loaded if img is not None]
-        self.images = [img for _, img in loaded if img is not None]
-        if not self.images:
+        if len(paths) > MAX_FOLDER_PICTURES:
+            log.warning("%d pictures given; the slideshow takes the first %d", len(paths),
+                        MAX_FOLDER_PICTURES)
+        self.paths = list(paths[:MAX_FOLDER_PICTURES])
+        self._cache: OrderedDict[Path, np.ndarray] = OrderedDict()
+        # One readable picture now, so a folder of broken files is a clear error at once.
+        if self.picture(0) is None:
             names = ", ".join(p.name for p in paths[:3]) or "(none)"
             raise SourceError(
                 f"No readable image among: {names} (a picture must be a plain JPEG, PNG, BMP, "
@@ -190,7 +275,7 @@ class ImageFolderSource:
         self.animate = animate
         self.size = size
         self.frames_per_image = max(1, round(seconds_per_image * fps))
-        self.description = description or f"{len(self.images)} image(s)"
+        self.description = description or f"{len(self.paths)} image(s)"
         self._n = 0
 
     @classmethod
@@ -205,35 +290,54 @@ class ImageFolderSource:
                 f"Folder {folder} holds no images (.jpg, .png, …): add some or pick another.")
         return cls(files, description=f"image folder {folder.name}", **kwargs)  # type: ignore[arg-type]
 
+    def _load(self, path: Path) -> np.ndarray | None:
+        img = self._cache.get(path)
+        if img is not None:
+            self._cache.move_to_end(path)
+            return img
+        img = load_image(path)
+        if img is not None:
+            self._cache[path] = img
+            while len(self._cache) > CACHED_PICTURES:
+                self._cache.popitem(last=False)
+        return img
+
+    def picture(self, i: int) -> np.ndarray | None:
+        """Picture number ``i`` of the show (wrapping), skipping and dropping bad ones."""
+        while self.paths:
+            path = self.paths[i % len(self.paths)]
+            img = self._load(path)
+            if img is not None:
+                return img
+            log.warning("picture %s cannot be read; left out of the slideshow", path.name)
+            self.paths.remove(path)
+        return None
+
     def start_with(self, first: Sequence[Path]) -> None:
         """Restart the slideshow at ``first`` (e.g. the pictures that show a demo at its
         best), then the other images; unreadable pictures are skipped."""
-        known = dict(zip(self.paths, self.images, strict=True))
         front: list[Path] = []
         for p in first:
-            if p not in known:
-                img = load_image(p)
-                if img is None:
-                    log.warning("sample picture %s cannot be read; skipped", p)
-                    continue
-                known[p] = img
-            if p not in front:
-                front.append(p)
-        order = front + [p for p in self.paths if p not in front]
-        self.paths = order
-        self.images = [known[p] for p in order]
+            if p in front:
+                continue
+            if self._load(p) is None:
+                log.warning("sample picture %s cannot be read; skipped", p)
+                continue
+            front.append(p)
+        self.paths = front + [p for p in self.paths if p not in front]
         self._n = 0
 
     def read(self) -> np.ndarray | None:
         i, k = divmod(self._n, self.frames_per_image)
         self._n += 1
-        img = self.images[i % len(self.images)]
-        if not self.animate:
+        img = self.picture(i)
+        if img is None or not self.animate:
             return img
         return _ken_burns(img, k / self.frames_per_image, self.size, seed=i)
 
     def close(self) -> None:
-        self.images = []
+        self.paths = []
+        self._cache.clear()
 
 
 def _ken_burns(img: np.ndarray, t: float, size: tuple[int, int], seed: int) -> np.ndarray:

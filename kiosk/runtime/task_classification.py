@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.core.manifest import Manifest, ManifestProblem, is_plain_name
+from kiosk.core.problems import msg
 from kiosk.core.safe_read import FileRefused, is_regular_file, read_text_bounded
 from kiosk.core.tasks import classification as cls
 from kiosk.core.tasks.explain import Explanation, class_activation_map, occlusion_map
@@ -33,7 +34,7 @@ def _read_text(path: Path, what: str) -> str:
     try:
         return read_text_bounded(path, what=what)  # bounded, never through a link
     except FileRefused as exc:
-        raise ModelLoadError(str(exc)) from None
+        raise ModelLoadError(exc.msg) from None
 
 
 class ClassificationRunner:
@@ -139,16 +140,16 @@ def _check_classification(m: Manifest) -> list[ManifestProblem]:
     for key, name in (("labels_en", params.labels_en), ("labels_de", params.labels_de)):
         if name is not None and not is_plain_name(name):
             problems.append(ManifestProblem(
-                file, f"params.{key}", f"{name!r} is not a plain file name",
-                "put the labels file next to demo.toml and give its name only"))
+                file, f"params.{key}", msg("not_plain_name", name=repr(name)),
+                msg("labels.fix.next_to_manifest")))
         elif name is not None and not is_regular_file(m.folder / name):
             problems.append(ManifestProblem(
-                file, f"params.{key}", f"file {name} not found in the demo folder (links "
-                "are not followed)", "add the labels file (one label per line) or fix the name"))
+                file, f"params.{key}", msg("labels.not_found", name=name),
+                msg("labels.fix.add")))
     if "main" not in m.models:
         problems.append(ManifestProblem(
-            file, "[models.main]", "a classification demo needs a model named main",
-            'add [models.main] with file = "…onnx" and sha256 = "…"'))
+            file, "[models.main]", msg("models.needs_main", task="classification"),
+            msg("models.fix.add_main")))
     return problems
 
 

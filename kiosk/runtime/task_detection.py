@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from kiosk.core.manifest import MANIFEST_NAME, Manifest, ManifestProblem, is_plain_name
+from kiosk.core.problems import msg
 from kiosk.core.safe_read import FileRefused, is_regular_file, read_text_bounded
 from kiosk.core.tasks import detection as det
 from kiosk.core.tasks.classification import read_labels
@@ -125,13 +126,12 @@ def check(m: Manifest) -> list[ManifestProblem]:
     for key, name in (("labels_en", params.labels_en), ("labels_de", params.labels_de)):
         if name is not None and not (is_plain_name(name) and is_regular_file(m.folder / name)):
             problems.append(ManifestProblem(
-                file, f"params.{key}", f"{name!r} is not a plain file in the demo folder",
-                "add the labels file (one label per line, in the model's class order) or "
-                "remove the line to use the model's own class names"))
+                file, f"params.{key}", msg("labels.not_plain_file", name=repr(name)),
+                msg("labels.fix.detection")))
     if "main" not in m.models:
         problems.append(ManifestProblem(
-            file, "[models.main]", "a detection demo needs a model named main",
-            'add [models.main] with file = "…onnx" and sha256 = "…"'))
+            file, "[models.main]", msg("models.needs_main", task="detection"),
+            msg("models.fix.add_main")))
     return problems
 
 
@@ -153,7 +153,7 @@ def _labels(m: Manifest, name: str | None) -> list[str] | None:
     try:  # bounded, never through a link
         return read_labels(read_text_bounded(m.folder / name, what="Labels file"))
     except FileRefused as exc:
-        raise ModelLoadError(str(exc)) from None
+        raise ModelLoadError(exc.msg) from None
 
 
 def _dim(value: Any) -> int | None:
@@ -168,53 +168,55 @@ def inspect(m: Manifest, model: OnnxModel) -> tuple[Plan | None, list[ManifestPr
     meta = parse_metadata(model.metadata())
     for text in meta.problems:
         problems.append(ManifestProblem(
-            model_file, "", text, "re-export the model, or set the value in [params]"))
+            model_file, "", msg("detail", detail=text), msg("detection.fix.metadata")))
     try:
         labels_en = _labels(m, params.labels_en) or meta.names
         labels_de = _labels(m, params.labels_de)
     except ModelLoadError as exc:
-        problems.append(ManifestProblem(file, "params", str(exc), "save it as UTF-8 text"))
+        problems.append(ManifestProblem(file, "params", exc.msg, msg("fix.utf8")))
         labels_en, labels_de = meta.names, None
     if labels_de is None and labels_en is not None:
         labels_de = det.german_labels(labels_en)
     if labels_en and labels_de and len(labels_de) != len(labels_en):
         problems.append(ManifestProblem(
-            file, "params.labels_de", f"has {len(labels_de)} labels, the English list "
-            f"{len(labels_en)}", "give one German label per class, in the same order"))
+            file, "params.labels_de", msg("detection.label_counts", de=len(labels_de),
+                                          en=len(labels_en)),
+            msg("detection.fix.label_counts")))
 
     inp = model.session.get_inputs()[0]
     shape = list(inp.shape)
     size = params.size
     if len(shape) != 4:
         problems.append(ManifestProblem(
-            model_file, f"input {inp.name}", f"has {len(shape)} dimensions {shape}",
-            "a detector takes one picture: (1, 3, height, width); use an image model"))
+            model_file, f"input {inp.name}", msg("fit.input_dims", count=len(shape), shape=shape),
+            msg("detection.fix.image_model")))
     else:
         ch_axis, hw = (1, (2, 3)) if params.layout == "NCHW" else (3, (1, 2))
         if _dim(shape[ch_axis]) not in (3, None):
             problems.append(ManifestProblem(
-                model_file, f"input {inp.name}", f"has shape {shape}: {shape[ch_axis]} colour "
-                f"channels for layout {params.layout}",
-                'the model needs 3 colour channels; check params.layout ("NCHW" or "NHWC")'))
+                model_file, f"input {inp.name}", msg(
+                    "fit.channels", shape=shape, channels=shape[ch_axis], layout=params.layout),
+                msg("fit.fix.channels")))
         fixed = (_dim(shape[hw[0]]), _dim(shape[hw[1]]))
         if fixed[0] and fixed[1]:
             if size is not None and size != fixed:
                 problems.append(ManifestProblem(
-                    file, "params.size", f"is {list(size)} but the model takes exactly "
-                    f"{list(fixed)}", f"set size = {list(fixed)} or remove the line"))
+                    file, "params.size", msg("fit.size", size=list(size), model=list(fixed)),
+                    msg("detection.fix.size", model=list(fixed))))
             size = size or (fixed[0], fixed[1])
     size = size or meta.imgsz or (det.DEFAULT_SIZE, det.DEFAULT_SIZE)
     if meta.stride and params.size and any(s % meta.stride for s in params.size):
         problems.append(ManifestProblem(
-            file, "params.size", f"{list(params.size)} is not a multiple of the model's "
-            f"stride {meta.stride}", f"use multiples of {meta.stride}, e.g. [640, 640]"))
+            file, "params.size", msg("detection.stride", size=list(params.size),
+                                     stride=meta.stride),
+            msg("detection.fix.stride", stride=meta.stride)))
 
     out_name = params.output or model.output_names[0]
     fmt: det.OutputFormat | None = None
     if out_name not in model.output_names:
         problems.append(ManifestProblem(
-            file, "params.output", f"the model has no output {out_name!r}",
-            f"use one of {model.output_names} or remove the line"))
+            file, "params.output", msg("fit.no_output", name=repr(out_name)),
+            msg("fit.fix.output", names=model.output_names)))
     else:
         out_shape = [_dim(d) for d in next(
             o.shape for o in model.session.get_outputs() if o.name == out_name)]
@@ -232,21 +234,21 @@ def inspect(m: Manifest, model: OnnxModel) -> tuple[Plan | None, list[ManifestPr
                     fmt, reason = alone, ""
         if fmt is None and all(d is not None for d in out_shape):
             problems.append(ManifestProblem(
-                model_file, f"output {out_name}", reason,
-                'set params.output_format to "yolov8" (1, 4+classes, boxes), "yolov5" '
-                '(1, boxes, 5+classes) or "end2end" (1, boxes, 6)'))
+                model_file, f"output {out_name}", msg("detail", detail=reason),
+                msg("detection.fix.format")))
         elif fmt is not None:
             model_nc = det.classes_in_output(out_shape, fmt)
             if model_nc is not None and model_nc < 1:
                 problems.append(ManifestProblem(
-                    model_file, f"output {out_name}", f"shape {out_shape} leaves no classes for "
-                    f"layout {fmt}", "check params.output_format"))
+                    model_file, f"output {out_name}", msg("detection.no_classes",
+                                                          shape=out_shape, layout=fmt),
+                    msg("detection.fix.check_format")))
             elif model_nc is not None and labels_en is not None and len(labels_en) != model_nc:
-                where = params.labels_en or "the model's names metadata"
+                where = params.labels_en or msg("detection.names_metadata").both()
                 problems.append(ManifestProblem(
-                    file, "params.labels_en", f"{where} has {len(labels_en)} labels but the model "
-                    f"has {model_nc} classes", "give exactly one label per class, in the "
-                    "model's order"))
+                    file, "params.labels_en", msg("detection.label_count", where=where,
+                                                  labels=len(labels_en), classes=model_nc),
+                    msg("detection.fix.label_count")))
     plan = Plan(size=size, fmt=fmt, output=out_name, labels_en=labels_en, labels_de=labels_de,
                 float16=inp.type == "tensor(float16)")
     return (None if problems else plan), problems

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kiosk.core.manifest import Manifest, ManifestProblem
+from kiosk.core.problems import msg
 from kiosk.core.tasks.base import JsonDict, ModelFn
 from kiosk.core.tasks.digits import (
     DigitPrediction,
@@ -114,8 +115,8 @@ def _check(m: Manifest) -> list[ManifestProblem]:
     _, problems = read_params(m)
     if "main" not in m.models:
         problems.append(ManifestProblem(
-            f"{m.folder.name}/demo.toml", "[models.main]", "missing",
-            "a drawing demo needs the digit model: add [models.main]"))
+            f"{m.folder.name}/demo.toml", "[models.main]", msg("missing"),
+            msg("drawing.fix.model")))
     return problems
 
 

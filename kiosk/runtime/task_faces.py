@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kiosk.core.manifest import Manifest, ManifestProblem
+from kiosk.core.problems import msg
 from kiosk.core.tasks.base import JsonDict
 from kiosk.core.tasks.faces import Face, FaceDetector, FaceHold, FaceParams
 from kiosk.core.tasks.params import ParamReader
@@ -70,8 +71,8 @@ def _check(m: Manifest) -> list[ManifestProblem]:
     for net in NETS:
         if net not in m.models:
             problems.append(ManifestProblem(
-                f"{m.folder.name}/demo.toml", f"[models.{net}]", "missing",
-                f"a faces demo needs the three MTCNN nets: add [models.{net}]"))
+                f"{m.folder.name}/demo.toml", f"[models.{net}]", msg("missing"),
+                msg("faces.fix.model", name=net)))
     return problems
 
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from kiosk.core.manifest import Manifest, ManifestProblem
+from kiosk.core.problems import msg
 from kiosk.core.tasks.classification import input_box, preprocess
 from kiosk.core.tasks.explain import Explanation, similarity_map
 from kiosk.core.tasks.few_shot import (
@@ -113,8 +114,8 @@ def _check(m: Manifest) -> list[ManifestProblem]:
     _, problems = read_params(m.params, f"{m.folder.name}/demo.toml")
     if "main" not in m.models:
         problems.append(ManifestProblem(
-            f"{m.folder.name}/demo.toml", "[models.main]", "missing",
-            "a few-shot demo needs an embedding model named main"))
+            f"{m.folder.name}/demo.toml", "[models.main]", msg("missing"),
+            msg("few_shot.fix.model")))
     return problems
 
 

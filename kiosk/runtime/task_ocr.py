@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from kiosk.core.manifest import Manifest, ManifestProblem
+from kiosk.core.problems import msg
 from kiosk.core.tasks.base import JsonDict
 from kiosk.core.tasks.ocr import (
     LiveParams,
@@ -87,9 +88,8 @@ def _check(m: Manifest) -> list[ManifestProblem]:
     for net in ("det", "rec"):
         if net not in m.models:
             problems.append(ManifestProblem(
-                f"{m.folder.name}/demo.toml", f"[models.{net}]", "missing",
-                f"an ocr demo needs a text detector (det) and a recogniser (rec): "
-                f"add [models.{net}]"))
+                f"{m.folder.name}/demo.toml", f"[models.{net}]", msg("missing"),
+                msg("ocr.fix.model", name=net)))
     return problems
 
 

@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from kiosk.core.manifest import Manifest, ManifestProblem
+from kiosk.core.problems import msg
 from kiosk.core.tasks.params import ParamReader
 from kiosk.core.tasks.pose import PoseParams, PoseResult, PoseTracker
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
@@ -46,8 +47,8 @@ def read_params(m: Manifest) -> tuple[PoseParams, list[ManifestProblem]]:
 
 def check_models(m: Manifest, names: tuple[str, ...], what: str) -> list[ManifestProblem]:
     """A problem for each model of ``names`` the manifest does not declare."""
-    return [ManifestProblem(f"{m.folder.name}/demo.toml", f"[models.{name}]", "missing",
-                            f"a {what} demo needs [models.{name}]")
+    return [ManifestProblem(f"{m.folder.name}/demo.toml", f"[models.{name}]", msg("missing"),
+                            msg("models.fix.needs", task=what, name=name))
             for name in names if name not in m.models]
 
 

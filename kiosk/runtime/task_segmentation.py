@@ -7,7 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from kiosk.core.image_header import image_size, too_large
 from kiosk.core.manifest import Manifest, ManifestProblem, is_plain_name
+from kiosk.core.problems import msg
+from kiosk.core.safe_read import FileRefused, is_regular_file, read_bounded
 from kiosk.core.tasks.params import ParamReader
 from kiosk.core.tasks.segmentation import (
     SegmentationParams,
@@ -66,9 +69,10 @@ def read_params(
     scenes = _scene_names(m, r)
     problems = r.finish()
     for name in scenes:
-        if not (m.folder / name).is_file():
-            problems.append(ManifestProblem(file, "params.scenes", f"file {name} not found",
-                                            "put the picture next to demo.toml or fix the name"))
+        if not is_regular_file(m.folder / name):  # a link out of the pack is not its file
+            problems.append(ManifestProblem(file, "params.scenes",
+                                            msg("file.not_found", name=name),
+                                            msg("scenes.fix.put")))
     return params, scenes, problems
 
 
@@ -79,22 +83,33 @@ def _scene_names(m: Manifest, r: ParamReader) -> tuple[str, ...]:
                   for v in value))
     if not ok:
         r.problems.append(ManifestProblem(
-            f"{m.folder.name}/demo.toml", "params.scenes", "must be a list of up to 8 pictures",
-            'e.g. scenes = ["beach.jpg", "space.jpg"] (JPEG or PNG next to demo.toml)'))
+            f"{m.folder.name}/demo.toml", "params.scenes", msg("scenes.bad"),
+            msg("scenes.fix")))
         return ()
     return tuple(str(v) for v in value)
 
 
 def load_scene(path: Path) -> np.ndarray:
-    """A background picture as RGB, refused when too large to decode safely."""
+    """A background picture as RGB, refused when too large to decode safely.
+
+    The pack's own plain file (never a link), at most :data:`MAX_SCENE_BYTES`, and only
+    when its header declares a size worth decoding: a 100 KB PNG can declare 30000×30000.
+    """
     import cv2
 
-    data = path.read_bytes() if path.stat().st_size <= MAX_SCENE_BYTES else b""
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_COLOR_2
-                         if len(data) > (2 << 20) else cv2.IMREAD_COLOR) if data else None
-    if image is None or max(image.shape[:2]) > 2 * MAX_SCENE_SIDE:
-        raise ModelLoadError(f"Background picture {path.name} cannot be used (not a JPEG or "
+    refused = ModelLoadError(f"Background picture {path.name} cannot be used (not a JPEG or "
                              "PNG, or too large): use a picture of at most 1920×1080.")
+    try:
+        data = read_bounded(path, MAX_SCENE_BYTES, "Background picture")
+    except FileRefused:
+        raise refused from None
+    size = image_size(data)
+    if too_large(size) or size is None or max(size) > 4 * MAX_SCENE_SIDE:
+        raise refused
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_COLOR_2
+                         if max(size) > 2 * MAX_SCENE_SIDE else cv2.IMREAD_COLOR)
+    if image is None or max(image.shape[:2]) > 2 * MAX_SCENE_SIDE:
+        raise refused
     h, w = image.shape[:2]
     k = min(1.0, MAX_SCENE_SIDE / max(h, w))
     if k < 1.0:

@@ -34,6 +34,9 @@ from typing import Any
 
 import numpy as np
 
+from kiosk.core.i18n import Text
+from kiosk.core.problems import msg
+
 log = logging.getLogger(__name__)
 
 CPU = "CPUExecutionProvider"
@@ -74,9 +77,14 @@ class Candidate:
 
     def describe(self) -> str:
         """Short form for notes: ``CPU · 2 threads · int8``."""
+        return self.described().en
+
+    def described(self) -> Text:
+        """:meth:`describe` in both languages."""
         name = SHORT_NAMES.get(self.provider, self.provider)
-        return f"{name} · {self.threads} thread{'s' if self.threads != 1 else ''} · " \
-               f"{self.precision}"
+        plural = self.threads != 1
+        return Text(f"{name} · {self.threads} Thread{'s' if plural else ''} · {self.precision}",
+                    f"{name} · {self.threads} thread{'s' if plural else ''} · {self.precision}")
 
 
 #: The reference every candidate is compared with, and what runs without any tuning.
@@ -96,7 +104,7 @@ class Choice:
     precision: str = "fp32"
     latency_ms: float | None = None
     agreement: str = ""
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)  # for staff, in both languages
 
     @property
     def candidate(self) -> Candidate:
@@ -104,8 +112,9 @@ class Choice:
         return Candidate(self.provider, self.threads, self.precision)
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
+        """JSON-ready form: ``notes`` in English, ``notes_de`` the same in German."""
+        return {**asdict(self), "notes": [n.en for n in self.notes],
+                "notes_de": [n.de for n in self.notes]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Choice:
@@ -115,10 +124,18 @@ class Choice:
                      latency_ms=(None if data.get("latency_ms") is None
                                  else float(data["latency_ms"])),
                      agreement=str(data.get("agreement", "")),
-                     notes=[str(n) for n in data.get("notes", [])])
+                     notes=_notes_from_json(data))
         if choice.precision not in ("fp32", "int8") or choice.threads < 1:
             raise ValueError(f"bad tuning record {dict(data)}")
         return choice
+
+
+def _notes_from_json(data: Mapping[str, Any]) -> list[Text]:
+    en = [str(n) for n in data.get("notes", [])]
+    de = [str(n) for n in data.get("notes_de", [])]
+    if len(de) != len(en):  # written before notes were bilingual
+        de = en
+    return [Text(d, e) for d, e in zip(de, en, strict=True)]
 
 
 # --------------------------------------------------------------------------- the machine
@@ -260,25 +277,27 @@ def tune_model(
     Raises only when the reference itself cannot run the model (then nothing can).
     """
     if not samples:
-        return Choice(notes=[f"{path.name}: no sample inputs, kept {REFERENCE.describe()}"])
+        return Choice(notes=[msg("tuning.no_samples", file=path.name,
+                                 kept=REFERENCE.described()).both()])
     int8 = int8_sibling(path)
     ref_run = factory(path, REFERENCE)
     reference = [ref_run(feed) for feed in samples]
-    notes: list[str] = []
+    notes: list[Text] = []
     best: tuple[float, Candidate, str] | None = None
     for cand in candidates(providers, cores, int8 is not None):
         file = int8 if cand.precision == "int8" and int8 is not None else path
         try:
             run = ref_run if cand == REFERENCE else factory(file, cand)
         except Exception as exc:  # any provider error: note it, try the next one
-            notes.append(f"{path.name}: {cand.describe()} did not load ({_first_line(exc)})")
+            notes.append(msg("tuning.no_load", file=path.name, candidate=cand.described(),
+                             detail=_first_line(exc)).both())
             continue
         try:
             outputs = [run(feed) for feed in samples]
             ok, summary = agreement(reference, outputs)
             if not ok:
-                notes.append(f"{path.name}: {cand.describe()} disagrees with fp32 ({summary}),"
-                             " not used")
+                notes.append(msg("tuning.disagrees", file=path.name, candidate=cand.described(),
+                                 summary=summary).both())
                 continue
             times: list[float] = []
             for _ in range(repeats):
@@ -287,8 +306,8 @@ def tune_model(
                     run(feed)
                     times.append((clock() - t0) * 1000.0)
         except Exception as exc:
-            notes.append(f"{path.name}: {cand.describe()} failed at run time "
-                         f"({_first_line(exc)})")
+            notes.append(msg("tuning.run_failed", file=path.name, candidate=cand.described(),
+                             detail=_first_line(exc)).both())
             continue
         ms = statistics.median(times)
         if best is None or ms < MARGIN * best[0]:
@@ -311,7 +330,7 @@ def load_choices(path: Path, machine: Mapping[str, Any]) -> dict[str, Choice] | 
     """The stored choices, or None when missing, unreadable or made on other hardware."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("version") != FILE_VERSION \
             or data.get("machine") != dict(machine):
@@ -348,7 +367,7 @@ class Plan:
 
 _lock = threading.Lock()
 _active: dict[str, Choice] = {}
-_notes: list[str] = []
+_notes: list[Text] = []
 
 
 def activate(choices: Mapping[str, Choice]) -> None:
@@ -362,9 +381,9 @@ def activate(choices: Mapping[str, Choice]) -> None:
                     _notes.append(n)
 
 
-def note(text: str) -> None:
+def note(text: Text) -> None:
     """A staff-visible remark about the runtime (a provider fell back …)."""
-    log.warning("%s", text)
+    log.warning("%s", text.en)
     with _lock:
         if text not in _notes:
             _notes.append(text)
@@ -372,7 +391,12 @@ def note(text: str) -> None:
 
 
 def notes() -> list[str]:
-    """Remarks for the staff health page."""
+    """Remarks about the runtime, in English (command line, JSON)."""
+    return [n.en for n in staff_notes()]
+
+
+def staff_notes() -> list[Text]:
+    """Remarks for the staff health page, in both languages."""
     with _lock:
         return list(_notes)
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -21,7 +22,7 @@ from kiosk.core.i18n import DEFAULT_LANG, Lang, parse_lang
 from kiosk.core.session import Screen, SessionEvent, VisitorSession
 from kiosk.runtime.demos import DemoEntry, DemoState
 from kiosk.runtime.model_card import generated_about
-from kiosk.runtime.pipeline import Pipeline, Status, TaskRunner
+from kiosk.runtime.pipeline import Patience, Pipeline, Status, TaskRunner
 from kiosk.runtime.procstats import release_memory
 from kiosk.runtime.sources import FrameSource, ImageFolderSource
 from kiosk.ui.bridge import PipelineBridge
@@ -45,6 +46,8 @@ class SourceChoice:
     reopen: Callable[[], FrameSource] | None
     no_camera: bool
     mirror: bool
+    #: what plays while a lost camera stays away (the sample photos); None: wait for it
+    fallback: Callable[[Sequence[Path]], FrameSource] | None = None
 
 
 #: Opens the wake-on-approach watcher (blocking: camera and model), given where to report
@@ -70,6 +73,7 @@ class KioskController(QObject):
         tick_ms: int = 250,
         keep_samples: bool = False,
         presence: PresenceFactory | None = None,
+        patience: Patience | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -91,6 +95,8 @@ class KioskController(QObject):
         self.disabled: set[str] = set()
         self.failed_return_ms = 4000  # how long the friendly failure screen stays up
         self._keep_samples = keep_samples
+        self._patience = patience  # how long a live camera may take or stay away
+        self._live_camera = False  # the open demo's source is a real camera
         self.camera_state = "unopened"  # for staff: "live" or "fallback" after a demo opened
         self.open_task: asyncio.Future[None] | None = None
         self.timer = QTimer(self)
@@ -338,12 +344,15 @@ class KioskController(QObject):
         if generation != self._generation:
             choice.source.close()
             return
+        fallback = choice.fallback
         self.pipeline = Pipeline(
             choice.source, runner, reopen=choice.reopen, mirror=choice.mirror,
             on_frame=self.bridge.push_frame, on_result=self.bridge.push_result,
             on_status=self.bridge.push_status, on_error=self.bridge.push_error,
-            keep_samples=self._keep_samples,
+            keep_samples=self._keep_samples, patience=self._patience,
+            fallback=None if fallback is None else partial(fallback, samples),
         )
+        self._live_camera = not choice.no_camera
         self.window.demo.set_no_camera(choice.no_camera)
         self.camera_state = "fallback" if choice.no_camera else "live"
         self.pipeline.start()
@@ -398,6 +407,14 @@ class KioskController(QObject):
             return
         if status == Status.LOST:
             self.window.demo.set_status("lost")
+        elif status == Status.FALLBACK:
+            # the camera stays away: the demo goes on with the sample photos, badge shown
+            self.window.demo.set_status(None)
+            self.window.demo.set_no_camera(True)
+            self.camera_state = "fallback"
+        elif status == Status.RUNNING and self._live_camera and self.window.demo.no_camera:
+            self.window.demo.set_no_camera(False)  # the camera is back
+            self.camera_state = "live"
 
     def _on_failure(self, kind: str) -> None:
         self._failures += 1

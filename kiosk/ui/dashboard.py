@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core.events import DWELL_LABELS, LogStats
-from kiosk.core.i18n import Lang, Text
+from kiosk.core.i18n import Lang, Text, failure
 from kiosk.ui import theme
 from kiosk.ui.widgets import LanguageSwitch
 
@@ -158,8 +158,9 @@ WEEKDAYS: dict[Lang, tuple[str, ...]] = {
 
 
 def tr(key: str, lang: Lang, **values: object) -> str:
-    """A dashboard text in ``lang``."""
+    """A dashboard text in ``lang``; a :class:`Text` value is put in in ``lang`` too."""
     text = TEXTS[key]
+    values = {k: v.get(lang) if isinstance(v, Text) else v for k, v in values.items()}
     return (text.format(**values) if values else text).get(lang)
 
 
@@ -730,7 +731,7 @@ class StatsDashboard(QWidget):
             await loop.run_in_executor(None, write_atomically, out, pdf)
         except Exception as exc:  # stick pulled, disk full, database gone: tell staff
             log.warning("dashboard: report to %s failed: %s", folder, exc)
-            self._set_status("export_failed", error=str(exc))
+            self._set_status("export_failed", error=failure(exc))
             self.export_failed.emit(str(exc))
         else:
             self._set_status("exported", path=str(out))
@@ -757,7 +758,7 @@ class StatsDashboard(QWidget):
             path = await loop.run_in_executor(None, self._export_csv, folder, days)
         except Exception as exc:  # disk full, stick pulled: tell staff, keep running
             log.warning("dashboard: export to %s failed: %s", folder, exc)
-            self._set_status("export_failed", error=str(exc))
+            self._set_status("export_failed", error=failure(exc))
             self.export_failed.emit(str(exc))
         else:
             self._set_status("exported", path=str(path))

@@ -73,7 +73,7 @@ def make_kiosk(qapp: QApplication, qloop: asyncio.AbstractEventLoop, qtbot):  # 
     apply_theme(qapp)
 
     def make(source: object = None, lang: str = "de", entries: list | None = None,  # type: ignore[type-arg]
-             presence: object = None) -> Kiosk:
+             presence: object = None, patience: object = None) -> Kiosk:
         clock = FakeClock()
         events: list[SessionEvent] = []
         window = KioskWindow(lang)  # type: ignore[arg-type]
@@ -88,7 +88,7 @@ def make_kiosk(qapp: QApplication, qloop: asyncio.AbstractEventLoop, qtbot):  # 
             window, entries if entries is not None else discover([demos_dir()]),
             RunnerCache(), choose, clock=clock, lang=lang,  # type: ignore[arg-type]
             event_sink=events.append, idle_timeout=90, idle_warning=15,
-            presence=presence)  # type: ignore[arg-type]
+            presence=presence, patience=patience)  # type: ignore[arg-type]
         window.resize(1280, 800)
         window.show()
         kiosk = Kiosk(window, controller, clock, events)

@@ -33,6 +33,8 @@ def test_offline_since_and_events_waiting(make_staff: Any) -> None:  # noqa: F81
     assert page.sync.sub.text() == "12.431 Ereignisse warten · Server nicht erreichbar"
     assert "cannot be reached" in page.notes_text.text()
     assert "***" in page.notes_text.text()
+    # what is wrong in German first; the driver's details stay as they are, for IT
+    assert "• Zentrale Datenbank: Server nicht erreichbar – the central" in page.notes_text.text()
 
 
 def test_offline_in_english(make_staff: Any) -> None:  # noqa: F811

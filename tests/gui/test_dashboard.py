@@ -166,8 +166,11 @@ def test_export_cancelled_or_failing(qtbot, qloop: asyncio.AbstractEventLoop,  #
     dash = make_dashboard(qtbot, seeded, choose=lambda: tmp_path, export=full)
     with qtbot.waitSignal(dash.export_failed, timeout=10_000):
         dash.export()
-    assert dash.status.text().startswith("Export fehlgeschlagen: ")
-    assert "No space left" in dash.status.text()
+    assert dash.status.text() == ("Export fehlgeschlagen: Auf dem Datenträger ist kein Platz "
+                                  "mehr. ([Errno 28] No space left on device)")
+    dash.set_lang("en")
+    assert dash.status.text() == ("Export failed: The disk is full. ([Errno 28] No space left "
+                                  "on device)")
     assert dash.export_button.isEnabled()
 
 

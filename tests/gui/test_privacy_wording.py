@@ -31,7 +31,7 @@ def test_the_overlay_is_a_setting_and_off_by_default() -> None:
     on, problems = settings_from_dict({"show_performance_overlay": True})
     assert on.show_performance_overlay and problems == []
     _, problems = settings_from_dict({"show_performance_overlay": "yes"})
-    assert problems and "true or false" in problems[0]
+    assert problems and "true or false" in str(problems[0])
 
 
 def test_the_longer_wording_never_widens_the_window(make_kiosk) -> None:  # type: ignore[no-untyped-def]

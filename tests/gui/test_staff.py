@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from kiosk.core.i18n import Text
 from kiosk.core.pin import PIN_FILE, PinState, PinStore
+from kiosk.core.problems import msg
 from kiosk.core.session import Screen
 from kiosk.core.settings import Settings, SettingsError, load_settings, save_settings
 from kiosk.ui.main_window import KioskWindow
@@ -103,8 +104,8 @@ class FakeApp:
 
     def set_settings(self, new: Settings) -> None:
         if self.fail_save:
-            raise SettingsError([f"settings cannot be saved to {self.folder} (Read-only "
-                                 "file system)"])
+            raise SettingsError([msg("settings.not_saved", path=self.folder,
+                                     detail="Read-only file system")])
         save_settings(self.folder, new)
         self.settings = new
 
@@ -191,8 +192,8 @@ def make_staff(qapp: QApplication, qloop: asyncio.AbstractEventLoop, qtbot: Any,
     data.mkdir()
 
     def make(*, kiosk_mode: bool = False, pin: str | None = PIN,
-             notices: list[str] | None = None, clock: FakeClock | None = None,
-             first_start_prompt: bool | None = None) -> Staff:
+             notices: list[str | Text] | None = None, clock: FakeClock | None = None,
+             first_start_prompt: bool | None = None, lang: str | None = None) -> Staff:
         clock = clock or FakeClock()
         app = FakeApp(data, usb)
         pins = PinStore(data, clock=clock, cost=COST)
@@ -204,7 +205,8 @@ def make_staff(qapp: QApplication, qloop: asyncio.AbstractEventLoop, qtbot: Any,
             window.show()
         mode = install_staff_mode(window, app.services(), kiosk_mode=kiosk_mode,
                                   data_dir=data, clock=clock, wall_clock=clock, pins=pins,
-                                  notices=notices or [], first_start_prompt=first_start_prompt)
+                                  notices=notices or [], first_start_prompt=first_start_prompt,
+                                  lang=lang)  # type: ignore[arg-type]
         qtbot.waitExposed(window)
         staff = Staff(window, mode, app, clock, pins)
         made.append(staff)
@@ -368,6 +370,34 @@ def test_first_start_asks_staff_to_set_a_pin(make_staff: Any, qtbot: Any) -> Non
     assert s.pins.state() is PinState.SET and s.pins.verify(PIN).ok
     assert PIN not in (s.app.folder / PIN_FILE).read_text(encoding="utf-8")
     assert "staff_pin_set" in [k for k, _ in s.app.events]
+
+
+def test_first_start_pad_speaks_the_language_the_kiosk_was_started_in(
+        make_staff: Any, qtbot: Any) -> None:
+    s = make_staff(kiosk_mode=True, pin=None, lang="en")  # `kiosk --lang en`, German settings
+    assert s.app.settings.lang == "de"
+    assert s.mode.pad_open and s.pad.cancel_button.text() == "Later"
+    assert s.pad.prompt.text() == TEXTS["pin.new.first"].en
+    enter(qtbot, s.pad, PIN)
+    enter(qtbot, s.pad, PIN)
+    qtbot.waitUntil(lambda: s.mode.panel_open, timeout=10_000)
+    # the panel carries on in the pad's language
+    assert s.mode.panel.lang == "en" and s.mode.panel.rail_title.text() == "Staff mode"
+    s.mode.close("staff")
+    s.hold_corner()  # later, by the gesture: the staff's language from the settings
+    assert s.mode.pad_open and s.pad.cancel_button.text() == "Abbrechen"
+
+
+def test_a_pin_that_cannot_be_saved_says_why_in_the_staff_language(
+        make_staff: Any, qtbot: Any) -> None:
+    s = make_staff(kiosk_mode=True, pin=None)
+    s.pins.path = Path("/proc/no-such-kiosk/staff_pin.json")  # /proc takes no new folders
+    enter(qtbot, s.pad, PIN)
+    enter(qtbot, s.pad, PIN)
+    qtbot.waitUntil(lambda: "PIN nicht gespeichert" in s.pad.message.text(), timeout=10_000)
+    assert "Der Ordner fehlt" in s.pad.message.text()
+    s.pad.set_lang("en")
+    assert "PIN not saved: The folder is missing" in s.pad.message.text()
 
 
 def test_later_closes_the_first_start_pad(make_staff: Any, qtbot: Any) -> None:
@@ -706,6 +736,7 @@ def test_unwritable_data_dir_is_a_message_not_a_crash(make_staff: Any, qtbot: An
     assert isinstance(page, SettingsPage)
     qtbot.mouseClick(page.idle.plus, LEFT)
     assert "Nicht gespeichert" in page.status.text() and "Read-only" in page.status.text()
+    assert "können nicht in" in page.status.text()  # the reason in German too
     assert page.idle.value == Settings.idle_timeout  # the control shows what really holds
 
 
@@ -716,13 +747,17 @@ def test_corrupted_settings_start_with_defaults_and_tell_staff(make_staff: Any,
     (data / "settings.toml").write_text("idle_timeout = [[[\n", encoding="utf-8")
     settings, problems = load_settings(data)
     assert settings == Settings() and problems
-    s = make_staff(notices=problems)
+    s = make_staff(notices=[p.both() for p in problems])  # as the app passes them
     s.mode.open_panel()
     notice = s.mode.panel.notice
-    assert notice.isVisible() and "damaged" in notice.text()
+    assert notice.isVisible() and "settings.toml ist beschädigt" in notice.text()
     assert list(data.glob("settings.toml.broken-*"))
     s.mode.panel.show_section("health")
-    assert "damaged" in s.mode.panel.page("health").notes_text.text()  # type: ignore[attr-defined]
+    health = s.mode.panel.page("health")
+    assert "ist beschädigt" in health.notes_text.text()  # type: ignore[attr-defined]
+    s.mode.panel.set_lang("en")
+    assert "damaged" in notice.text() and "beschädigt" not in notice.text()
+    assert "damaged" in health.notes_text.text()  # type: ignore[attr-defined]
 
 
 def test_health_page_shows_uptime_and_last_crash(make_staff: Any) -> None:

@@ -263,3 +263,15 @@ def test_two_people_and_a_person_cut_off_at_the_edge(
     for person in result.people:
         for kp in person.keypoints:
             assert np.isfinite([kp.x, kp.y, kp.score]).all() and 0.0 <= kp.score <= 1.0
+
+
+def test_taught_sign_examples_join_the_way_round_that_fits() -> None:
+    """A hand whose left/right call flips while it is taught still gives one sharp sign."""
+    taught = TaughtSigns(max_distance=0.2)
+    shape = sign_shape("peace") * 60 + 300
+    for k in range(6):
+        taught.add("A", shape, right=k % 2 == 0)
+    spread = np.std(np.stack(taught.samples["A"]), axis=0).max()
+    assert spread < 1e-9  # mirrored examples were turned round, not averaged into a blur
+    assert taught.match(shape, True)[0] == "A" and taught.match(shape, False)[0] == "A"
+    assert taught.match(sign_shape("fist") * 60 + 300, True)[0] is None

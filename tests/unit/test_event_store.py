@@ -467,3 +467,55 @@ def test_every_event_reported_as_written_survives_sigkill(db: Path) -> None:
     conn.close()
     missing = set(range(1, reported + 1)) - present
     assert not missing, f"{len(missing)} reported events lost, e.g. {sorted(missing)[:5]}"
+
+
+@pytest.mark.parametrize("bad", ["{u}\n", "{u}\r\n", " {u}", "{u} ", "{U}"])
+def test_a_uuid_with_anything_around_it_is_refused(bad: str) -> None:
+    # "$" also matches before a final newline: "uuid\n" would be a second identity of an
+    # event whose canonical UUID is already stored, and merging would count it twice.
+    u = str(uuid.uuid4())
+    event = make_event("app_start", "kiosk-1")
+    row = event_row(Event(u, event.ts, event.kiosk_id, None, None, event.type, {}))
+    assert json.loads(row)[0] == u
+    with pytest.raises(ValueError, match="not a canonical UUID"):
+        event_row(Event(bad.format(u=u, U=u.upper()), event.ts, event.kiosk_id, None, None,
+                        event.type, {}))
+
+
+def test_import_survives_hostile_lines(tmp_path: Path) -> None:
+    good = json.dumps(make_event("app_start", "kiosk-1").to_json())
+    src = tmp_path / "hostile.jsonl"
+    src.write_text("\n".join([
+        good,
+        '{"a":"' + "x" * 3_000_000 + '"}',  # one huge line: skipped, never held whole
+        '{"a":' + "[" * 30_000 + "]" * 30_000 + "}",  # nests deeper than Python recurses
+        '{"a":' + "1" * 5000 + "}",  # an integer Python refuses to parse
+        json.dumps(make_event("app_stop", "kiosk-1").to_json()),
+    ]), encoding="utf-8")
+    conn = connect(tmp_path / "db.sqlite3")
+    result = import_events(conn, src)
+    assert (result.read, result.added, result.invalid) == (5, 2, 3)
+    assert result.problems[0] == "line 2: longer than 64 K characters: not an event"
+    assert result.problems[1] == "line 3: nested too deep"
+    assert result.problems[2].startswith("line 4: Exceeds the limit")
+    conn.close()
+
+
+def test_csv_import_survives_hostile_lines(tmp_path: Path) -> None:
+    export = tmp_path / "good.csv"
+    conn = connect(tmp_path / "a.sqlite3")
+    insert_events(conn, [make_event("app_start", "kiosk-1"), make_event("app_stop", "kiosk-1")])
+    export_events(conn, export, "csv")
+    conn.close()
+    header, first, second = export.read_text(encoding="utf-8").splitlines()
+    src = tmp_path / "hostile.csv"
+    # a huge line, then a quote never closed whose field grows past csv's own limit
+    src.write_text("\n".join([header, first, "y" * 200_000 + ",1,2", second,
+                              '"never closed,' + ("z" * 20_000 + "\n") * 8]) + "\n",
+                   encoding="utf-8")
+    conn = connect(tmp_path / "b.sqlite3")
+    result = import_events(conn, src)  # nothing raised
+    conn.close()
+    assert result.added == 2 and result.invalid >= 2
+    assert result.problems[0] == "line 3: longer than 64 K characters: not an event"
+    assert "field larger than field limit" in result.problems[1]

@@ -259,6 +259,9 @@ class Builder:
             "nest-inline": "x = " + "{a = " * 3000 + "1" + "}" * 3000,
             "nest-open": "x = " + "[" * 100_000,
             "nest-tables": "".join(f"[{'a.' * k}b]\n" for k in range(1, 60)),
+            # tomllib takes time and memory growing with the square of a dotted key's length:
+            # these 200 KB would take minutes and gigabytes if they ever reached it
+            "dotted-key": "a." * 100_000 + "b = 1",
             "huge-int": "order = " + "9" * 5000,
             "big-int": "order = " + "9" * 4000,
             "huge-float": "order = 1e99999",

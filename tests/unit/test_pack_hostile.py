@@ -217,7 +217,7 @@ def test_a_thumbnail_bomb_breaks_its_pack(tmp_path: Path) -> None:
     edit_toml(pack, 'thumbnail = "thumbnail.jpg"', 'thumbnail = "thumbnail.png"')
     entry = {e.id: e for e in discover([packs])}["my-classifier"]
     assert entry.state is DemoState.ERROR
-    assert any("20000x20000" in p for p in entry.problems), entry.problems
+    assert any("20000x20000" in str(p) for p in entry.problems), entry.problems
 
 
 # -- 12.7 a power cut between two renames is undone on the next start --------------------------

@@ -128,3 +128,24 @@ def test_the_command_line_keygen_trust_sign_verify_import(tmp_path: Path,
     missing = kiosk("packs", "sign", str(pack), "--key", str(tmp_path / "none.key"),
                     data_dir=data_dir)
     assert "none.key" in one_line_error(missing)
+
+
+def test_a_hostile_signature_file_is_invalid_not_a_crash(
+        tmp_path: Path, keys: dict[str, tuple[Path, str]]) -> None:
+    keyfile, line = keys["Hub Berlin"]
+    pack = classifier_pack(tmp_path)
+    sign(pack, keyfile)
+    good = (pack / SIGNATURE_NAME).read_bytes()
+    (pack / SIGNATURE_NAME).write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    deep = check(pack, [line])
+    assert deep.status == "invalid" and "nested too deep" in deep.reason
+    # a link to a genuine signature elsewhere is not the pack's own file
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_bytes(good)
+    (pack / SIGNATURE_NAME).unlink()
+    (pack / SIGNATURE_NAME).symlink_to(elsewhere)
+    linked = check(pack, [line])
+    assert linked.status == "invalid" and "is a link" in linked.reason
+    (pack / SIGNATURE_NAME).unlink()
+    (pack / SIGNATURE_NAME).write_bytes(good)
+    assert check(pack, [line]).trusted

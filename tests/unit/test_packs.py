@@ -592,6 +592,8 @@ def test_inbox_installs_stable_items_and_reports_failures(tmp_path: Path, data_d
         encoding="utf-8")
     reasons = (inbox / "failed" / "bad-toml.txt").read_text(encoding="utf-8")
     assert "bad-toml/demo.toml: is not valid TOML" in reasons and "NOT installed" in reasons
+    assert "bad-toml/demo.toml: ist kein gültiges TOML" in reasons  # staff read German too
+    assert "wurde NICHT installiert" in reasons
     assert (inbox / "failed" / "bad-toml" / "demo.toml").is_file()
     assert watcher.candidates() == [] and watcher.poll() == []
 

@@ -190,3 +190,11 @@ def test_read_only_data_dir_fails_closed_across_restarts(tmp_path: Path) -> None
             assert not pins.verify("2580").ok  # locked: not even checked
         clock.now += FIRST_LOCK
         assert pins.verify("2580").ok  # staff still get in
+
+
+def test_a_hostile_pin_file_is_broken_not_a_crash_loop(tmp_path: Path) -> None:
+    for text in ("[" * 100_000 + "]" * 100_000, '{"version": ' + "1" * 5000 + "}"):
+        (tmp_path / PIN_FILE).write_text(text, encoding="utf-8")
+        pins = store(tmp_path, Clock())
+        assert pins.state() is PinState.BROKEN
+        assert not pins.verify("2580").ok

@@ -39,13 +39,14 @@ def test_values_are_read_and_checked(tmp_path: Path) -> None:
     assert settings.lang == "en" and settings.idle_timeout == 120.0
     assert settings.camera == "1" and settings.mirror is False
     assert settings.idle_warning == Settings.idle_warning
-    assert any("colour" in p for p in problems) and any("idle_warning" in p for p in problems)
+    assert any("colour" in str(p) for p in problems)
+    assert any("idle_warning" in str(p) for p in problems)
 
 
 def test_corrupt_file_falls_back_to_defaults(tmp_path: Path) -> None:
     (tmp_path / "settings.toml").write_bytes(b"\x00\xff[[[")
     settings, problems = load_settings(tmp_path)
-    assert settings == Settings() and "using defaults" in problems[0]
+    assert settings == Settings() and "using defaults" in str(problems[0])
 
 
 
@@ -93,8 +94,10 @@ def test_invalid_settings_are_not_saved(tmp_path: Path) -> None:
     assert "idle_timeout must be a number from 20 to 3600" in str(err.value)
     assert "kiosk_id" in str(err.value) and "lang" in str(err.value)
     assert not (tmp_path / "settings.toml").exists()
-    assert check_settings(replace(Settings(), idle_warning=100.0, idle_timeout=60.0)) == [
+    assert [str(p) for p in check_settings(
+        replace(Settings(), idle_warning=100.0, idle_timeout=60.0))] == [
         "idle_warning must be shorter than idle_timeout"]
+    assert "idle_timeout muss eine Zahl von 20 bis 3600 sein" in err.value.text("de")
 
 
 def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
@@ -110,7 +113,8 @@ def test_damaged_file_is_moved_aside_and_reported(tmp_path: Path) -> None:
     assert settings == Settings()
     kept = [p.name for p in tmp_path.glob("settings.toml.broken-*")]
     assert len(kept) == 1 and not (tmp_path / "settings.toml").exists()
-    assert problems == [problems[0]] and "damaged" in problems[0] and kept[0] in problems[0]
+    assert len(problems) == 1 and "damaged" in str(problems[0]) and kept[0] in str(problems[0])
+    assert "ist beschädigt" in problems[0].text("de") and kept[0] in problems[0].text("de")
     # A second damaged file in the same second does not overwrite the first one.
     (tmp_path / "settings.toml").write_bytes(b"\xff\xfe")
     load_settings(tmp_path, clock=lambda: 1_700_000_000.0)
@@ -129,7 +133,7 @@ def test_wrong_values_fall_back_one_by_one(tmp_path: Path) -> None:
     assert settings.kiosk_id == Settings.kiosk_id
     assert settings.disabled_demos == () and settings.staff_timeout == Settings.staff_timeout
     assert settings.cursor_hide_seconds == 3.0
-    assert len(problems) == 3 and all("using the default" in p for p in problems)
+    assert len(problems) == 3 and all("using the default" in str(p) for p in problems)
 
 
 def test_newer_schema_keeps_what_it_knows(tmp_path: Path) -> None:
@@ -137,7 +141,7 @@ def test_newer_schema_keeps_what_it_knows(tmp_path: Path) -> None:
         'schema_version = 7\nlang = "en"\nfancy_new_thing = true\n', encoding="utf-8")
     settings, problems = load_settings(tmp_path)
     assert settings.lang == "en" and settings.schema_version == SCHEMA_VERSION
-    assert len(problems) == 1 and "newer version" in problems[0]
+    assert len(problems) == 1 and "newer version" in str(problems[0])
 
 
 def test_update_settings_checks_each_change() -> None:
@@ -173,5 +177,36 @@ def test_log_retention_is_a_real_setting_the_log_uses(tmp_path: Path) -> None:
         assert store.retention_days == 30.0
     finally:
         store.close()
-    assert check_settings(replace(settings, log_retention_days=0.5)) == [
+    assert [str(p) for p in check_settings(replace(settings, log_retention_days=0.5))] == [
         "log_retention_days must be a number from 1 to 3650"]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("a." * 5000 + "b = 1\n", "a dotted key of more than 32 parts"),  # quadratic in tomllib
+    ("x = " + "[" * 5000 + "]" * 5000 + "\n", "maximum recursion depth"),
+    ("idle_timeout = " + "9" * 5000 + "\n", "Exceeds the limit"),
+    ("# " + "x" * 300_000 + "\n", "larger than 256 KiB"),
+])
+def test_a_hostile_settings_file_gives_defaults_quickly(tmp_path: Path, text: str,
+                                                        reason: str) -> None:
+    (tmp_path / "settings.toml").write_text(text, encoding="utf-8")
+    settings, problems = load_settings(tmp_path)
+    assert settings == Settings()
+    assert len(problems) == 1 and "damaged" in str(problems[0]) and reason in str(problems[0])
+    assert list(tmp_path.glob("settings.toml.broken-*"))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+def test_settings_that_are_a_fifo_or_a_device_do_not_block_the_start(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "settings.toml")  # nobody writes: a plain read would wait forever
+    settings, problems = load_settings(tmp_path)
+    assert settings == Settings() and "not a plain file" in str(problems[0])
+    (tmp_path / "settings.toml").unlink()
+    (tmp_path / "settings.toml").symlink_to("/dev/zero")  # a plain read would never end
+    settings, problems = load_settings(tmp_path)
+    assert settings == Settings() and "not a plain file" in str(problems[0])
+    (tmp_path / "settings.toml").unlink()
+    real = tmp_path / "elsewhere.toml"  # IT may link the file to where they keep configs
+    real.write_text('lang = "en"\n', encoding="utf-8")
+    (tmp_path / "settings.toml").symlink_to(real)
+    assert load_settings(tmp_path)[0].lang == "en"

@@ -28,7 +28,7 @@ def test_image_file_and_folder(tmp_path: Path, photos: dict[str, np.ndarray]) ->
     assert frame is not None and frame.shape == photos["coffee"].shape
     assert np.array_equal(frame, photos["coffee"])  # RGB order kept (PNG is lossless)
     folder = ImageFolderSource.from_folder(tmp_path, seconds_per_image=1, fps=1)
-    assert len(folder.images) == 2
+    assert len(folder.paths) == 2
     shapes = [folder.read().shape for _ in range(3)]  # type: ignore[union-attr]
     assert shapes == [photos["coffee"].shape, photos["chelsea"].shape, photos["coffee"].shape]
 
@@ -80,6 +80,26 @@ def test_sample_slideshow_starts_with_a_demos_pictures(tmp_path: Path,
     src = open_sample_source([own, sample_media_dir() / "04-astronaut.jpg"])
     assert [p.name for p in src.paths[:2]] == ["own.png", "04-astronaut.jpg"]
     assert len(src.paths) == len(image_files(sample_media_dir())) + 1  # nothing lost, no twins
-    assert np.array_equal(src.images[0], photos["rocket"])
+    assert np.array_equal(src.picture(0), photos["rocket"])
     plain = open_sample_source()
     assert plain.paths[0].name == "01-coffee.jpg"
+
+
+def test_a_big_folder_is_shown_without_holding_every_picture(
+        tmp_path: Path, photos: dict[str, np.ndarray], monkeypatch: pytest.MonkeyPatch) -> None:
+    import cv2
+
+    from kiosk.runtime import sources
+
+    small = cv2.resize(photos["chelsea"], (64, 48))
+    for i in range(40):
+        write_rgb(tmp_path / f"{i:03d}.png", np.roll(small, i, axis=1))
+    (tmp_path / "020.png").write_bytes(b"broken")  # met on the way: left out, no gap
+    src = ImageFolderSource.from_folder(tmp_path, seconds_per_image=1, fps=1)
+    assert len(src._cache) == 1  # only the first picture is decoded up front
+    frames = [src.read() for _ in range(45)]
+    assert all(f is not None and f.shape == (48, 64, 3) for f in frames)
+    assert len(src.paths) == 39 and len(src._cache) <= sources.CACHED_PICTURES
+    assert np.array_equal(frames[20], np.roll(small, 21, axis=1))  # 020 skipped
+    monkeypatch.setattr(sources, "MAX_FOLDER_PICTURES", 10)
+    assert len(ImageFolderSource.from_folder(tmp_path).paths) == 10

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kiosk.core.i18n import Text
 from kiosk.runtime import tuning
 from kiosk.runtime.tuning import CPU, Candidate, Choice
 
@@ -114,8 +115,12 @@ def test_a_provider_that_fails_to_load_or_run_falls_back_with_a_note(
     choice = tuning.tune_model(model, samples, factory, [TRT, CUDA, CPU], 2, clock=clock)
     assert choice.candidate == Candidate(CPU, 1, "fp32")
     assert any("TensorRT" in n and "did not load" in n and "library missing" in n
-               for n in choice.notes)
-    assert any("CUDA" in n and "failed at run time" in n for n in choice.notes)
+               for n in (t.en for t in choice.notes))
+    assert any("CUDA" in n and "failed at run time" in n for n in (t.en for t in choice.notes))
+    assert any("CUDA · 1 Thread · fp32 ist beim Rechnen fehlgeschlagen" in t.de
+               for t in choice.notes)  # staff read German on the Health page
+    again = tuning.Choice.from_json(json.loads(json.dumps(choice.to_json())))
+    assert again.notes == choice.notes  # both languages survive tuning.json
 
 
 def test_an_int8_model_that_disagrees_is_never_chosen(
@@ -134,7 +139,7 @@ def test_an_int8_model_that_disagrees_is_never_chosen(
     factory = FakeFactory(clock, ms, distort=flip_top1)
     choice = tuning.tune_model(model, samples, factory, [CPU], 1, clock=clock)
     assert choice.candidate == Candidate(CPU, 1, "fp32")
-    assert any("int8 disagrees" in n for n in choice.notes)
+    assert any("int8 disagrees" in n for n in (t.en for t in choice.notes))
     # the int8 file was really tried, not skipped
     assert ("net.int8.onnx", Candidate(CPU, 1, "int8")) in factory.loaded
 
@@ -176,7 +181,7 @@ def test_an_embedding_below_cosine_099_disagrees(
     factory = FakeFactory(clock, ms, distort=bend_embedding)
     choice = tuning.tune_model(model, samples, factory, [CUDA, CPU], 1, clock=clock)
     assert choice.candidate == Candidate(CPU, 1, "fp32")
-    assert any("CUDA" in n and "disagrees" in n and "cosine" in n for n in choice.notes)
+    assert any("CUDA" in t.en and "disagrees" in t.en and "cosine" in t.en for t in choice.notes)
 
 
 def test_agreement_counts_top1_over_rows() -> None:
@@ -195,7 +200,8 @@ def test_tuning_file_round_trip_and_other_hardware_retunes(tmp_path: Path) -> No
     path = tmp_path / "tuning.json"
     machine = {"cpu": "Test CPU", "physical_cores": 2, "onnxruntime": "1.0",
                "providers": [CPU]}
-    choices = {"net.onnx": Choice(CUDA, 1, "fp32", 3.2, "top-1 100.0%", ["a note"])}
+    choices = {"net.onnx": Choice(CUDA, 1, "fp32", 3.2, "top-1 100.0%",
+                                  [Text("ein Hinweis", "a note")])}
     tuning.save_choices(path, machine, choices)
     assert tuning.load_choices(path, machine) == choices
     other = {**machine, "cpu": "Another CPU"}

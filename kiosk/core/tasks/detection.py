@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kiosk.core.manifest import ManifestProblem
+from kiosk.core.problems import msg
 from kiosk.core.tasks.base import JsonDict
 from kiosk.core.tasks.params import ParamReader
 
@@ -94,7 +95,8 @@ class _Reader(ParamReader):
         self._seen.add(key)
         value = self._params.get(key, default)
         if not isinstance(value, bool):
-            self._bad(key, f"{value!r} is not allowed", f"use {key} = true or {key} = false")
+            self.bad(key, msg("param.not_allowed", value=repr(value)),
+                     msg("param.fix.bool", key=key))
             return default
         return value
 
@@ -109,8 +111,8 @@ def read_params(
     size = r.numbers("size", (DEFAULT_SIZE, DEFAULT_SIZE), 2, 32, 4096)
     if size_given and not all(float(s).is_integer() for s in size):
         r.problems.append(ManifestProblem(
-            file, "params.size", f"{list(size)} holds fractions",
-            "use whole pixels, e.g. [640, 640]"))
+            file, "params.size", msg("param.fractions", value=list(size)),
+            msg("param.fix.whole_pixels")))
     out = DetectionParams(
         size=(int(size[0]), int(size[1])) if size_given else None,
         letterbox=r.flag("letterbox", d.letterbox),

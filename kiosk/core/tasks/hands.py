@@ -112,18 +112,34 @@ def read_sign(points: npt.ArrayLike, right: bool) -> str | None:
     thumb_out = float(np.hypot(*(n[4] - n[5]))) > 0.55
     raw = np.asarray(points, dtype=np.float64)
     palm = float(np.hypot(*(raw[9, :2] - raw[0, :2]))) or 1.0
-    thumb_up = (raw[4, 1] < raw[5, 1] - 0.3 * palm) and (raw[4, 1] < raw[0, 1] - 0.5 * palm)
+    # Up means the top of the hand: a real fist often holds its thumb along its side, the tip
+    # as high as the index finger's base but still below the bent fingers.
+    thumb_up = (raw[4, 1] < raw[5, 1] - 0.3 * palm) and (raw[4, 1] < raw[0, 1] - 0.5 * palm) \
+        and bool(raw[4, 1] < raw[5:, 1].min() - 0.2 * palm)
+    # In a fist the thumb's tip rests on or beside the bent fingers.
+    thumb_tucked = float(np.min(np.hypot(*(n[5:] - n[4]).T))) < 0.45
     if all(fingers) and thumb_out:
         return "open_hand"
     if not any(fingers):
         if thumb_out and thumb_up:
             return "thumbs_up"
-        return None if thumb_out else "fist"
+        return "fist" if thumb_tucked else None
     if fingers == [True, True, False, False]:
         return "peace"
     if fingers == [True, False, False, False]:
         return "pointing"
     return None
+
+
+def _mirror(x: FloatArray) -> FloatArray:
+    """A normalised hand seen the other way round (left ↔ right)."""
+    m = x.reshape(21, 2).copy()
+    m[:, 0] = -m[:, 0]
+    return np.asarray(m.reshape(-1))
+
+
+def _rms(a: FloatArray, b: FloatArray) -> float:
+    return float(np.sqrt(np.mean((a - b) ** 2)))
 
 
 @dataclass
@@ -134,9 +150,19 @@ class TaughtSigns:
     samples: dict[str, list[FloatArray]] = field(default_factory=dict)
 
     def add(self, name: str, points: npt.ArrayLike, right: bool) -> int:
-        """One more example of ``name``; returns how many it has."""
-        self.samples.setdefault(name, []).append(normalise(points, right))
-        return len(self.samples[name])
+        """One more example of ``name``; returns how many it has.
+
+        The model's left/right call can flip between frames of the same hand (measured on
+        the sample hand photos), so an example joins the sign the way round that fits it.
+        """
+        x = normalise(points, right)
+        examples = self.samples.setdefault(name, [])
+        if examples:
+            mean = np.mean(examples, axis=0)
+            if _rms(mean, _mirror(x)) < _rms(mean, x):
+                x = _mirror(x)
+        examples.append(x)
+        return len(examples)
 
     def clear(self) -> None:
         """Forget everything taught (a new visitor)."""
@@ -147,9 +173,11 @@ class TaughtSigns:
         if not self.samples:
             return None, math.inf
         x = normalise(points, right)
+        flipped = _mirror(x)  # handedness is not reliable: either way round counts
         best, dist = None, math.inf
         for name, examples in self.samples.items():
-            d = float(np.sqrt(np.mean((np.mean(examples, axis=0) - x) ** 2)))
+            mean = np.mean(examples, axis=0)
+            d = min(_rms(mean, x), _rms(mean, flipped))
             if d < dist:
                 best, dist = name, d
         return (best, dist) if dist <= self.max_distance else (None, dist)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kiosk.core.manifest import ManifestProblem
+from kiosk.core.problems import Msg, msg
 
 
 class ParamReader:
@@ -17,7 +18,8 @@ class ParamReader:
         self._seen: set[str] = set()
         self.problems: list[ManifestProblem] = []
 
-    def _bad(self, key: str, message: str, fix: str) -> None:
+    def bad(self, key: str, message: Msg, fix: Msg) -> None:
+        """Record a problem with ``params.<key>``."""
         self.problems.append(ManifestProblem(self._file, f"params.{key}", message, fix))
 
     def text(self, key: str, default: str, choices: tuple[str, ...] | None = None) -> str:
@@ -25,8 +27,9 @@ class ParamReader:
         self._seen.add(key)
         value = self._params.get(key, default)
         if not isinstance(value, str) or (choices is not None and value not in choices):
-            allowed = f"one of {', '.join(choices)}" if choices else "text"
-            self._bad(key, f"{value!r} is not allowed", f"use {allowed}")
+            fix = msg("fix.use_one_of", choices=", ".join(choices)) if choices else msg(
+                "param.fix.text")
+            self.bad(key, msg("param.not_allowed", value=repr(value)), fix)
             return default
         return value
 
@@ -37,7 +40,7 @@ class ParamReader:
         if value is None:
             return None
         if not isinstance(value, str):
-            self._bad(key, "must be text", f'e.g. {key} = "…"')
+            self.bad(key, msg("param.must_be_text"), msg("fix.example", example=f'{key} = "…"'))
             return None
         return value
 
@@ -47,7 +50,8 @@ class ParamReader:
         value = self._params.get(key, default)
         is_number = isinstance(value, int | float) and not isinstance(value, bool)
         if not is_number or not low <= value <= high:
-            self._bad(key, f"{value!r} is out of range", f"use a number from {low} to {high}")
+            self.bad(key, msg("param.out_of_range", value=repr(value)),
+                     msg("param.fix.number", low=low, high=high))
             return default
         return float(value)
 
@@ -56,7 +60,8 @@ class ParamReader:
         self._seen.add(key)
         value = self._params.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self._bad(key, f"{value!r} is not allowed", f"use a whole number from {low} to {high}")
+            self.bad(key, msg("param.not_allowed", value=repr(value)),
+                     msg("param.fix.integer", low=low, high=high))
             return default
         return value
 
@@ -74,8 +79,8 @@ class ParamReader:
                 for v in value
             )
         ):
-            self._bad(key, f"{value!r} is not allowed",
-                      f"use a list of {count} numbers from {low} to {high}")
+            self.bad(key, msg("param.not_allowed", value=repr(value)),
+                     msg("param.fix.numbers", count=count, low=low, high=high))
             return default
         return tuple(float(v) for v in value)
 
@@ -87,6 +92,6 @@ class ParamReader:
     def finish(self) -> list[ManifestProblem]:
         """Report unknown keys (typos must not pass silently) and return all problems."""
         for extra in sorted(set(self._params) - self._seen):
-            self._bad(extra, "unknown key",
-                      f"remove it or check its spelling (known: {', '.join(sorted(self._seen))})")
+            self.bad(extra, msg("unknown_key"),
+                     msg("fix.remove_or_spell", known=", ".join(sorted(self._seen))))
         return self.problems

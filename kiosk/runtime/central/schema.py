@@ -20,7 +20,7 @@ from kiosk.runtime.central.connection import CentralError
 
 log = logging.getLogger(__name__)
 
-_FILE_RE: Final = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+_FILE_RE: Final = re.compile(r"(\d{3})_([a-z0-9_]+)\.sql")
 _LOCK_KEY: Final = 7_405_150_001  # pg_advisory_xact_lock key of schema changes
 
 
@@ -46,7 +46,7 @@ def migrations(folder: Path | None = None) -> list[Migration]:
     """Every schema file, in order; raises ``RuntimeError`` when the numbering has a gap."""
     found = []
     for path in sorted((folder or sql_dir()).glob("*.sql")):
-        m = _FILE_RE.match(path.name)
+        m = _FILE_RE.fullmatch(path.name)
         if m:
             found.append(Migration(int(m.group(1)), m.group(2).replace("_", " "), path))
     for expected, migration in enumerate(found, start=1):

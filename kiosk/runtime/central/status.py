@@ -40,7 +40,7 @@ def last_self_test(folder: Path) -> str | None:
         data = json.loads((folder / SELF_TEST_FILE).read_text(encoding="utf-8"))
         at = time.strftime("%Y-%m-%d %H:%M", time.localtime(float(data["at"])))
         return f"{data['result']} ({at})"
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
 
@@ -85,7 +85,7 @@ def discovered_demos(folder: Path, disabled: Sequence[str] = ()) -> list[dict[st
     out = []
     for entry in discover([demos_dir(), folder / "packs"]):
         if entry.state is not DemoState.READY:
-            state = "error: " + "; ".join(entry.problems)[:200]
+            state = "error: " + "; ".join(map(str, entry.problems))[:200]
         else:
             state = "disabled" if entry.id in disabled else "ready"
         out.append({"id": entry.id, "state": state})

@@ -31,7 +31,7 @@ from kiosk.runtime.sources import FrameSource
 from kiosk.ui.staff.folders import clear_layout, scroll_list
 from kiosk.ui.staff.services import CameraChoice
 from kiosk.ui.staff.staff_panel import Page, Runner, _first_line
-from kiosk.ui.staff.texts import tr
+from kiosk.ui.staff.texts import error_text, tr
 from kiosk.ui.staff.touch import Toggle, button, label
 from kiosk.ui.widgets import VideoView
 
@@ -247,7 +247,7 @@ class CameraPage(Page):
             self.services.set_settings(new)
         except Exception as exc:
             log.warning("camera setting not saved: %s", exc)
-            self._say(tr("settings.failed", self.lang, error=_first_line(exc)), False)
+            self._say(tr("settings.failed", self.lang, error=error_text(exc)), False)
             return False
         self.settings = new
         self._say(tr("camera.saved", self.lang), True)

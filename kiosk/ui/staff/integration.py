@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
+from kiosk.core.i18n import Lang, Text
 from kiosk.core.pin import PinState, PinStore
 from kiosk.core.settings import Settings
 from kiosk.ui.staff.gesture import StaffGesture
@@ -56,7 +57,8 @@ class StaffMode(QObject):
         self.gesture = StaffGesture(window, clock=clock)
         self.pad = PinPad(pins, lang, window, log_event=self._log)
         self.panel = StaffPanel(services, lang, window, clock=clock)
-        self.notices: list[str] = []
+        self.notices: list[str | Text] = []
+        self._pad_lang: Lang | None = None  # the pad's language when it was not the staff's
         self._last_activity = clock()
         self.gesture.triggered.connect(self.open_pad)
         self.pad.accepted.connect(self._pad_accepted)
@@ -115,8 +117,12 @@ class StaffMode(QObject):
             log.exception("staff event %s not recorded", kind)
 
     # -- transitions ---------------------------------------------------------------------------
-    def open_pad(self, *, first_start: bool = False) -> None:
-        """The gesture was made: ask for the PIN (or for a new one on first start)."""
+    def open_pad(self, *, first_start: bool = False, lang: Lang | None = None) -> None:
+        """The gesture was made: ask for the PIN (or for a new one on first start).
+
+        The pad speaks ``lang`` if given (the first-start pad: the language the kiosk was
+        started in), else the staff's language from the settings.
+        """
         if self.active:
             return
         settings = self._settings()
@@ -124,22 +130,26 @@ class StaffMode(QObject):
         self._watch_activity(True)
         self._last_activity = self.clock()
         self.pad.open(first_start=first_start)
-        if settings is not None:
+        if lang is not None:
+            self.pad.set_lang(lang)
+        elif settings is not None:
             self.pad.set_lang(settings.lang)
+        self._pad_lang = lang
         log.info("staff PIN pad opened")
 
     def _pad_accepted(self) -> None:
         self._last_activity = self.clock()
         if self.panel_open:  # a PIN change from the panel
             return
-        self.open_panel()
+        # straight on from the first-start pad: the panel keeps the pad's language
+        self.open_panel(self._pad_lang)
 
     def _pad_cancelled(self) -> None:
         if not self.panel_open:  # cancelling a PIN change keeps the panel
             self.close("cancelled")
 
-    def open_panel(self) -> None:
-        """Show the staff panel (after the right PIN)."""
+    def open_panel(self, lang: Lang | None = None) -> None:
+        """Show the staff panel (after the right PIN), in ``lang`` or the staff's language."""
         settings = self._settings()
         self.gesture.set_enabled(False)
         self._watch_activity(True)
@@ -148,7 +158,7 @@ class StaffMode(QObject):
             self.services.on_staff_mode(True)
         except Exception:
             log.exception("on_staff_mode(True) failed")
-        self.panel.open(settings.lang if settings else None)
+        self.panel.open(lang or (settings.lang if settings else None))
         self.panel.set_notices(self.notices)
         self._log("staff_open", {})
         log.info("staff panel opened")
@@ -189,7 +199,7 @@ class StaffMode(QObject):
             self.lockdown.release()
         self.timer.stop()
 
-    def set_notices(self, notices: Sequence[str]) -> None:
+    def set_notices(self, notices: Sequence[str | Text]) -> None:
         """Things staff must be told when they next open the panel (damaged settings …)."""
         self.notices = list(notices)
         if self.panel_open:
@@ -230,8 +240,8 @@ class StaffMode(QObject):
 def install_staff_mode(
     window: QWidget, services: StaffServices, *, kiosk_mode: bool, data_dir: Path,
     clock: Callable[[], float] = time.monotonic, wall_clock: Callable[[], float] = time.time,
-    pins: PinStore | None = None, notices: Sequence[str] = (),
-    first_start_prompt: bool | None = None,
+    pins: PinStore | None = None, notices: Sequence[str | Text] = (),
+    first_start_prompt: bool | None = None, lang: Lang | None = None,
 ) -> StaffMode:
     """Add staff mode to ``window`` and return it.
 
@@ -244,7 +254,9 @@ def install_staff_mode(
     - ``notices``: problems to tell staff when they open the panel (e.g. what
       :func:`kiosk.core.settings.load_settings` reported);
     - ``first_start_prompt``: with no PIN set yet, open the "set a PIN" pad right away
-      (default: in kiosk mode only).
+      (default: in kiosk mode only);
+    - ``lang``: the language the kiosk was started in (``kiosk --lang``): the first-start
+      pad speaks it, since nobody has chosen a staff language yet (default: the settings').
     """
     store = pins or PinStore(data_dir, clock=wall_clock)
     lockdown: KioskLockdown | None = None
@@ -261,5 +273,5 @@ def install_staff_mode(
     state = store.state()
     prompt = kiosk_mode if first_start_prompt is None else first_start_prompt
     if prompt and state is PinState.NONE:
-        mode.open_pad(first_start=True)
+        mode.open_pad(first_start=True, lang=lang)
     return mode

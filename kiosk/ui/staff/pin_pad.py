@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.core.i18n import Lang
+from kiosk.core.i18n import Lang, failure
 from kiosk.core.pin import MAX_DIGITS, MIN_DIGITS, PinCheck, PinError, PinState, PinStore
 from kiosk.core.pin import pin_rule_broken as rule_broken
 from kiosk.ui import theme
@@ -362,7 +362,10 @@ class PinPad(QWidget):
             self.checking = False
             self._first = ""
             self.mode = PinMode.NEW
-            self._message = ("pin.set_failed", {"error": str(exc)})
+            # the file could not be written: say why in the staff's language
+            cause = exc.__cause__
+            error = failure(cause) if isinstance(cause, OSError) else str(exc)
+            self._message = ("pin.set_failed", {"error": error})
             self._refresh()
             return
         self.checking = False

@@ -33,7 +33,8 @@ class DemoRow:
     title: Text
     enabled: bool  # staff's switch (settings.disabled_demos)
     ready: bool = True  # False: broken, cannot be shown whatever the switch says
-    reasons: Sequence[str] = ()  # why it is not ready, or why it was switched off by itself
+    # why it is not ready, or why it was switched off by itself
+    reasons: Sequence[str | Text] = ()
     auto_disabled: bool = False  # switched off after failing repeatedly
 
 
@@ -50,7 +51,7 @@ class ActionResult:
     """The outcome of a self-test or a pack import: a verdict and lines for staff."""
 
     ok: bool
-    message: str
+    message: str | Text  # Text: shown in the staff's language
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ class HealthSnapshot:
     disk_free_bytes: int | None = None  # in the data dir
     disk_total_bytes: int | None = None
     last_crash: str | None = None  # text of the newest crash log
-    problems: Sequence[str] = ()  # settings problems found at start, broken PIN file …
+    # settings problems found at start, broken PIN file … (Text: in the staff's language)
+    problems: Sequence[str | Text] = ()
     disk_problem: str | None = None  # "read_only" or "full": the data dir takes no writes
     data_dir: str = ""
     version: str = ""  # "0.1.0 (61afb7d)"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.core.i18n import Lang
-from kiosk.core.settings import Settings, check_settings
+from kiosk.core.i18n import Lang, Text
+from kiosk.core.settings import Settings, SettingsError, check_settings
 from kiosk.ui import theme
 from kiosk.ui.staff.folders import FolderBrowser, clear_layout, scroll_list
 from kiosk.ui.staff.services import ActionResult, DemoRow, StaffServices
-from kiosk.ui.staff.texts import duration, size, sync_line, tr
+from kiosk.ui.staff.texts import duration, error_text, said, size, sync_line, sync_note, tr
 from kiosk.ui.staff.touch import (
     STYLE,
     ConfirmButton,
@@ -173,7 +173,7 @@ class DemoRowWidget(QFrame):
             state = tr("demos.hidden", lang)
         else:
             state = tr("demos.visible", lang)
-        reasons = "\n".join(f"• {r}" for r in row.reasons)
+        reasons = "\n".join(f"• {said(r, lang)}" for r in row.reasons)
         self.state.setText(f"{row.demo_id} · {state}" + (f"\n{reasons}" if reasons else ""))
 
     def show_result(self, text: str, ok: bool | None) -> None:
@@ -269,7 +269,8 @@ class DemosPage(Page):
             log.exception("self-test of %s raised", demo_id)
             result = ActionResult(False, _first_line(exc))
         key = "demos.test.ok" if result.ok else "demos.test.failed"
-        self._result(demo_id, tr(key, self.lang, detail=result.message), result.ok)
+        self._result(demo_id, tr(key, self.lang, detail=said(result.message, self.lang)),
+                     result.ok)
         self.services.log_event("staff_self_test", {"demo": demo_id, "ok": result.ok})
 
     def _result(self, demo_id: str, text: str, ok: bool | None) -> None:
@@ -364,7 +365,7 @@ class ImportPage(Page):
             log.exception("import of %s raised", path)
             result = ActionResult(False, _first_line(exc))
         key = "import.ok" if result.ok else "import.failed"
-        self._say(tr(key, self.lang, message=result.message), result.ok)
+        self._say(tr(key, self.lang, message=said(result.message, self.lang)), result.ok)
         self.services.log_event("staff_import", {"ok": result.ok})
         # The runner counts this task until it has returned: re-enable just after that.
         QTimer.singleShot(0, self, self._idle)  # not after the page is gone (tear-down)
@@ -513,11 +514,11 @@ class SettingsPage(Page):
         problems = check_settings(new)
         try:
             if problems:
-                raise ValueError("; ".join(problems))
+                raise SettingsError(problems)
             self.services.set_settings(new)
         except Exception as exc:
             log.warning("settings not saved: %s", exc)
-            self._say(tr("settings.failed", self.lang, error=_first_line(exc)), False)
+            self._say(tr("settings.failed", self.lang, error=error_text(exc)), False)
             self.load(self.services.get_settings())
             return
         self._say(tr("settings.saved", self.lang), True)
@@ -672,7 +673,7 @@ class HealthPage(Page):
         self.timer = QTimer(self)
         self.timer.setInterval(2000)
         self.timer.timeout.connect(self.refresh)
-        self.extra_problems: list[str] = []
+        self.extra_problems: list[str | Text] = []
 
     def retranslate(self) -> None:
         self.fps_title.setText(tr("health.fps", self.lang))
@@ -722,8 +723,12 @@ class HealthPage(Page):
         if h.providers:
             lines.append(tr("health.runtime.providers", lang, providers=", ".join(h.providers)))
         self.runtime_text.setText("\n".join(lines))
-        sync_problem = [h.sync.problem] if h.sync is not None and h.sync.problem else []
-        notes = [*h.problems, *self.extra_problems, *sync_problem, *h.errors[-5:]]
+        sync = sync_note(h.sync, lang) if h.sync is not None else None
+        sync_problem = [sync] if sync else []
+        notes = [said(n, lang) for n in (*h.problems, *self.extra_problems)]
+        notes += [*sync_problem, *h.errors[-5:]]
+        # the same settings problem reaches this page from the app and from the panel's notices
+        notes = list(dict.fromkeys(notes))
         if h.disk_problem in ("read_only", "full"):  # first: it explains most of the rest
             notes.insert(0, tr(f"health.disk.{h.disk_problem}", lang, path=h.data_dir))
         self.notes_text.setText("\n".join(f"• {n}" for n in notes) if notes
@@ -819,6 +824,7 @@ class StaffPanel(QWidget):
         right.setSpacing(0)
         self.notice = label("", "Notice", self, wrap=True)
         self.notice.hide()
+        self._notices: list[str | Text] = []
         notice_box = QHBoxLayout()
         notice_box.setContentsMargins(48, 24, 48, 0)
         notice_box.addWidget(self.notice)
@@ -908,6 +914,7 @@ class StaffPanel(QWidget):
         self.exit_button.set_texts(tr("panel.exit", self.lang),
                                    tr("panel.exit.confirm", self.lang))
         self._update_rail()
+        self.notice.setText("\n".join(said(n, self.lang) for n in self._notices))
         for page in self.pages.values():
             page.set_lang(self.lang)
 
@@ -925,9 +932,10 @@ class StaffPanel(QWidget):
         self._update_rail()
         self.settings_changed.emit(settings)
 
-    def set_notices(self, notices: list[str]) -> None:
+    def set_notices(self, notices: Sequence[str | Text]) -> None:
         """Problems staff must know about (a damaged settings file …): a banner on every page."""
-        self.notice.setText("\n".join(notices))
+        self._notices = list(notices)
+        self.notice.setText("\n".join(said(n, self.lang) for n in notices))
         self.notice.setVisible(bool(notices))
         health = self.pages["health"]
         assert isinstance(health, HealthPage)

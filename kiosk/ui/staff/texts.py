@@ -7,9 +7,11 @@ Kept here rather than in :data:`kiosk.core.i18n.STRINGS` so staff mode is self-c
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kiosk.core.i18n import Lang, Text
+from kiosk.core.i18n import Lang, Text, failure
+from kiosk.core.settings import SettingsError
 
 if TYPE_CHECKING:
     from kiosk.runtime.central.forwarder import SyncState
@@ -207,6 +209,18 @@ TEXTS: dict[str, Text] = {
     "health.runtime.none": Text("Noch keine Demo geladen.", "No demo loaded yet."),
     "health.problems": Text("Hinweise", "Notices"),
     "health.problems.none": Text("Keine.", "None."),
+    "health.store.kept": Text(
+        "{n} Besucherereignisse warten im Arbeitsspeicher und werden geschrieben, sobald das "
+        "behoben ist.",
+        "{n} visitor events are waiting in memory and will be written when it is fixed."),
+    "health.store.lost": Text(
+        "{n} Besucherereignisse gingen verloren, weil die Datenbank zu lange nicht geschrieben "
+        "werden konnte (Grenze im Arbeitsspeicher: {limit} Ereignisse).",
+        "{n} visitor events were lost because the database could not be written for too long "
+        "(memory limit {limit} events)."),
+    "health.store.invalid": Text(
+        "{n} fehlerhafte Ereignisse wurden abgelehnt (ein Softwarefehler; siehe Protokolldatei).",
+        "{n} malformed events were refused (a software bug; see the log file)."),
     "health.disk.read_only": Text(
         "Der Datenordner {path} ist schreibgeschützt. Die Demos laufen weiter, aber Besuche "
         "werden nur im Arbeitsspeicher gehalten und keine Pakete installiert. Datenträger "
@@ -254,6 +268,11 @@ TEXTS: dict[str, Text] = {
     "health.sync.why.privilege": Text("keine Schreibrechte", "no write permission"),
     "health.sync.why.local": Text("lokales Protokoll nicht lesbar", "local log unreadable"),
     "health.sync.why.error": Text("Fehler, siehe Hinweise", "error, see notices"),
+    # the note under "Notices": what is wrong in the staff's language, then the details as
+    # the database driver gave them (for IT; not translatable)
+    "health.sync.note": Text("Zentrale Datenbank: {why} – {detail}",
+                             "Central database: {why} – {detail}"),
+    "health.sync.note.error": Text("Fehler beim Senden", "sending failed"),
     "health.failed": Text("Zustand nicht verfügbar: {error}", "Health unavailable: {error}"),
     # Units
     "unit.s": Text("{n} s", "{n} s"),
@@ -264,9 +283,55 @@ TEXTS: dict[str, Text] = {
 
 
 def tr(key: str, lang: Lang, **values: object) -> str:
-    """Staff text ``key`` in ``lang`` with ``values`` filled in."""
+    """Staff text ``key`` in ``lang`` with ``values`` filled in (a :class:`Text` value in
+    ``lang`` too)."""
     text = TEXTS[key]
+    values = {k: v.get(lang) if isinstance(v, Text) else v for k, v in values.items()}
     return (text.format(**values) if values else text).get(lang)
+
+
+def error_text(exc: BaseException) -> Text:
+    """An error for staff: settings problems and known disk trouble in both languages,
+    anything else as its first line."""
+    if isinstance(exc, SettingsError):
+        return Text(exc.text("de"), exc.text("en"))
+    return failure(exc)
+
+
+def store_notes(problem_code: str | None, buffered: int, dropped: int, invalid: int,
+                limit: int, english: Sequence[str]) -> Text | None:
+    """The event store's trouble for the Health page: German from the codes and counts,
+    English as the store words it (``EventStore.problems()``, with its cause); None if
+    there is none."""
+    from kiosk.ui.dashboard import PROBLEM_TEXTS
+
+    de: list[str] = []
+    if problem_code is not None:
+        cause = PROBLEM_TEXTS.get(problem_code, PROBLEM_TEXTS["io"]).de
+        de.append(f"{cause} {tr('health.store.kept', 'de', n=buffered)}")
+    if dropped:
+        de.append(tr("health.store.lost", "de", n=dropped, limit=limit))
+    if invalid:
+        de.append(tr("health.store.invalid", "de", n=invalid))
+    if not de and not english:
+        return None
+    # one note; its lines are bullets of their own on the page
+    return Text("\n• ".join(de or english), "\n• ".join(english or de))
+
+
+def sync_note(state: SyncState, lang: Lang) -> str | None:
+    """The central database's problem for the Health page's notes, or None."""
+    if state.problem is None:
+        return None
+    key = f"health.sync.why.{state.code}"
+    why = tr(key if key in TEXTS and state.code != "error" else "health.sync.note.error", lang)
+    return tr("health.sync.note", lang, why=why, detail=state.problem)
+
+
+def said(value: str | Text, lang: Lang) -> str:
+    """A line the app produced for staff: a :class:`Text` in ``lang``; a plain string (a
+    file name, an error from the system) as it is."""
+    return value.get(lang) if isinstance(value, Text) else value
 
 
 def duration(seconds: float, lang: Lang) -> str:

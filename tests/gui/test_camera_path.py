@@ -1,0 +1,122 @@
+"""What a visitor sees when the live camera misbehaves, in the real window: a camera that
+starts slowly, drops out and comes back, never comes back, or is an 8K video file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kiosk.app import source_chooser
+from kiosk.core.session import Screen
+from kiosk.runtime.pipeline import Patience
+from kiosk.runtime.sources import CameraSource, FrameSource, open_sample_source
+from kiosk.ui.controller import SourceChoice
+from tests.conftest import write_video
+from tests.fake_camera import FakeCamera, StepClock
+
+DEMO = "image-classification"
+BADGE = "Demo-Modus: keine Kamera"
+
+
+def camera_choice(cam: FakeCamera):  # type: ignore[no-untyped-def]
+    def reopen() -> FrameSource:
+        return CameraSource(0, open_capture=cam.capture)
+
+    def choose() -> SourceChoice:
+        return SourceChoice(reopen(), reopen, no_camera=False, mirror=True,
+                            fallback=open_sample_source)
+
+    return choose
+
+
+def patience(clock: StepClock) -> Patience:
+    return Patience(start_s=10.0, glitch_s=1.0, retry_s=0.01, fallback_after_s=15.0,
+                    clock=clock, empty_read_pause_s=0.001)
+
+
+@pytest.fixture
+def coffee(photos: dict[str, np.ndarray]) -> np.ndarray:
+    return photos["coffee"]
+
+
+def test_a_slow_camera_shows_loading_then_the_live_picture(make_kiosk, qtbot,  # type: ignore[no-untyped-def]
+                                                          coffee: np.ndarray) -> None:
+    clock = StepClock()
+    cam = FakeCamera(coffee, clock, warmup_s=2.0)
+    k = make_kiosk(source=camera_choice(cam), patience=patience(clock))
+    k.controller.activity()
+    k.controller.open_demo(DEMO)
+    assert k.window.demo.status == "loading"
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 2, timeout=30_000)
+    assert k.window.demo.status is None and not k.window.demo.badge.isVisible()
+    assert cam.opens == 1 and cam.empty_reads >= 55
+    assert k.window.demo.panel.top_labels()[0] == "Espresso"  # type: ignore[attr-defined]
+    assert k.controller.camera_state == "live"
+
+
+def test_a_camera_that_drops_out_and_comes_back(make_kiosk, qtbot,  # type: ignore[no-untyped-def]
+                                               coffee: np.ndarray) -> None:
+    clock = StepClock()
+    cam = FakeCamera(coffee, clock)
+    k = make_kiosk(source=camera_choice(cam), patience=patience(clock))
+    k.controller.activity()
+    k.controller.open_demo(DEMO)
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+    cam.unplug()
+    qtbot.waitUntil(lambda: k.window.demo.status == "lost", timeout=30_000)
+    assert k.window.demo.overlay.isVisible()
+    assert k.window.demo.overlay.title.text() == "Die Kamera macht gerade Pause"
+    opens = cam.opens
+    qtbot.waitUntil(lambda: cam.opens >= opens + 3, timeout=30_000)  # still away: retried
+    assert k.window.demo.status == "lost"
+    shown = k.window.demo.frames_shown
+    cam.plug()
+    qtbot.waitUntil(lambda: k.window.demo.frames_shown > shown + 2, timeout=30_000)
+    assert k.window.demo.status is None and not k.window.demo.overlay.isVisible()
+    assert not k.window.demo.badge.isVisible()
+    assert k.window.current_screen() is Screen.DEMO
+
+
+def test_a_camera_that_never_comes_back_gives_way_to_the_sample_photos(  # type: ignore[no-untyped-def]
+        make_kiosk, qtbot, coffee: np.ndarray) -> None:
+    clock = StepClock()
+    cam = FakeCamera(coffee, clock)
+    k = make_kiosk(source=camera_choice(cam), patience=patience(clock))
+    k.controller.activity()
+    k.controller.open_demo(DEMO)
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+    cam.unplug()
+    qtbot.waitUntil(lambda: k.window.demo.status == "lost", timeout=30_000)
+    clock.advance(15.0)
+    # the demo goes on with the sample photos under the badge, not a frozen picture
+    qtbot.waitUntil(lambda: k.window.demo.badge.isVisible(), timeout=30_000)
+    assert k.window.demo.badge.text() == BADGE
+    results = k.window.demo.results_shown
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= results + 3, timeout=30_000)
+    assert k.window.demo.status is None and not k.window.demo.overlay.isVisible()
+    assert k.controller.camera_state == "fallback"
+    # the camera returns: live again, badge gone
+    cam.plug()
+    clock.advance(1.0)
+    qtbot.waitUntil(lambda: not k.window.demo.badge.isVisible(), timeout=30_000)
+    assert k.controller.camera_state == "live"
+    # the panel smooths over a few results, so the camera's picture wins within a few
+    qtbot.waitUntil(lambda: k.window.demo.panel.top_labels()[0] == "Espresso",  # type: ignore[attr-defined]
+                    timeout=30_000)
+    assert k.window.demo.frames_shown > 0 and k.window.demo.status is None
+
+
+def test_an_8k_video_as_camera_gives_the_demo_mode_not_a_failure(  # type: ignore[no-untyped-def]
+        make_kiosk, qtbot, tmp_path: Path, coffee: np.ndarray,
+        caplog: pytest.LogCaptureFixture) -> None:
+    video = write_video(tmp_path / "8k.avi", coffee, (7680, 4320), frames=1)
+    k = make_kiosk(source=source_chooser(str(video), mirror=True))
+    k.controller.activity()
+    k.controller.open_demo(DEMO)
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+    assert k.window.demo.badge.isVisible() and k.window.demo.badge.text() == BADGE
+    assert k.window.demo.status is None
+    assert k.controller.camera_state == "fallback"
+    assert "8k.avi is 7680x4320 pixels" in caplog.text  # staff read why in the log
