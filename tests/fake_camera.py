@@ -5,7 +5,9 @@ the first picture (reads fail meanwhile, as with many USB cameras), what size it
 :meth:`FakeCamera.capture` is a stand-in for ``cv2.VideoCapture(index)`` that
 :class:`kiosk.runtime.sources.CameraSource` takes as ``open_capture``, so the kiosk's own
 camera code runs on it. Time is a :class:`StepClock`: every read takes one frame period on
-it, as a real read waits for the next frame, so nothing in a test sleeps.
+it, as a real read waits for the next frame, so nothing in a test sleeps. A driver that
+hangs in opening is :meth:`FakeCamera.hang_opens`: opening blocks until the test opens the
+gate it returns.
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ class FakeCamera:
         self.opens = 0
         self.good_reads = 0
         self.empty_reads = 0
+        self.gate: threading.Event | None = None  # set: opening blocks until it opens
+        self.opening = 0  # openings blocked in the driver right now
+        self.most_opening = 0  # … at most, ever
+        self.captures: list[FakeCapture] = []
+        self._lock = threading.Lock()
 
     def unplug(self) -> None:
         self.plugged = False
@@ -56,10 +63,26 @@ class FakeCamera:
     def plug(self) -> None:
         self.plugged = True
 
+    def hang_opens(self) -> threading.Event:
+        """From now on every opening hangs in the driver until the returned gate is set."""
+        self.gate = threading.Event()
+        return self.gate
+
     def capture(self, index: int) -> FakeCapture:
         """What ``cv2.VideoCapture(index)`` would return for this device."""
-        self.opens += 1
-        return FakeCapture(self)
+        with self._lock:
+            self.opens += 1
+            self.opening += 1
+            self.most_opening = max(self.most_opening, self.opening)
+        try:
+            if self.gate is not None:
+                self.gate.wait()
+            cap = FakeCapture(self)
+            self.captures.append(cap)
+            return cap
+        finally:
+            with self._lock:
+                self.opening -= 1
 
 
 class FakeCapture:
