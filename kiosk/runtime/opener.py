@@ -22,6 +22,7 @@ from kiosk.runtime.sources import FrameSource, SourceError
 
 log = logging.getLogger(__name__)
 
+FIRST_OPEN_LIMIT_S = 5.0  # a demo waits this long for its camera, then starts on the photos
 MAX_OPENING = 2  # opener threads alive in the process: a hung one and one more
 THREAD_NAME = "kiosk-camera-open"
 
