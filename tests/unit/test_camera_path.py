@@ -285,7 +285,9 @@ def capture_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "kiosk-capture" and t.is_alive()]
 
 
-def test_a_reopening_that_hangs_does_not_stop_the_sample_photos(coffee: np.ndarray) -> None:
+@pytest.mark.parametrize("in_first_read", [False, True], ids=["in-open", "in-first-read"])
+def test_a_reopening_that_hangs_does_not_stop_the_sample_photos(coffee: np.ndarray,
+                                                                 in_first_read: bool) -> None:
     clock = StepClock()
     cam = FakeCamera(coffee, clock)
     watch = Watch()
@@ -294,7 +296,8 @@ def test_a_reopening_that_hangs_does_not_stop_the_sample_photos(coffee: np.ndarr
     gate = threading.Event()
     try:
         in_fallback(cam, watch, clock)
-        gate = cam.hang_opens()
+        gate = cam.hang_opens(in_first_read)
+        cam.plug()
         clock.advance(0.02)
         watch.until(lambda: cam.opening == 1)  # the driver hangs in opening the camera …
         shown = len(watch.frames)
@@ -305,7 +308,6 @@ def test_a_reopening_that_hangs_does_not_stop_the_sample_photos(coffee: np.ndarr
         assert cam.opening == 1 and cam.most_opening == 1  # one attempt, not one per retry
         assert not watch.frames[-1].mirrored
         # the driver finally answers, the camera is there: live again, photos let go
-        cam.plug()
         gate.set()
         watch.until(lambda: watch.statuses[-1] == Status.RUNNING
                     and watch.frames[-1].mirrored)
