@@ -111,16 +111,17 @@ class Opener:
         return True
 
     def _attempt(self) -> None:
+        outcome: FrameSource | SourceError = SourceError("The camera opening was interrupted.")
         try:
             outcome = self._open_and_read()
-        finally:
+        finally:  # whatever happened, the attempt is over: the next one may start
             _unclaim()
-        with self._lock:
-            self._pending = False
-            keep = not self._closed
-            if keep:
-                self._outcome = outcome
-            self._done.set()
+            with self._lock:
+                self._pending = False
+                keep = not self._closed
+                if keep:
+                    self._outcome = outcome
+                self._done.set()
         if not keep and not isinstance(outcome, SourceError):
             log.info("%s opened after it was given up; released", outcome.description)
             _release(outcome)
