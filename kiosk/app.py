@@ -22,8 +22,15 @@ from kiosk.core.settings import Settings, apply_demo_order, load_settings, save_
 from kiosk.runtime.demos import DemoEntry, discover, load_runner
 from kiosk.runtime.disk import DiskWatch
 from kiosk.runtime.event_store import EventStore
+from kiosk.runtime.opener import FIRST_OPEN_LIMIT_S, Opener
 from kiosk.runtime.pipeline import TaskRunner
-from kiosk.runtime.sources import CameraSource, SourceError, open_sample_source, open_source
+from kiosk.runtime.sources import (
+    CameraSource,
+    FrameSource,
+    SourceError,
+    open_sample_source,
+    open_source,
+)
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -155,25 +162,38 @@ class InboxPoller:
             self._refresh()
 
 
-def source_chooser(camera: str | None, mirror: bool) -> Callable[[], object]:
+def source_chooser(camera: str | None, mirror: bool, *,
+                   open_fn: Callable[[str], FrameSource] = open_source,
+                   open_limit_s: float = FIRST_OPEN_LIMIT_S) -> Callable[[], object]:
     """Opens the configured source; falls back to the sample photos when it fails.
 
-    ``camera`` None means the sample photos on purpose (screenshots).
+    ``camera`` None means the sample photos on purpose (screenshots). A camera that has not
+    opened within ``open_limit_s`` (a driver hanging in opening) gives a choice without a
+    source: the demo starts on the sample photos and the opening goes on in the background,
+    so the camera takes over if it answers after all.
     """
     from kiosk.ui.controller import SourceChoice
 
     def choose() -> SourceChoice:
         if camera is None or camera == "sample":
             return SourceChoice(open_sample_source(), None, no_camera=True, mirror=False)
-        try:
-            source = open_source(camera)
-        except SourceError as exc:
-            log.warning("%s Showing the sample photos instead.", exc)
+        opener = Opener(lambda: open_fn(camera))
+        opener.start()
+        outcome = opener.wait(open_limit_s)
+        if isinstance(outcome, SourceError):
+            opener.close()
+            log.warning("%s Showing the sample photos instead.", outcome)
             sample = open_sample_source()
             return SourceChoice(sample, None, no_camera=True, mirror=False)
-        live = isinstance(source, CameraSource)
-        return SourceChoice(source, lambda: open_source(camera), no_camera=False,
-                            mirror=mirror and live, fallback=open_sample_source)
+        if outcome is None:
+            log.warning("Camera %s did not open within %.0f s; showing the sample photos "
+                        "until it does.", camera, open_limit_s)
+            return SourceChoice(None, opener, no_camera=False,
+                                mirror=mirror and camera.strip().isdigit(),
+                                fallback=open_sample_source)
+        live = isinstance(outcome, CameraSource)
+        return SourceChoice(outcome, opener, no_camera=False, mirror=mirror and live,
+                            fallback=open_sample_source)
 
     return choose
 
@@ -189,8 +209,8 @@ def presence_factory(settings: Callable[[], Settings]) -> Callable[..., Any]:
         if not current.wake_on_approach:
             return None
         choice: Any = source_chooser(current.camera, current.mirror)()
-        if choice.no_camera:
-            choice.source.close()  # demo mode: there is nobody to see on the sample photos
+        if choice.no_camera or choice.source is None:
+            choice.discard()  # demo mode (or a camera still opening): nobody to see
             return None
         return open_watcher(choice.source, models_dir() / "mp_pose_detection.onnx",
                             on_change, on_preview)

@@ -385,8 +385,9 @@ def run_soak(source: str | None, minutes: float, state_dir: str | None,
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.app import RunnerCache, demo_dirs
+    from kiosk.app import RunnerCache, demo_dirs, source_chooser
     from kiosk.runtime.demos import DemoState, discover
+    from kiosk.runtime.opener import opening
     from kiosk.runtime.procstats import limit_heap_arenas, snapshot
     from kiosk.runtime.sources import FrameSource, SourceError, open_sample_source, open_source
     from kiosk.ui.controller import KioskController, SourceChoice
@@ -410,7 +411,9 @@ def run_soak(source: str | None, minutes: float, state_dir: str | None,
     window = KioskWindow("en")
     controller = KioskController(
         window, entries, RunnerCache(),
-        lambda: SourceChoice(opener(), None, no_camera=False, mirror=False),
+        # a given source is opened (and reopened) the way the kiosk does it
+        source_chooser(source, mirror=False) if source  # type: ignore[arg-type]
+        else lambda: SourceChoice(opener(), None, no_camera=False, mirror=False),
         idle_timeout=3600, idle_warning=10)
     window.resize(1920, 1080)
     window.show()
@@ -436,7 +439,9 @@ def run_soak(source: str | None, minutes: float, state_dir: str | None,
             gc.collect()
             cycle += 1
             samples.append({"cycle": cycle, "t_min": round(
-                (minutes * 60 - (t_end - time.monotonic())) / 60, 2), **snapshot()})
+                (minutes * 60 - (t_end - time.monotonic())) / 60, 2), **snapshot(),
+                # background camera openings alive (a hung driver would keep them)
+                "camera_openers": opening()})
         controller.shutdown()
 
     with loop:
@@ -452,6 +457,7 @@ def run_soak(source: str | None, minutes: float, state_dir: str | None,
         "rss_growth_pct": (round((rss1 - rss0) / rss0 * 100, 2) if rss0 and rss1 else None),
         "threads_start": base["threads"], "threads_end": last["threads"],
         "threads_max": max(s["threads"] for s in samples),
+        "camera_openers_max": max(s["camera_openers"] for s in samples),
         "open_files_start": base["open_files"], "open_files_end": last["open_files"],
         "samples": samples,
     }

@@ -3,7 +3,8 @@
 Nothing here blocks its caller: :meth:`Pipeline.start` launches two daemon threads and
 returns. The capture thread paces file sources at their frame rate, marks camera
 pictures to be shown mirrored, and survives a source that disappears (it retries every
-few seconds). A live camera is given time: one that delivers nothing for a while after
+few seconds, opening it in the background: a driver that hangs in opening never stops
+the pictures). A live camera is given time: one that delivers nothing for a while after
 opening (many USB cameras need seconds) or skips a few reads is not "lost"; one that stays
 away long enough is replaced by the ``fallback`` pictures until it comes back. Models
 always get the picture as the camera took it: mirroring is for display only, so text
@@ -25,6 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from kiosk.runtime.latest import LatestSlot
+from kiosk.runtime.opener import Opener
 from kiosk.runtime.sources import FrameSource, SourceError
 
 log = logging.getLogger(__name__)
@@ -144,10 +146,10 @@ class Pipeline:
 
     def __init__(
         self,
-        source: FrameSource,
+        source: FrameSource | None,
         runner: TaskRunner | None,
         *,
-        reopen: Callable[[], FrameSource] | None = None,
+        reopen: Callable[[], FrameSource] | Opener | None = None,
         on_frame: Callable[[Frame], None] | None = None,
         on_result: Callable[[Result], None] | None = None,
         on_status: Callable[[str], None] | None = None,
@@ -161,7 +163,13 @@ class Pipeline:
     ) -> None:
         self._source = source
         self._runner = runner
-        self._reopen = reopen
+        self._wake = threading.Event()  # an opening ended, or stop
+        # Reopening runs in the background (a driver may hang in it) and is only polled here.
+        if isinstance(reopen, Opener):
+            reopen.on_done = self._wake.set
+            self._opener: Opener | None = reopen
+        else:
+            self._opener = None if reopen is None else Opener(reopen, self._wake.set)
         self._on_frame = on_frame
         self._on_result = on_result
         self._on_status = on_status
@@ -202,11 +210,14 @@ class Pipeline:
     def stop(self, timeout: float = 2.0) -> None:
         """Stop both threads and close the source; safe to call twice."""
         self._stop.set()
+        self._wake.set()
         self._slot.close()
         for t in self._threads:
             if t is not threading.current_thread():
                 t.join(timeout)
         self._threads = []
+        if self._opener is not None:
+            self._opener.close()  # never waited for: a hung opening is left to its thread
 
     def _status(self, status: str) -> None:
         if self._on_status is not None:
@@ -218,30 +229,45 @@ class Pipeline:
         fallback: FrameSource | None = None
         opened_at = p.clock()
         delivered_at: float | None = None  # the source's last frame since it was opened
-        lost_at = 0.0
+        # No source yet (its first opening still hangs): the fallback pictures play at once.
+        lost_at = opened_at if source is not None else opened_at - p.fallback_after_s
         reopened = False
         next_retry = 0.0
         seq = 0
         next_t = time.perf_counter()
-        self._status(Status.RUNNING)
+        if source is not None:
+            self._status(Status.RUNNING)
+        elif self._fallback is None:
+            self._status(Status.LOST)
         try:
             while not self._stop.is_set():
-                if source is None and fallback is None and self._fallback is not None \
-                        and p.clock() - lost_at >= p.fallback_after_s:
-                    fallback = self._open_fallback()
-                    next_retry = p.clock() + p.retry_s
-                if source is None and fallback is not None and p.clock() >= next_retry:
-                    next_retry = p.clock() + p.retry_s
-                    source = self._reopen_now()
+                if source is None:
+                    self._wake.clear()  # before looking, so an opening that ends now wakes us
+                    source = self._take_reopened()
                     if source is not None:
-                        self._close(fallback)
-                        fallback = None
+                        if fallback is not None:
+                            self._close(fallback)
+                            fallback = None
                         reopened = True
-                if source is None and fallback is None:
-                    source = self._reconnect()
-                    if source is None:
+                if source is None:
+                    now = p.clock()
+                    if fallback is None and self._fallback is not None \
+                            and now - lost_at >= p.fallback_after_s:
+                        fallback = self._open_fallback()
+                        next_retry = now + p.retry_s
+                    if fallback is not None:
+                        # the pictures go on; the camera is tried in the background meanwhile
+                        if now >= next_retry:
+                            next_retry = now + p.retry_s
+                            self._start_reopen()
+                    else:
+                        # Nothing to show: pause between attempts, wait for one under way.
+                        if self._opener is None or not self._opener.pending:
+                            if self._stop.wait(p.retry_s):
+                                break
+                            self._start_reopen()
+                        self._wake.wait(p.retry_s)
                         continue
-                    reopened = True
                 if reopened:
                     reopened = False
                     opened_at, delivered_at = p.clock(), None
@@ -300,6 +326,8 @@ class Pipeline:
                 if self._on_frame is not None:
                     self._on_frame(frame)
         finally:
+            if self._opener is not None:
+                self._opener.close()  # an opening still under way releases its camera itself
             for left in (source, fallback):
                 if left is not None:
                     self._close(left)
@@ -335,22 +363,23 @@ class Pipeline:
         except Exception:
             log.exception("closing %s failed", source.description)
 
-    def _reconnect(self) -> FrameSource | None:
-        if self._stop.wait(self._patience.retry_s):
-            return None
-        return self._reopen_now()
+    def _start_reopen(self) -> None:
+        if self._opener is not None:
+            self._opener.start()
 
-    def _reopen_now(self) -> FrameSource | None:
-        if self._reopen is None:
+    def _take_reopened(self) -> FrameSource | None:
+        """The source an opening in the background brought back, if one has."""
+        if self._opener is None:
             return None
-        try:
-            source = self._reopen()
-        except SourceError as exc:
-            log.info("still no source: %s", exc)
+        outcome = self._opener.take()
+        if outcome is None:
+            return None
+        if isinstance(outcome, SourceError):
+            log.info("still no source: %s", outcome)
             return None
         self.stats.reconnects += 1
-        log.info("source back: %s", source.description)
-        return source
+        log.info("source back: %s", outcome.description)
+        return outcome
 
     def _infer_loop(self) -> None:
         while not self._stop.is_set():

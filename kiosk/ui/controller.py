@@ -22,6 +22,7 @@ from kiosk.core.i18n import DEFAULT_LANG, Lang, parse_lang
 from kiosk.core.session import Screen, SessionEvent, VisitorSession
 from kiosk.runtime.demos import DemoEntry, DemoState
 from kiosk.runtime.model_card import generated_about
+from kiosk.runtime.opener import Opener
 from kiosk.runtime.pipeline import Patience, Pipeline, Status, TaskRunner
 from kiosk.runtime.procstats import release_memory
 from kiosk.runtime.sources import FrameSource, ImageFolderSource
@@ -40,14 +41,25 @@ FAILED_OPENS_BEFORE_DISABLING = 3  # a demo that fails this often is taken off t
 
 @dataclass
 class SourceChoice:
-    """The picture source a demo gets, and how to get it back if it disappears."""
+    """The picture source a demo gets, and how to get it back if it disappears.
 
-    source: FrameSource
-    reopen: Callable[[], FrameSource] | None
+    ``source`` is None while the camera is still opening (in ``reopen``, an
+    :class:`Opener`): the demo starts on the ``fallback`` pictures.
+    """
+
+    source: FrameSource | None
+    reopen: Callable[[], FrameSource] | Opener | None
     no_camera: bool
     mirror: bool
     #: what plays while a lost camera stays away (the sample photos); None: wait for it
     fallback: Callable[[Sequence[Path]], FrameSource] | None = None
+
+    def discard(self) -> None:
+        """Not used after all: release the source and give up an opening under way."""
+        if self.source is not None:
+            self.source.close()
+        if isinstance(self.reopen, Opener):
+            self.reopen.close()
 
 
 #: Opens the wake-on-approach watcher (blocking: camera and model), given where to report
@@ -342,7 +354,7 @@ class KioskController(QObject):
             # demo mode opens at the pictures that show this demo at its best
             await loop.run_in_executor(None, choice.source.start_with, samples)
         if generation != self._generation:
-            choice.source.close()
+            choice.discard()
             return
         fallback = choice.fallback
         self.pipeline = Pipeline(
@@ -354,7 +366,8 @@ class KioskController(QObject):
         )
         self._live_camera = not choice.no_camera
         self.window.demo.set_no_camera(choice.no_camera)
-        self.camera_state = "fallback" if choice.no_camera else "live"
+        # a camera still opening: the pipeline reports FALLBACK at once, and RUNNING when it opens
+        self.camera_state = "fallback" if choice.no_camera or choice.source is None else "live"
         self.pipeline.start()
 
     @property

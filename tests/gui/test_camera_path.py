@@ -3,6 +3,7 @@ starts slowly, drops out and comes back, never comes back, or is an 8K video fil
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +121,83 @@ def test_an_8k_video_as_camera_gives_the_demo_mode_not_a_failure(  # type: ignor
     assert k.window.demo.status is None
     assert k.controller.camera_state == "fallback"
     assert "8k.avi is 7680x4320 pixels" in caplog.text  # staff read why in the log
+
+
+def test_a_camera_hanging_in_reopening_leaves_the_sample_photos_playing(  # type: ignore[no-untyped-def]
+        make_kiosk, qtbot, coffee: np.ndarray) -> None:
+    clock = StepClock()
+    cam = FakeCamera(coffee, clock)
+    k = make_kiosk(source=camera_choice(cam), patience=patience(clock))
+    k.controller.activity()
+    k.controller.open_demo(DEMO)
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+    cam.unplug()
+    qtbot.waitUntil(lambda: k.window.demo.status == "lost", timeout=30_000)
+    clock.advance(15.0)
+    qtbot.waitUntil(lambda: k.window.demo.badge.isVisible(), timeout=30_000)
+    gate = cam.hang_opens()
+    try:
+        clock.advance(1.0)
+        qtbot.waitUntil(lambda: cam.opening == 1, timeout=30_000)  # the driver hangs …
+        results = k.window.demo.results_shown
+        # … and the visitor still plays with the sample photos
+        qtbot.waitUntil(lambda: k.window.demo.results_shown >= results + 3, timeout=30_000)
+        assert cam.opening == 1 and k.window.demo.badge.isVisible()
+        cam.plug()
+        gate.set()  # the driver answers at last: the camera takes over
+        qtbot.waitUntil(lambda: not k.window.demo.badge.isVisible(), timeout=30_000)
+    finally:
+        gate.set()
+    assert k.controller.camera_state == "live"
+    assert cam.most_opening == 1
+
+
+def hanging_camera_chooser(cam: FakeCamera):  # type: ignore[no-untyped-def]
+    return source_chooser("0", mirror=True, open_limit_s=0.05,
+                          open_fn=lambda spec: CameraSource(int(spec), open_capture=cam.capture))
+
+
+def test_a_camera_hanging_in_opening_starts_the_demo_on_the_photos(  # type: ignore[no-untyped-def]
+        make_kiosk, qtbot, coffee: np.ndarray) -> None:
+    clock = StepClock()
+    cam = FakeCamera(coffee, clock)
+    gate = cam.hang_opens()
+    try:
+        k = make_kiosk(source=hanging_camera_chooser(cam), patience=patience(clock))
+        k.controller.activity()
+        k.controller.open_demo(DEMO)
+        assert k.window.demo.status == "loading"
+        qtbot.waitUntil(lambda: k.window.demo.results_shown >= 2, timeout=30_000)
+        assert k.window.demo.badge.isVisible() and k.window.demo.badge.text() == BADGE
+        assert k.window.demo.status is None and k.controller.camera_state == "fallback"
+        assert cam.opening == 1
+        gate.set()  # the camera opens after all: live, mirrored, badge gone
+        qtbot.waitUntil(lambda: not k.window.demo.badge.isVisible(), timeout=30_000)
+        assert k.controller.camera_state == "live"
+        qtbot.waitUntil(lambda: k.window.demo.panel.top_labels()[0] == "Espresso",  # type: ignore[attr-defined]
+                        timeout=30_000)
+    finally:
+        gate.set()
+    assert cam.opens == 1
+
+
+def test_quitting_does_not_wait_for_a_camera_that_never_opens(  # type: ignore[no-untyped-def]
+        make_kiosk, qtbot, coffee: np.ndarray) -> None:
+    clock = StepClock()
+    cam = FakeCamera(coffee, clock)
+    gate = cam.hang_opens()
+    try:
+        k = make_kiosk(source=hanging_camera_chooser(cam), patience=patience(clock))
+        k.controller.activity()
+        k.controller.open_demo(DEMO)
+        qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+        for _ in range(2):  # closing the demo and opening it again: one more opening tries
+            k.controller.back_home()
+            k.controller.open_demo(DEMO)
+            qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+        k.controller.shutdown()  # quitting: nothing waits for the hung driver
+        assert not [t for t in threading.enumerate() if t.name == "kiosk-capture"]
+        assert cam.opening == 2 and cam.most_opening == 2  # … then none while both hang
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: not any(c.opened for c in cam.captures), timeout=30_000)

@@ -261,3 +261,101 @@ def test_when_the_fallback_fails_too_the_visitor_is_told_the_camera_is_away(
         watch.until(lambda: watch.statuses[-1] == Status.RUNNING and len(watch.frames) > 2)
     finally:
         pipe.stop()
+
+
+def sample_fallback() -> FrameSource:
+    return open_sample_source()
+
+
+def in_fallback(cam: FakeCamera, watch: Watch, clock: StepClock) -> None:
+    """The camera is pulled and stays away until the sample photos play."""
+    watch.until(lambda: len(watch.frames) >= 2)
+    cam.unplug()
+    watch.until(lambda: Status.LOST in watch.statuses)
+    clock.advance(15.0)
+    watch.until(lambda: Status.FALLBACK in watch.statuses)
+
+
+def more_frames(watch: Watch, count: int) -> None:
+    shown = len(watch.frames)
+    watch.until(lambda: len(watch.frames) >= shown + count)
+
+
+def capture_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "kiosk-capture" and t.is_alive()]
+
+
+@pytest.mark.parametrize("in_first_read", [False, True], ids=["in-open", "in-first-read"])
+def test_a_reopening_that_hangs_does_not_stop_the_sample_photos(coffee: np.ndarray,
+                                                                 in_first_read: bool) -> None:
+    clock = StepClock()
+    cam = FakeCamera(coffee, clock)
+    watch = Watch()
+    pipe = camera_pipeline(cam, watch, fallback=sample_fallback)
+    pipe.start()
+    gate = threading.Event()
+    try:
+        in_fallback(cam, watch, clock)
+        gate = cam.hang_opens(in_first_read)
+        cam.plug()
+        clock.advance(0.02)
+        watch.until(lambda: cam.opening == 1)  # the driver hangs in opening the camera …
+        shown = len(watch.frames)
+        for _ in range(5):  # … for many retry periods, and the photos go on meanwhile
+            clock.advance(0.02)
+            more_frames(watch, 3)
+        assert len(watch.frames) >= shown + 15
+        assert cam.opening == 1 and cam.most_opening == 1  # one attempt, not one per retry
+        assert not watch.frames[-1].mirrored
+        # the driver finally answers, the camera is there: live again, photos let go
+        gate.set()
+        watch.until(lambda: watch.statuses[-1] == Status.RUNNING
+                    and watch.frames[-1].mirrored)
+    finally:
+        gate.set()
+        pipe.stop()
+    assert watch.statuses[:4] == [Status.RUNNING, Status.LOST, Status.FALLBACK, Status.RUNNING]
+    assert np.array_equal(watch.frames[-1].image, coffee)
+    assert pipe.stats.reconnects == 1
+
+
+def test_an_opening_that_never_returns_holds_up_nothing(coffee: np.ndarray) -> None:
+    clock = StepClock()
+    cam = FakeCamera(coffee, clock)
+    gate = threading.Event()
+    pipes: list[Pipeline] = []
+    try:
+        watch = Watch()
+        pipe = camera_pipeline(cam, watch, fallback=sample_fallback)
+        pipes.append(pipe)
+        pipe.start()
+        gate = cam.hang_opens()
+        in_fallback(cam, watch, clock)
+        cam.plug()  # plugged in again, but the driver never answers
+        clock.advance(0.02)
+        watch.until(lambda: cam.opening == 1)
+        pipe.stop()  # the visitor leaves the demo: nothing waits for the hung opening
+        assert not capture_threads()
+        # the next demos: the camera is still given a chance, but threads do not pile up
+        for _ in range(3):
+            watch = Watch()
+            pipe = Pipeline(None, None, reopen=lambda: CameraSource(0, open_capture=cam.capture),
+                            mirror=True, on_frame=watch.on_frame, on_status=watch.on_status,
+                            patience=Patience(retry_s=0.01, clock=clock),
+                            fallback=sample_fallback)
+            pipes.append(pipe)
+            pipe.start()
+            more_frames(watch, 5)  # the photos play at once
+            clock.advance(0.02)
+            more_frames(watch, 5)
+            assert watch.statuses == [Status.FALLBACK]
+            pipe.stop()
+            assert not capture_threads()
+        assert cam.opening == 2 and cam.most_opening == 2
+    finally:
+        gate.set()
+        for pipe in pipes:
+            pipe.stop()
+    # the driver answers at last: the cameras nobody waits for any more are released
+    # (the first capture is the one the demo started with)
+    Watch().until(lambda: len(cam.captures) == 3 and not any(c.opened for c in cam.captures))
