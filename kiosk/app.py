@@ -24,6 +24,7 @@ from kiosk.runtime.disk import DiskWatch
 from kiosk.runtime.event_store import EventStore
 from kiosk.runtime.opener import FIRST_OPEN_LIMIT_S, Opener
 from kiosk.runtime.pipeline import TaskRunner
+from kiosk.runtime.shutdown import BoundedExecutor
 from kiosk.runtime.sources import (
     CameraSource,
     FrameSource,
@@ -50,6 +51,9 @@ log = logging.getLogger(__name__)
 # The start-up mark benchmarks and the bundle's smoke test read: "KIOSK_READY <ms>" on stdout.
 ready_log = logging.getLogger("kiosk.ready")
 READY_HANDLER = "kiosk-ready-stdout"
+# Per worker on the way out: a model call in progress may end; the supervisor counts a
+# child that stops beating for 5 s as hung, so the whole exit stays well under that.
+JOIN_ON_EXIT_S = 1.0
 
 
 def setup_logging(folder: Path | None, verbose: bool = False) -> None:
@@ -342,12 +346,16 @@ class KioskApp:
 
     def stop(self) -> None:
         """Free the camera and close the interaction log (the app is about to quit)."""
+        from kiosk.runtime import shutdown
         from kiosk.runtime.autotune import stop_background
         from kiosk.runtime.signals import is_signal_exit
         from kiosk.runtime.supervisor import RESTART_EXIT_CODE
 
-        stop_background()  # waits for the warm-up to leave onnxruntime
-        self.controller.shutdown()
+        # Cancellable work (occlusion map, warm-up, tuning) stops between two model calls;
+        # each join below is bounded, and a thread still busy after it is left to leave().
+        shutdown.begin()
+        stop_background(JOIN_ON_EXIT_S)
+        self.controller.shutdown(JOIN_ON_EXIT_S)
         reason = "signal" if is_signal_exit(self.exit_code) else {
             RESTART_EXIT_CODE: "restart"}.get(self.exit_code, "quit")
         self.store.record("app_stop", payload={"reason": reason})
@@ -665,6 +673,9 @@ def run_kiosk(
         controller.set_enabled(demo_id, False)
     window.demo.set_performance_overlay(settings.show_performance_overlay)
     loop = qasync.QEventLoop(qt_app)
+    # qasync's own pool waits without a bound for a job still inside a model on close
+    loop.set_default_executor(BoundedExecutor(max_workers=10, join_timeout=JOIN_ON_EXIT_S,
+                                              thread_name_prefix="kiosk-worker"))
     asyncio.set_event_loop(loop)
     kiosk = KioskApp(state=state, settings=run_settings, qt_app=qt_app, loop=loop,
                      controller=controller, runners=runners, store=store,

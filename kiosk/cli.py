@@ -197,15 +197,19 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "run":
         from kiosk.app import run_kiosk
         from kiosk.runtime.display_check import DisplayUnavailable
+        from kiosk.runtime.shutdown import leave
 
         try:
-            return run_kiosk(
+            code = run_kiosk(
                 windowed=args.windowed, camera=args.camera,
                 lang=parse_lang(args.lang) if args.lang else None, state_dir=args.data_dir,
                 exit_when_ready=args.exit_when_ready, started=STARTED, verbose=args.verbose,
             )
         except DisplayUnavailable as exc:
             return fail(str(exc), EXIT_FAILED)
+        # The interaction log is closed: a worker still inside a model must not turn the
+        # exit into SIGABRT during interpreter clean-up (the supervisor sees a crash).
+        return leave(code)
     if command == "make-sample-video":
         from kiosk.runtime.sample_video import write_sample_video
         from kiosk.runtime.sources import SourceError

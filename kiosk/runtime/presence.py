@@ -57,11 +57,15 @@ class PresenceWatcher:
         self._thread = threading.Thread(target=self._run, name="presence", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop and release the source (blocks briefly: call it off the GUI thread)."""
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop and release the source (blocks briefly: call it off the GUI thread).
+
+        Waits up to ``timeout`` s for a model call in progress; the kiosk leaving passes a
+        short one (:func:`kiosk.runtime.shutdown.leave` does not wait for a late thread).
+        """
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=5.0)
+            self._thread.join(timeout=timeout)
         self.source.close()
         if self.tracker.present:
             self.tracker.reset()

@@ -21,6 +21,7 @@ from kiosk.core.tasks import classification as cls
 from kiosk.core.tasks.explain import Explanation, class_activation_map, occlusion_map
 from kiosk.core.tasks.perturb import Perturbation
 from kiosk.core.tasks.perturb import apply as apply_perturbation
+from kiosk.runtime import shutdown
 from kiosk.runtime.onnx_model import ModelLoadError, OnnxModel
 from kiosk.runtime.pipeline import TaskRunner
 from kiosk.runtime.tasks import ModelPath, TaskKind
@@ -113,7 +114,8 @@ class ClassificationRunner:
         """Freeze-time explanation for any classifier: cover each cell of the part the model
         sees with grey and measure how much the top class loses (50 model runs; seconds).
 
-        ``progress(done_fraction)`` returning False cancels (→ ``None``).
+        ``progress(done_fraction)`` returning False cancels (→ ``None``), and so does
+        :func:`kiosk.runtime.shutdown.begin`.
         """
         result, _ = self.process(rgb)
         if not result.top:
@@ -127,7 +129,10 @@ class ClassificationRunner:
             raw = self.model.run(self._outputs, cls.preprocess(frame, self.params))[0]
             return float(cls.probabilities(raw, self.params.activation)[best])
 
-        grid = occlusion_map(np.array(rgb[y0:y1, x0:x1], copy=True), score, progress=progress)
+        def going_on(done: float) -> bool:  # the kiosk leaving cancels it between two runs
+            return not shutdown.stopping() and progress(done)
+
+        grid = occlusion_map(np.array(rgb[y0:y1, x0:x1], copy=True), score, progress=going_on)
         if grid is None:
             return None
         heat = Explanation(grid, (float(x0), float(y0), float(x1), float(y1)), "occlusion")

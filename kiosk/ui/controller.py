@@ -457,12 +457,16 @@ class KioskController(QObject):
 
         QTimer.singleShot(self.failed_return_ms, back)
 
-    def shutdown(self) -> None:
-        """Stop threads before the application quits (blocking is fine then)."""
+    def shutdown(self, join_s: float = 2.0) -> None:
+        """Stop threads before the application quits (blocking is fine then).
+
+        Each thread gets up to ``join_s`` s to finish a model call in progress; one still
+        busy after that is left to the app's exit, which does not wait for it.
+        """
         self.timer.stop()
         pipeline, self.pipeline = self.pipeline, None
         if pipeline is not None:
-            pipeline.stop()
+            pipeline.stop(join_s)
         watcher, self._watcher = self._watcher, None
         if watcher is not None:
-            watcher.stop()
+            watcher.stop(join_s)
