@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.runtime import tuning
 from kiosk.runtime.crashlog import crash_dir
 from kiosk.runtime.demos import check_demo
 from kiosk.runtime.supervisor import SupervisorConfig
@@ -93,6 +94,9 @@ def test_leaving_during_the_occlusion_map_is_a_clean_exit(
     data = tmp_path / "data"
     (data / "packs").mkdir(parents=True)
     pack_id = slow_pack(data / "packs" / "slow")
+    # a kiosk tuned on its first day: no tuning child competes for the two cores
+    tuning.save_choices(tuning.tuning_path(data), tuning.fingerprint(
+        tuning.available_providers()), {})
     marker = tmp_path / "busy"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path / "home"))
     for name in ("KIOSK_HEARTBEAT_FD", "KIOSK_HEARTBEAT_FILE", "KIOSK_SUPERVISED"):
