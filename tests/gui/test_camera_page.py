@@ -215,7 +215,7 @@ class FakeWatcher:
     def start(self) -> None:
         self.started = True
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
         self.stopped = True
 
 
