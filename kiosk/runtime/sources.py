@@ -341,7 +341,12 @@ class ImageFolderSource:
 
 
 def _ken_burns(img: np.ndarray, t: float, size: tuple[int, int], seed: int) -> np.ndarray:
-    """A gentle zoom and pan over ``img`` at progress ``t`` in [0, 1], output ``size`` (w, h)."""
+    """A gentle zoom and pan over ``img`` at progress ``t`` in [0, 1], output ``size`` (w, h).
+
+    A picture narrower than the output (a portrait, the square astronaut) loses its top and
+    bottom to the crop: the pan then stays near the top, where a portrait's face is, so a
+    visitor never sees a head cut in half.
+    """
     cv2 = _cv2()
     out_w, out_h = size
     h, w = img.shape[:2]
@@ -352,7 +357,10 @@ def _ken_burns(img: np.ndarray, t: float, size: tuple[int, int], seed: int) -> n
     slack_x, slack_y = w * zoom - out_w, h * zoom - out_h
     ease = 0.5 - 0.5 * math.cos(math.pi * t)
     px = slack_x * (0.5 + direction * (ease - 0.5) * 0.8)
-    py = slack_y * (0.5 - direction * (ease - 0.5) * 0.4)
+    if w * out_h <= h * out_w:  # portrait-like: the top tenth of the slack at most
+        py = slack_y * (0.05 - direction * (ease - 0.5) * 0.1)
+    else:
+        py = slack_y * (0.5 - direction * (ease - 0.5) * 0.4)
     m = np.array([[zoom, 0.0, -px], [0.0, zoom, -py]], dtype=np.float64)
     out: np.ndarray = cv2.warpAffine(img, m, (out_w, out_h), flags=cv2.INTER_LINEAR,
                                      borderMode=cv2.BORDER_REFLECT)
