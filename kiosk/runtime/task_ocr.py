@@ -60,6 +60,10 @@ class OcrRunner(WholeFrameRunner):
         """Forget the lines tracked so far."""
         self.tracker.reset()
 
+    def new_scene(self) -> None:
+        """Another picture: its lines are not where the old ones were."""
+        self.tracker.reset()
+
     def read_full(self, rgb: np.ndarray) -> OcrResult:
         """Every line of a still picture, with every retry (the freeze button)."""
         return OcrResult(tuple(self.full.read(rgb)), full_quality=True)

@@ -182,6 +182,7 @@ class DemoScreen(QWidget):
         self.status: str | None = None
         self.no_camera = False
         self.frozen = False
+        self._scene = 0  # the pipeline's scene of the picture on screen
         self.stage: QWidget | None = None
         self.results_shown = 0
         self.frames_shown = 0
@@ -324,6 +325,7 @@ class DemoScreen(QWidget):
         self.about_button.setVisible(True)  # the whole explanation, and the model card
         self.privacy.setVisible(info.needs_camera)
         self.frozen = False
+        self._scene = 0  # a new pipeline counts from 0
         self.video.set_frame(None)
         self.results_shown = 0
         self._result_times.clear()
@@ -430,6 +432,7 @@ class DemoScreen(QWidget):
         self.fool_button.hide()
         self.last_output = None
         self.panel.reset()
+        self._scene = 0
         self.video.set_frame(None)
         self.frozen = False
         self.info = None
@@ -465,12 +468,19 @@ class DemoScreen(QWidget):
         """Hold the current picture (True) or go live again (False)."""
         self.frozen = frozen
 
-    def show_frame(self, rgb: np.ndarray, mirrored: bool = False) -> None:
-        """The newest camera picture, as taken; ``mirrored`` shows it (and overlays) flipped."""
+    def show_frame(self, rgb: np.ndarray, mirrored: bool = False, scene: int = 0) -> None:
+        """The newest camera picture, as taken; ``mirrored`` shows it (and overlays) flipped.
+
+        ``scene`` (see :class:`kiosk.runtime.pipeline.Frame`): when it changes, the panel
+        forgets what it smoothed over the old picture, and late results for it are dropped.
+        """
         if self.status == "lost":
             self.set_status(None)
         if self.frozen:
             return
+        if scene != self._scene:
+            self._scene = scene
+            self.panel.new_scene()
         self.frames_shown += 1
         size = self.video.frame_size
         self.video.set_frame(rgb, mirrored)
@@ -481,6 +491,8 @@ class DemoScreen(QWidget):
         """The newest task result."""
         if self.status == "loading":
             self.set_status(None)
+        if result.scene < self._scene:
+            return  # a picture no longer on screen
         self.panel.set_result(result.output)
         self.last_output = result.output
         if self.fool_it.isVisible():

@@ -182,6 +182,14 @@ class ClassificationPanel(ResultPanel):
         self.explain.set_lang(lang)
         self._show()
 
+    def new_scene(self) -> None:
+        if self.frozen:
+            return
+        self._smoother.reset()
+        self._last = None
+        self.heat = None
+        self._show()
+
     def reset(self) -> None:
         self._smoother.reset()
         self._last = None

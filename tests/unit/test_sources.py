@@ -129,3 +129,19 @@ def test_the_sample_pan_never_cuts_the_astronauts_face(slide: int) -> None:
         h, w = frame.shape[:2]
         # the detector clips boxes to the picture: a cut face would touch an edge
         assert 8 <= x1 < x2 <= w - 8 and 8 <= y1 < y2 <= h - 8, (k, faces[0].box)
+
+
+def test_a_slideshow_counts_its_cuts_and_a_video_its_loops(sample_video: Path) -> None:
+    src = open_sample_source()
+    n = src.frames_per_image
+    scenes = []
+    for _ in range(2 * n + 1):
+        src.read()
+        scenes.append(src.scene)
+    assert scenes == [0] * n + [1] * n + [2]  # one cut per new picture, none within one
+    video = VideoFileSource(sample_video)
+    loops = []
+    for _ in range(70):  # 60 frames: it starts over once
+        video.read()
+        loops.append(video.scene)
+    assert loops == [0] * 60 + [1] * 10
