@@ -99,7 +99,8 @@ class AboutOverlay(QFrame):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("Card")
-        self.setStyleSheet("QFrame#Card { background: rgba(20, 27, 51, 245); }")
+        # opaque: the picture's buttons under the card showed faintly through it
+        self.setStyleSheet("QFrame#Card { background: #141B33; }")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(44, 36, 44, 36)
         layout.setSpacing(10)
@@ -238,7 +239,10 @@ class DemoScreen(QWidget):
         self.fool_button.hide()  # shown for runners that take a perturbation
         for button in (self.view_button, self.fool_button):
             button.setObjectName("ToolButton")
-            button.setStyleSheet("QPushButton#ToolButton { background: rgba(20, 27, 51, 210); "
+            # a lighter fill and a rim: a button both on a photo and on the empty picture
+            # card while a demo loads (the card's own colour made it look like bare text)
+            button.setStyleSheet("QPushButton#ToolButton { background: rgba(30, 39, 71, 225); "
+                                 "border: 2px solid rgba(244, 246, 251, 90); "
                                  "padding: 10px 18px; font-size: 20px; }"
                                  "QPushButton#ToolButton:checked { background: #0D9488; }")
             tools.addWidget(button)
