@@ -64,6 +64,16 @@ def _use_tuning(state: Any) -> None:
         tuning.activate(stored)
 
 
+class _PlainRunner:
+    """A runner's ``plain_step`` (every model on every frame, no tracking) as a runner."""
+
+    def __init__(self, step: Any) -> None:
+        self._step = step
+
+    def process(self, rgb: np.ndarray) -> tuple[Any, dict[str, float]]:
+        return self._step(rgb), {}
+
+
 def _draw(frame: np.ndarray, output: Any) -> np.ndarray:
     """What a plain demo loop draws: the picture with the result's text on it."""
     import cv2
@@ -364,6 +374,9 @@ def run_bench(
         })
     if baseline == "sync":
         report["sync_loop"] = sync_loop(source, runner, phase)
+        plain = getattr(runner, "plain_step", None)
+        if plain is not None:  # the demo's own shortcuts off too: what a lab script does
+            report["sync_loop_plain"] = sync_loop(source, _PlainRunner(plain), phase)
         report["engines"] = engines(runner, entry)
     end = snapshot()
     report.update({"rss_mb_start": start["rss_mb"], "rss_mb_end": end["rss_mb"],

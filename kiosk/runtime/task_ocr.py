@@ -64,6 +64,11 @@ class OcrRunner(WholeFrameRunner):
         """Another picture: its lines are not where the old ones were."""
         self.tracker.reset()
 
+    def plain_step(self, rgb: np.ndarray) -> OcrResult:
+        """Detect and read every line of this frame, no tracking: what a plain OCR demo loop
+        does per frame (``kiosk bench --baseline sync`` compares against it)."""
+        return OcrResult(tuple(self.live.read(rgb)))
+
     def read_full(self, rgb: np.ndarray) -> OcrResult:
         """Every line of a still picture, with every retry (the freeze button)."""
         return OcrResult(tuple(self.full.read(rgb)), full_quality=True)

@@ -255,3 +255,23 @@ def test_run_demo_explain_gives_the_peak_in_source_pixels(tmp_path: Path, data_d
     assert x0 <= x <= x1 and y0 <= y <= y1 and peaks[0] == peaks[1]
     out = kiosk("run-demo", "face-privacy", "--source", str(img), "--explain", data_dir=data_dir)
     assert out.returncode == 1 and "has no heat map" in out.stderr
+
+
+def test_bench_side_by_side_with_a_plain_loop(tmp_path: Path, data_dir: Path) -> None:
+    """`kiosk bench --baseline sync` (the closing note's side-by-side table) on a real video."""
+    video = tmp_path / "sign.mp4"
+    made = subprocess.run(  # needs no data dir, so takes no --data-dir
+        [sys.executable, "-m", "kiosk", "make-sample-video", "--out", str(video), "--seconds",
+         "2", "--images", str(ROOT / "assets" / "sample" / "05-sign.jpg")],
+        capture_output=True, text=True, timeout=120, check=False, cwd=ROOT)
+    assert made.returncode == 0, made.stderr
+    out = kiosk("bench", "ai-reads", "--source", str(video), "--seconds", "3", "--no-startup",
+                "--baseline", "sync", "--json", data_dir=data_dir, timeout=300)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["results_shown_fps"] > 0 and report["preview_fps"] > 0
+    for loop in ("sync_loop", "sync_loop_plain"):  # with and without the live-reading tricks
+        assert report[loop]["results_fps"] > 0 and report[loop]["latency_ms"]["p95"] > 0
+    assert set(report["engines"]) == {"ppocrv4_det.onnx", "ppocrv4_rec.onnx"}
+    assert all(e["onnxruntime_ms"] > 0 for e in report["engines"].values())
+    assert report["threads_end"] > 0 and report["rss_mb_end"] > 0
