@@ -185,8 +185,9 @@ class ClassificationPanel(ResultPanel):
     def new_scene(self) -> None:
         if self.frozen:
             return
+        # The bars stay until the new picture's first guess replaces them whole (clearing
+        # them would flash an empty card at every slide); the heat map lay on the old one.
         self._smoother.reset()
-        self._last = None
         self.heat = None
         self._show()
 
