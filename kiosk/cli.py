@@ -54,6 +54,24 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+def _run_options_epilog(run: argparse.ArgumentParser) -> str:
+    """The top-level help's closing lines: ``run``'s own options (the kiosk itself is what
+    most people start), taken from its parser so the two never disagree."""
+    common = {"-h", "--help", "--data-dir", "--verbose", "-v"}
+    options = []
+    for action in run._actions:
+        if action.help == argparse.SUPPRESS or common & set(action.option_strings):
+            continue
+        name = action.option_strings[-1]
+        if action.metavar is not None:
+            name += f" {action.metavar}"
+        elif action.choices is not None:
+            name += " {" + ",".join(map(str, action.choices)) + "}"
+        options.append(f"{name}: {action.help}")
+    return (f"`kiosk` and `kiosk run` also take: {'; '.join(options)}. Every command "
+            "explains its own options: kiosk COMMAND --help (e.g. kiosk run --help).")
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     """The argument parser with every sub-command, and the plugin commands' handlers."""
     parser = Parser(
@@ -71,6 +89,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
                      help="camera index (0, 1, …), a video file or an image folder")
     run.add_argument("--lang", choices=("de", "en"), help="starting language")
     run.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
+    parser.epilog = _run_options_epilog(run)
 
     rd = sub.add_parser("run-demo", help="run a demo headless on a file and print its results")
     add_common_options(rd)

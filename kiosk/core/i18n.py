@@ -106,8 +106,8 @@ STRINGS: dict[str, Text] = {
     "demo.stats": Text("{fps} Bilder/s · {ms} ms pro Bild", "{fps} frames/s · {ms} ms per frame"),
     "idle.title": Text("Bist du noch da?", "Are you still there?"),
     "idle.body": Text(
-        "Gleich startet die Demo neu für die nächsten Besucher.",
-        "The kiosk will restart for the next visitors in a moment.",
+        "Gleich geht es zurück zum Startbildschirm für die nächsten Besucher.",
+        "In a moment it goes back to the start screen for the next visitors.",
     ),
     "idle.continue": Text("Ja, weiter!", "Yes, continue!"),
     "lang.de": Text("Deutsch", "Deutsch"),

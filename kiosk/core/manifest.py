@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.core.i18n import Lang, Text
-from kiosk.core.problems import Msg, msg, place
+from kiosk.core.problems import Msg, msg, place, unknown_key_fix
 from kiosk.core.safe_read import FileRefused, read_bounded
 from kiosk.core.tasks.spec import TASK_NAMES
 from kiosk.core.toml_limits import MAX_KEY_PARTS, key_parts
@@ -214,7 +214,7 @@ def _models(
         for extra in sorted(set(spec) - {"file", "sha256", "card", "data"}):
             problems.append(ManifestProblem(
                 file, f"{where}.{extra}", msg("unknown_key"),
-                msg("fix.remove_allowed", allowed="file, sha256, card, data")))
+                unknown_key_fix(extra, ("file", "sha256", "card", "data"), "fix.remove_allowed")))
         model_file = spec.get("file")
         sha = spec.get("sha256")
         card = spec.get("card")
@@ -302,7 +302,8 @@ def _about(data: Mapping[str, Any], file: str, problems: list[ManifestProblem]) 
     for extra in sorted(set(raw) - {"model", "source", "licence", "limits"}):
         problems.append(ManifestProblem(
             file, f"about.{extra}", msg("unknown_key"),
-            msg("fix.remove_allowed", allowed="model, source, licence, limits")))
+            unknown_key_fix(extra, ("model", "source", "licence", "limits"),
+                            "fix.remove_allowed")))
     values: dict[str, Text] = {}
     for key in ("model", "source", "licence"):
         value = raw.get(key)
@@ -326,8 +327,7 @@ def parse_manifest(
     problems: list[ManifestProblem] = []
     for extra in sorted(set(data) - _TOP_KEYS):
         problems.append(ManifestProblem(
-            file, extra, msg("unknown_key"),
-            msg("fix.remove_or_spell", known=", ".join(sorted(_TOP_KEYS)))))
+            file, extra, msg("unknown_key"), unknown_key_fix(extra, sorted(_TOP_KEYS))))
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         problems.append(ManifestProblem(

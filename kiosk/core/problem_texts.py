@@ -89,6 +89,9 @@ PROBLEM_TEXTS: dict[str, Text] = {
         "remove it or check its spelling (known: {known})"),
     "fix.remove_allowed": Text(
         "Entferne es (erlaubt: {allowed})", "remove it (allowed: {allowed})"),
+    "fix.did_you_mean": Text(
+        "Meintest du {guess}? Sonst entferne es (bekannt: {known})",
+        "did you mean {guess}? Otherwise remove it (known: {known})"),
     "fix.rename_or_remove": Text("Benenne es um oder entferne es", "rename or remove it"),
     "fix.example": Text("z. B. {example}", "e.g. {example}"),
     "fix.put_next_to_manifest": Text(
@@ -458,6 +461,10 @@ PROBLEM_TEXTS: dict[str, Text] = {
         "{name} is {what} (at most {side} pixels a side)"),
     "thumbnail.fix.smaller": Text(
         "Nimm ein kleineres Bild, z. B. 640x400", "use a smaller picture, e.g. 640x400"),
+    "thumbnail.fix.plain": Text(
+        "Lege dort eine lesbare, normale Bilddatei ab (keine Verknüpfung) oder entferne die "
+        "Zeile",
+        "put a readable, plain picture file there (not a link) or remove the line"),
     "sample_media.missing": Text(
         "{name} ist weder ein Bild (.jpg, .png, …) im Demo-Ordner noch ein eingebautes "
         "Beispielfoto",

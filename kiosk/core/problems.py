@@ -17,6 +17,8 @@ placeholders, and that every key used in the code is in the catalog.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kiosk.core.i18n import Lang, Text
@@ -53,6 +55,20 @@ def msg(key: str, /, **params: object) -> Msg:
     return Msg(key, tuple(sorted(
         (name, value if isinstance(value, Text) else str(value))
         for name, value in params.items())))
+
+
+
+def unknown_key_fix(key: str, known: Iterable[str], fallback: str = "fix.remove_or_spell") -> Msg:
+    """How to fix the unknown key ``key``: "did you mean …?" for a near miss of a ``known``
+    key (``topk`` for ``top_k``), else ``fallback`` (its placeholder: ``known`` or
+    ``allowed``) listing them all, in the order given."""
+    names = list(known)
+    listed = ", ".join(names)
+    guess = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    if guess:
+        return msg("fix.did_you_mean", guess=guess[0], known=listed)
+    placeholder = "allowed" if fallback == "fix.remove_allowed" else "known"
+    return msg(fallback, **{placeholder: listed})
 
 
 #: The kinds of file :mod:`kiosk.core.safe_read` names in its refusals.

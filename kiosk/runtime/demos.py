@@ -167,7 +167,10 @@ def thumbnail_problem(path: Path) -> tuple[Msg, Msg] | None:
     try:
         head = read_bounded(path, MAX_THUMBNAIL_BYTES, "Thumbnail")
     except FileRefused as exc:
-        return exc.msg, msg("thumbnail.fix.add")
+        # the advice must fit the refusal: "add the picture" to one that is there misleads
+        fix = {"read.missing": "thumbnail.fix.add", "read.too_big": "thumbnail.fix.smaller",
+               "read.grew": "thumbnail.fix.smaller"}.get(exc.msg.key, "thumbnail.fix.plain")
+        return exc.msg, msg(fix)
     size = image_size(head)
     if size is None or too_large(size) or max(size) > MAX_THUMBNAIL_SIDE:
         what = (Text(f"{size[0]}x{size[1]} Pixel groß", f"{size[0]}x{size[1]} pixels") if size

@@ -27,7 +27,7 @@ import numpy as np
 
 from kiosk.runtime.latest import LatestSlot
 from kiosk.runtime.opener import Opener
-from kiosk.runtime.sources import FrameSource, SourceError
+from kiosk.runtime.sources import FrameSource, SourceError, scene_of
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,9 @@ class Frame:
     """One captured picture with the time it was taken (``time.perf_counter``).
 
     ``image`` is always as the camera took it (what the model sees); ``mirrored`` tells
-    the display to flip it, and every overlay with it.
+    the display to flip it, and every overlay with it. ``scene`` grows whenever the picture
+    cuts to another scene (the next sample photo, a video starting over, another source):
+    what a demo smoothed or followed over the frames before belongs to another picture.
     """
 
     image: np.ndarray
@@ -46,6 +48,7 @@ class Frame:
     prepared: Any = None  # the runner's preprocessed input, made on the capture thread
     prepare_ms: float = 0.0
     mirrored: bool = False
+    scene: int = 0
 
     def display(self) -> np.ndarray:
         """The picture as a visitor sees it (flipped when ``mirrored``)."""
@@ -61,6 +64,7 @@ class Result:
     t_done: float
     output: Any  # a core result object with ``to_json()``
     timings: dict[str, float] = field(default_factory=dict)
+    scene: int = 0  # the frame's (see :class:`Frame`)
 
     @property
     def latency_ms(self) -> float:
@@ -73,7 +77,9 @@ class TaskRunner(Protocol):
 
     ``prepare`` runs on the capture thread (preprocessing, so the two cores overlap) and may
     return None when a runner does all its work in one step; ``process_prepared`` then gets
-    what it made. ``process`` does both at once (headless runs, benchmarks).
+    what it made. ``process`` does both at once (headless runs, benchmarks). A runner that
+    smooths or follows over time may also have ``new_scene()``: the worker calls it before
+    the first frame of another scene (see :class:`Frame`).
     """
 
     def prepare(self, rgb: np.ndarray) -> Any: ...
@@ -234,6 +240,7 @@ class Pipeline:
         reopened = False
         next_retry = 0.0
         seq = 0
+        scene, scene_of_source, last_shown = 0, 0, None  # see Frame.scene
         next_t = time.perf_counter()
         if source is not None:
             self._status(Status.RUNNING)
@@ -310,11 +317,14 @@ class Pipeline:
                     elif delay < -0.5:
                         next_t = time.perf_counter()  # fell far behind: do not burst
                 seq += 1
+                if current is not last_shown or scene_of(current) != scene_of_source:
+                    scene += last_shown is not None
+                    last_shown, scene_of_source = current, scene_of(current)
                 t_cap = time.perf_counter()
                 image = np.ascontiguousarray(image)
                 prepared, prepare_ms = self._prepare(image)
                 frame = Frame(image, seq, t_cap, prepared, prepare_ms,
-                              self.mirror and current is source)
+                              self.mirror and current is source, scene)
                 self.stats.captured += 1
                 if self._runner is not None:
                     if not self._throttle:
@@ -382,12 +392,18 @@ class Pipeline:
         return outcome
 
     def _infer_loop(self) -> None:
+        scene = 0
         while not self._stop.is_set():
             frame = self._slot.take(timeout=0.5)
             runner = self._runner
             if frame is None or runner is None:
                 continue
             try:
+                if frame.scene != scene:
+                    scene = frame.scene
+                    new_scene = getattr(runner, "new_scene", None)
+                    if new_scene is not None:
+                        new_scene()
                 if frame.prepared is not None:
                     output, timings = runner.process_prepared(frame.image, frame.prepared)
                     timings = {"preprocess": round(frame.prepare_ms, 3), **timings}
@@ -399,7 +415,8 @@ class Pipeline:
                 if self._on_error is not None:
                     self._on_error(exc)
                 continue
-            result = Result(frame.seq, frame.t_capture, time.perf_counter(), output, timings)
+            result = Result(frame.seq, frame.t_capture, time.perf_counter(), output, timings,
+                            frame.scene)
             self.stats.processed += 1
             if self._keep:
                 self.stats.latency_ms.append(result.latency_ms)

@@ -97,6 +97,13 @@ class FrameSource(Protocol):
     def close(self) -> None: ...
 
 
+def scene_of(source: FrameSource) -> int:
+    """How often ``source`` has cut to another scene (the next slide, a video starting
+    over); a camera never does. Demos that smooth or follow over time start afresh then."""
+    scene = getattr(source, "scene", 0)
+    return scene if isinstance(scene, int) else 0
+
+
 @dataclass
 class CameraSource:
     """A camera by device index (USB webcam, built-in camera)."""
@@ -176,6 +183,7 @@ class VideoFileSource:
             raise SourceError(f"Video {path} has no readable frames.")
         self._check_size(first.shape[1], first.shape[0])
         self._pending: np.ndarray | None = first
+        self.scene = 0  # counts the loops: the end jumping back to the start is a cut
 
     def _check_size(self, width: int, height: int) -> None:
         if not (width and height):
@@ -197,6 +205,7 @@ class VideoFileSource:
                 if not self.loop:
                     return None
                 self._cap.set(_cv2().CAP_PROP_POS_FRAMES, 0)
+                self.scene += 1
                 ok, frame = self._cap.read()
                 if not ok or frame is None:
                     return None
@@ -277,6 +286,8 @@ class ImageFolderSource:
         self.frames_per_image = max(1, round(seconds_per_image * fps))
         self.description = description or f"{len(self.paths)} image(s)"
         self._n = 0
+        self.scene = 0  # counts the changes of picture (see :func:`scene_of`)
+        self._shown: np.ndarray | None = None
 
     @classmethod
     def from_folder(cls, folder: Path, **kwargs: object) -> ImageFolderSource:
@@ -331,6 +342,10 @@ class ImageFolderSource:
         i, k = divmod(self._n, self.frames_per_image)
         self._n += 1
         img = self.picture(i)
+        if img is not self._shown:
+            if self._shown is not None:
+                self.scene += 1
+            self._shown = img
         if img is None or not self.animate:
             return img
         return _ken_burns(img, k / self.frames_per_image, self.size, seed=i)
@@ -338,10 +353,16 @@ class ImageFolderSource:
     def close(self) -> None:
         self.paths = []
         self._cache.clear()
+        self._shown = None
 
 
 def _ken_burns(img: np.ndarray, t: float, size: tuple[int, int], seed: int) -> np.ndarray:
-    """A gentle zoom and pan over ``img`` at progress ``t`` in [0, 1], output ``size`` (w, h)."""
+    """A gentle zoom and pan over ``img`` at progress ``t`` in [0, 1], output ``size`` (w, h).
+
+    A picture narrower than the output (a portrait, the square astronaut) loses its top and
+    bottom to the crop: the pan then stays near the top, where a portrait's face is, so a
+    visitor never sees a head cut in half.
+    """
     cv2 = _cv2()
     out_w, out_h = size
     h, w = img.shape[:2]
@@ -352,7 +373,10 @@ def _ken_burns(img: np.ndarray, t: float, size: tuple[int, int], seed: int) -> n
     slack_x, slack_y = w * zoom - out_w, h * zoom - out_h
     ease = 0.5 - 0.5 * math.cos(math.pi * t)
     px = slack_x * (0.5 + direction * (ease - 0.5) * 0.8)
-    py = slack_y * (0.5 - direction * (ease - 0.5) * 0.4)
+    if w * out_h <= h * out_w:  # portrait-like: the top tenth of the slack at most
+        py = slack_y * (0.05 - direction * (ease - 0.5) * 0.1)
+    else:
+        py = slack_y * (0.5 - direction * (ease - 0.5) * 0.4)
     m = np.array([[zoom, 0.0, -px], [0.0, zoom, -py]], dtype=np.float64)
     out: np.ndarray = cv2.warpAffine(img, m, (out_w, out_h), flags=cv2.INTER_LINEAR,
                                      borderMode=cv2.BORDER_REFLECT)

@@ -50,6 +50,10 @@ class FaceRunner(WholeFrameRunner):
         faces, held = self.hold.update(found, self.clock())
         return FacesResult(tuple(faces), held), {"model": ms}
 
+    def new_scene(self) -> None:
+        """Another picture: a face of the old one is not held over the new one."""
+        self.hold.clear()
+
 
 def read_params(m: Manifest) -> tuple[FaceParams, float, list[ManifestProblem]]:
     """Face detector settings and the hold time (seconds) from ``[params]``."""

@@ -46,6 +46,11 @@ class HandsRunner(WholeFrameRunner):
         with self._lock:
             self.tracker.reset()
 
+    def new_scene(self) -> None:
+        """Another picture: look for hands afresh (the taught signs stay)."""
+        with self._lock:
+            self.tracker.regions = []
+
 
 def read_params(m: Manifest) -> tuple[HandParams, list[ManifestProblem]]:
     """Hand settings from ``[params]``."""

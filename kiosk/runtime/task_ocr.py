@@ -60,6 +60,10 @@ class OcrRunner(WholeFrameRunner):
         """Forget the lines tracked so far."""
         self.tracker.reset()
 
+    def new_scene(self) -> None:
+        """Another picture: its lines are not where the old ones were."""
+        self.tracker.reset()
+
     def plain_step(self, rgb: np.ndarray) -> OcrResult:
         """Detect and read every line of this frame, no tracking: what a plain OCR demo loop
         does per frame (``kiosk bench --baseline sync`` compares against it)."""

@@ -32,6 +32,10 @@ class PoseRunner(WholeFrameRunner):
         """Forget the person being followed."""
         self.tracker.reset()
 
+    def new_scene(self) -> None:
+        """Another picture: look for the person afresh."""
+        self.tracker.reset()
+
 
 def read_params(m: Manifest) -> tuple[PoseParams, list[ManifestProblem]]:
     """Pose settings from ``[params]``."""

@@ -54,6 +54,10 @@ class SegmentationRunner:
         """Forget the previous mask (a new visitor)."""
         self.segmenter.reset()
 
+    def new_scene(self) -> None:
+        """Another picture: the previous mask belongs to the old one."""
+        self.segmenter.reset()
+
 
 def read_params(
     m: Manifest,

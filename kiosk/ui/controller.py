@@ -400,7 +400,7 @@ class KioskController(QObject):
     def _on_frame(self) -> None:
         frame = self.bridge.take_frame()
         if frame is not None and self.pipeline is not None:
-            self.window.demo.show_frame(frame.image, frame.mirrored)
+            self.window.demo.show_frame(frame.image, frame.mirrored, frame.scene)
 
     def _on_result(self) -> None:
         result = self.bridge.take_result()

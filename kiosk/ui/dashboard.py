@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -53,6 +54,7 @@ from PySide6.QtWidgets import (
 from kiosk.core.events import DWELL_LABELS, LogStats
 from kiosk.core.i18n import Lang, Text, failure
 from kiosk.ui import theme
+from kiosk.ui.staff.touch import touch_scroll
 from kiosk.ui.widgets import LanguageSwitch
 
 if TYPE_CHECKING:
@@ -241,6 +243,9 @@ class KpiCard(QFrame):
         self.sub.setObjectName("KpiSub")
         for label in (self.caption, self.value, self.sub):
             layout.addWidget(label)
+        # wrapped, four cards fit a narrow page (1280 px beside the staff rail) side by side
+        self.caption.setWordWrap(True)
+        self.sub.setWordWrap(True)
         self.value.setMinimumWidth(10)
         self.value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
@@ -451,6 +456,7 @@ class BarChart(QFrame):
         head = QHBoxLayout()
         self.title = QLabel(self)
         self.title.setObjectName("ChartTitle")
+        self.title.setWordWrap(True)  # a narrow page: two lines, not a cut title
         self.legend = QLabel(self)
         self.legend.setObjectName("ChartLegend")
         head.addWidget(self.title, 1)
@@ -587,13 +593,26 @@ class StatsDashboard(QWidget):
         self._notice_text: Text | None = None
         root.addWidget(self.notice)
 
+        # The figures and charts scroll when the page is short (1280×720 beside the staff
+        # rail): squeezed to fit, the charts kept only their titles.
+        self.body = QWidget()
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(18)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setStyleSheet(theme.SCROLL_STYLE)
+        self.scroll_area.setWidget(self.body)
+        touch_scroll(self.scroll_area)
         kpis = QHBoxLayout()
         kpis.setSpacing(18)
         self.kpi_visits, self.kpi_length, self.kpi_rating, self.kpi_top = (
             KpiCard(self), KpiCard(self), KpiCard(self), KpiCard(self))
         for card in (self.kpi_visits, self.kpi_length, self.kpi_rating, self.kpi_top):
             kpis.addWidget(card, 1)
-        root.addLayout(kpis)
+        body.addLayout(kpis)
 
         grid = QGridLayout()
         grid.setSpacing(18)
@@ -611,7 +630,8 @@ class StatsDashboard(QWidget):
         grid.addWidget(self.chart_inside, 2, 0, 1, 3)
         for column in range(3):
             grid.setColumnStretch(column, 1)
-        root.addLayout(grid, 1)
+        body.addLayout(grid, 1)
+        root.addWidget(self.scroll_area, 1)
 
         self.status = QLabel(self)
         self.status.setObjectName("DashStatus")

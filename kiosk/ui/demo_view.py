@@ -99,7 +99,8 @@ class AboutOverlay(QFrame):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("Card")
-        self.setStyleSheet("QFrame#Card { background: rgba(20, 27, 51, 245); }")
+        # opaque: the picture's buttons under the card showed faintly through it
+        self.setStyleSheet("QFrame#Card { background: #141B33; }")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(44, 36, 44, 36)
         layout.setSpacing(10)
@@ -182,6 +183,7 @@ class DemoScreen(QWidget):
         self.status: str | None = None
         self.no_camera = False
         self.frozen = False
+        self._scene = 0  # the pipeline's scene of the picture on screen
         self.stage: QWidget | None = None
         self.results_shown = 0
         self.frames_shown = 0
@@ -237,7 +239,10 @@ class DemoScreen(QWidget):
         self.fool_button.hide()  # shown for runners that take a perturbation
         for button in (self.view_button, self.fool_button):
             button.setObjectName("ToolButton")
-            button.setStyleSheet("QPushButton#ToolButton { background: rgba(20, 27, 51, 210); "
+            # a lighter fill and a rim: a button both on a photo and on the empty picture
+            # card while a demo loads (the card's own colour made it look like bare text)
+            button.setStyleSheet("QPushButton#ToolButton { background: rgba(30, 39, 71, 225); "
+                                 "border: 2px solid rgba(244, 246, 251, 90); "
                                  "padding: 10px 18px; font-size: 20px; }"
                                  "QPushButton#ToolButton:checked { background: #0D9488; }")
             tools.addWidget(button)
@@ -324,6 +329,7 @@ class DemoScreen(QWidget):
         self.about_button.setVisible(True)  # the whole explanation, and the model card
         self.privacy.setVisible(info.needs_camera)
         self.frozen = False
+        self._scene = 0  # a new pipeline counts from 0
         self.video.set_frame(None)
         self.results_shown = 0
         self._result_times.clear()
@@ -430,6 +436,7 @@ class DemoScreen(QWidget):
         self.fool_button.hide()
         self.last_output = None
         self.panel.reset()
+        self._scene = 0
         self.video.set_frame(None)
         self.frozen = False
         self.info = None
@@ -465,12 +472,19 @@ class DemoScreen(QWidget):
         """Hold the current picture (True) or go live again (False)."""
         self.frozen = frozen
 
-    def show_frame(self, rgb: np.ndarray, mirrored: bool = False) -> None:
-        """The newest camera picture, as taken; ``mirrored`` shows it (and overlays) flipped."""
+    def show_frame(self, rgb: np.ndarray, mirrored: bool = False, scene: int = 0) -> None:
+        """The newest camera picture, as taken; ``mirrored`` shows it (and overlays) flipped.
+
+        ``scene`` (see :class:`kiosk.runtime.pipeline.Frame`): when it changes, the panel
+        forgets what it smoothed over the old picture, and late results for it are dropped.
+        """
         if self.status == "lost":
             self.set_status(None)
         if self.frozen:
             return
+        if scene != self._scene:
+            self._scene = scene
+            self.panel.new_scene()
         self.frames_shown += 1
         size = self.video.frame_size
         self.video.set_frame(rgb, mirrored)
@@ -481,6 +495,8 @@ class DemoScreen(QWidget):
         """The newest task result."""
         if self.status == "loading":
             self.set_status(None)
+        if result.scene < self._scene:
+            return  # a picture no longer on screen
         self.panel.set_result(result.output)
         self.last_output = result.output
         if self.fool_it.isVisible():

@@ -125,7 +125,7 @@ class ModelViewOverlay(QFrame):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("Card")
-        self.setStyleSheet("QFrame#Card { background: rgba(20, 27, 51, 245); }")
+        self.setStyleSheet("QFrame#Card { background: #141B33; }")  # opaque, as the model card
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 32, 40, 32)
         layout.setSpacing(14)

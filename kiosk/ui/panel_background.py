@@ -158,6 +158,10 @@ class BackgroundPanel(ResultPanel):
         self.explain.setText(TEXTS["explain"].get(lang))
         self._texts()
 
+    def new_scene(self) -> None:
+        self.result = None  # the old mask would cut the new picture out wrongly
+        self._status()
+
     def reset(self) -> None:
         self.result = None
         self.mode = "scene:0" if self.scenes else "blur"

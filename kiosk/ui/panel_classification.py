@@ -182,6 +182,15 @@ class ClassificationPanel(ResultPanel):
         self.explain.set_lang(lang)
         self._show()
 
+    def new_scene(self) -> None:
+        if self.frozen:
+            return
+        # The bars stay until the new picture's first guess replaces them whole (clearing
+        # them would flash an empty card at every slide); the heat map lay on the old one.
+        self._smoother.reset()
+        self.heat = None
+        self._show()
+
     def reset(self) -> None:
         self._smoother.reset()
         self._last = None

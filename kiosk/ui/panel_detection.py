@@ -139,6 +139,9 @@ class DetectionPanel(ResultPanel):
         self._seen_at = 0.0
         self._show()
 
+    def new_scene(self) -> None:
+        self.reset()
+
     def overlay(self, painter: QPainter, rect: QRectF, scale: float) -> None:
         result = self._last
         if result is None or not result.detections:

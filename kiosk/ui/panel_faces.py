@@ -108,6 +108,12 @@ class FacesPanel(ResultPanel):
         self.note.setText(tr("faces.privacy", lang))
         self._restyle()
 
+    def new_scene(self) -> None:
+        self.faces = ()
+        self._shown = ()
+        self._seen_at = 0.0
+        self._texts()
+
     def reset(self) -> None:
         # The demo has closed: switching pixelation back on is not a visitor's interaction.
         self.services = None

@@ -163,6 +163,10 @@ class HandsPanel(ResultPanel):
         self.explain.setText(TEXTS["explain"].get(lang))
         self._texts()
 
+    def new_scene(self) -> None:
+        self.hands = ()
+        self._texts()
+
     def reset(self) -> None:
         self.hands = ()
         self.recording = None

@@ -122,6 +122,11 @@ class OcrPanel(ResultPanel):
         self.note.setText(tr("ocr.note", lang))
         self._texts()
 
+    def new_scene(self) -> None:
+        if not self.frozen:
+            self.lines = ()
+            self._texts()
+
     def reset(self) -> None:
         self.frozen = False
         self.reading = False

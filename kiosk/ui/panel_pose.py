@@ -123,6 +123,9 @@ class PosePanel(ResultPanel):
         self.explain.setText(TEXTS["explain"].get(lang))
         self._texts()
 
+    def new_scene(self) -> None:
+        self.person = None
+
     def reset(self) -> None:
         self.game.reset()
         self.person = None

@@ -48,6 +48,10 @@ class ResultPanel(QWidget):
     def reset(self) -> None:
         """Forget the previous visitor's results."""
 
+    def new_scene(self) -> None:
+        """The picture cut to another scene (the next sample photo): forget what was
+        smoothed or held over the frames before, so nothing of the old picture lingers."""
+
     def overlay(self, painter: QPainter, rect: QRectF, scale: float) -> None:
         """Draw on the live picture (``rect`` is where the frame lands, ``scale`` px/px)."""
 

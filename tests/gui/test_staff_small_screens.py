@@ -85,3 +85,42 @@ def test_statistics_header_wraps_on_a_narrow_page(qtbot: Any, qloop: Any, qapp: 
             a.geometry().intersects(b.geometry()) for a, b in p))
         export = dash.export_button
         assert export.mapTo(dash, export.rect().topRight()).x() <= dash.width(), width
+
+
+def test_statistics_charts_keep_their_height_on_1280x720(make_staff: Any, qtbot: Any,  # noqa: F811
+                                                         qloop: Any, seeded: Any) -> None:  # noqa: F811
+    """Squeezed to fit, the charts kept only their titles; now the page scrolls."""
+    from tests.gui.test_dashboard import TITLES, TODAY, Loader
+
+    s = make_staff()
+    made: list[StatsDashboard] = []
+
+    def factory(lang: str, parent: QWidget) -> QWidget:
+        dash = StatsDashboard(lang, load_stats=Loader(seeded), export_csv=None,  # type: ignore[arg-type]
+                              choose_folder=lambda: None, demo_titles=TITLES,
+                              today=lambda: TODAY, parent=parent)
+        made.append(dash)
+        return dash
+
+    s.mode.services.stats_widget = factory
+    s.window.resize(1280, 720)
+    qtbot.waitUntil(lambda: s.window.height() == 720)
+    s.mode.open_panel()
+    s.mode.panel.show_section("stats")
+    (dash,) = made
+    qtbot.waitUntil(lambda: dash.isVisible() and dash.series()["days"][1] != [], timeout=10_000)
+    charts = (dash.chart_days, dash.chart_hours, dash.chart_demos, dash.chart_dwell,
+              dash.chart_feedback, dash.chart_inside)
+    def plots_fit() -> bool:  # each plot at its full height, inside its card
+        return all(c.view.height() >= c.view.minimumHeight()
+                   and c.rect().contains(c.view.geometry()) for c in charts)
+
+    qtbot.waitUntil(plots_fit)
+    bar = dash.scroll_area.verticalScrollBar()
+    assert bar.maximum() > 0  # the rest is a swipe away
+    dash.scroll_area.ensureWidgetVisible(dash.chart_inside)
+    viewport = dash.scroll_area.viewport()
+    bottom = dash.chart_inside.mapTo(viewport, dash.chart_inside.rect().bottomLeft())
+    assert bottom.y() <= viewport.height()
+    # nothing sticks out to the right of the page
+    assert dash.body.width() <= dash.scroll_area.viewport().width()

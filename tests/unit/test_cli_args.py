@@ -54,3 +54,14 @@ def test_a_typo_in_an_action_names_the_nearest_one(capsys: pytest.CaptureFixture
         parse("packs", "lst")
     assert exit_info.value.code == 2
     assert "did you mean `kiosk packs list`?" in capsys.readouterr().err
+
+
+def test_top_level_help_names_runs_options() -> None:
+    """`kiosk --help` is where an installer looks first: the kiosk's own options are there,
+    and the way to every command's options."""
+    parser, _ = build_parser()
+    text = " ".join(parser.format_help().split())  # argparse wraps lines anywhere
+    for option in ("--windowed", "--camera SRC", "--lang {de,en}"):
+        assert option in text, option
+    assert "--exit-when-ready" not in text  # hidden stays hidden
+    assert "kiosk run --help" in text and "kiosk COMMAND --help" in text

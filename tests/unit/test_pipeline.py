@@ -201,3 +201,72 @@ def test_split_runners_preprocess_on_the_capture_thread() -> None:
     pipe.stop()
     assert set(prepared_on) == {"kiosk-capture"}
     assert set(got[0].timings) == {"preprocess", "model"}
+
+
+def test_a_new_slide_is_a_new_scene_for_runner_and_results() -> None:
+    """The runner hears of each cut before the first frame after it, and every result says
+    which picture it belongs to, so smoothing over time never mixes two photos."""
+    from kiosk.core.paths import sample_media_dir
+    from kiosk.runtime.sources import ImageFolderSource
+
+    cat, coffee = (sample_media_dir() / n for n in ("02-chelsea-cat.jpg", "01-coffee.jpg"))
+    log: list[tuple[str, int]] = []
+    results: list[Result] = []
+    done = threading.Event()
+
+    class Runner(WholeFrameRunner):
+        def process(self, rgb: np.ndarray) -> tuple[Any, dict[str, float]]:
+            log.append(("frame", rgb.shape[1]))
+            return rgb.shape[1], {}
+
+        def new_scene(self) -> None:
+            log.append(("cut", 0))
+
+    def on_result(result: Result) -> None:
+        results.append(result)
+        if len(results) >= 7:
+            done.set()
+
+    source = ImageFolderSource([cat, coffee], seconds_per_image=3, fps=1)  # 3 frames each
+    pipe = Pipeline(source, Runner(), on_result=on_result, throttle=False)
+    pipe.start()
+    assert done.wait(WAIT)
+    pipe.stop()
+    cat_w, coffee_w = 451, 600
+    assert log[:8] == [("frame", cat_w)] * 3 + [("cut", 0)] + [("frame", coffee_w)] * 3 + [
+        ("cut", 0)]
+    assert [(r.output, r.scene) for r in results[:7]] == \
+        [(cat_w, 0)] * 3 + [(coffee_w, 1)] * 3 + [(cat_w, 2)]
+
+
+def test_a_face_of_the_last_slide_is_not_held_over_the_next() -> None:
+    """Face privacy holds a face the detector missed for a moment; the astronaut's face
+    must not be drawn over the coffee that follows her (real MTCNN, real photos)."""
+    from pathlib import Path
+
+    from kiosk.core.paths import sample_media_dir
+    from kiosk.core.tasks.faces import FaceDetector, FaceParams
+    from kiosk.runtime.onnx_model import OnnxModel
+    from kiosk.runtime.sources import ImageFolderSource
+    from kiosk.runtime.task_faces import FaceRunner
+
+    models = Path(__file__).resolve().parents[2] / "models"
+    detector = FaceDetector(*(OnnxModel(models / f"mtcnn_{n}.onnx")
+                              for n in ("pnet", "rnet", "onet")), FaceParams())
+    runner = FaceRunner(detector, hold_seconds=5.0, clock=lambda: 0.0)  # time stands still
+    results: list[Result] = []
+    done = threading.Event()
+
+    def on_result(result: Result) -> None:
+        results.append(result)
+        if len(results) >= 4:
+            done.set()
+
+    astronaut, coffee = (sample_media_dir() / n for n in ("04-astronaut.jpg", "01-coffee.jpg"))
+    source = ImageFolderSource([astronaut, coffee], seconds_per_image=2, fps=1)
+    pipe = Pipeline(source, runner, on_result=on_result, throttle=False)
+    pipe.start()
+    assert done.wait(WAIT)
+    pipe.stop()
+    counts = [(r.scene, len(r.output.faces)) for r in results[:4]]
+    assert counts == [(0, 1), (0, 1), (1, 0), (1, 0)]

@@ -103,3 +103,45 @@ def test_a_big_folder_is_shown_without_holding_every_picture(
     assert np.array_equal(frames[20], np.roll(small, 21, axis=1))  # 020 skipped
     monkeypatch.setattr(sources, "MAX_FOLDER_PICTURES", 10)
     assert len(ImageFolderSource.from_folder(tmp_path).paths) == 10
+
+
+@pytest.mark.parametrize("slide", [0, 1])  # the pan runs one way on even slides, back on odd
+def test_the_sample_pan_never_cuts_the_astronauts_face(slide: int) -> None:
+    """Demo mode's first second of face privacy and body pose: her whole face is in view,
+    as the real face detector finds it, all through the slide's zoom and pan."""
+    from kiosk.core.tasks.faces import FaceDetector, FaceParams
+    from kiosk.runtime.onnx_model import OnnxModel
+
+    models = Path(__file__).resolve().parents[2] / "models"
+    detector = FaceDetector(*(OnnxModel(models / f"mtcnn_{n}.onnx")
+                              for n in ("pnet", "rnet", "onet")), FaceParams())
+    astronaut = sample_media_dir() / "04-astronaut.jpg"
+    first = [sample_media_dir() / "01-coffee.jpg", astronaut] if slide else [astronaut]
+    src = open_sample_source(first)
+    n = src.frames_per_image
+    for k in range(0, n, n // 6):
+        src._n = slide * n + k
+        frame = src.read()
+        assert frame is not None
+        faces = detector.detect(frame)
+        assert len(faces) == 1, (k, faces)
+        x1, y1, x2, y2 = faces[0].box
+        h, w = frame.shape[:2]
+        # the detector clips boxes to the picture: a cut face would touch an edge
+        assert 8 <= x1 < x2 <= w - 8 and 8 <= y1 < y2 <= h - 8, (k, faces[0].box)
+
+
+def test_a_slideshow_counts_its_cuts_and_a_video_its_loops(sample_video: Path) -> None:
+    src = open_sample_source()
+    n = src.frames_per_image
+    scenes = []
+    for _ in range(2 * n + 1):
+        src.read()
+        scenes.append(src.scene)
+    assert scenes == [0] * n + [1] * n + [2]  # one cut per new picture, none within one
+    video = VideoFileSource(sample_video)
+    loops = []
+    for _ in range(70):  # 60 frames: it starts over once
+        video.read()
+        loops.append(video.scene)
+    assert loops == [0] * 60 + [1] * 10

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kiosk.core.manifest import ManifestProblem
-from kiosk.core.problems import Msg, msg
+from kiosk.core.problems import Msg, msg, unknown_key_fix
 
 
 class ParamReader:
@@ -92,6 +92,5 @@ class ParamReader:
     def finish(self) -> list[ManifestProblem]:
         """Report unknown keys (typos must not pass silently) and return all problems."""
         for extra in sorted(set(self._params) - self._seen):
-            self.bad(extra, msg("unknown_key"),
-                     msg("fix.remove_or_spell", known=", ".join(sorted(self._seen))))
+            self.bad(extra, msg("unknown_key"), unknown_key_fix(extra, sorted(self._seen)))
         return self.problems

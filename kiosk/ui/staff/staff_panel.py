@@ -573,6 +573,11 @@ class StatsPage(Page):
             for w in (self.title, self.subtitle, self.placeholder):
                 w.hide()
             self.root.setContentsMargins(0, 0, 0, 0)
+            # all the height to the dashboard (it scrolls): the placeholder's stretch goes
+            for i in reversed(range(self.root.count())):
+                item = self.root.itemAt(i)
+                if item is not None and item.spacerItem() is not None:
+                    self.root.takeAt(i)
             self.root.insertWidget(0, self.widget, 1)
             self.widget.show()  # made after the page was shown: Qt does not show it itself
         if self.widget is not None and hasattr(self.widget, "start_refresh"):
