@@ -29,6 +29,7 @@ def register(sub: Any, common: Common) -> dict[str, Handler]:
     tp.add_argument("--show", action="store_true",
                     help="print the stored tuning of this machine instead of tuning again")
     tp.add_argument("--json", action="store_true", help="one JSON object")
+    tp.add_argument("--exit-with-parent", type=int, metavar="PID", help=argparse.SUPPRESS)
     return {"tune": _tune}
 
 
@@ -36,6 +37,11 @@ def _tune(args: argparse.Namespace) -> int:
     from kiosk.core.paths import data_dir
     from kiosk.runtime import autotune, tuning
 
+    if args.exit_with_parent is not None:  # started by the kiosk in the background
+        from kiosk.runtime.procstats import end_with_parent
+
+        if not end_with_parent(args.exit_with_parent):
+            return EXIT_FAILED
     state = data_dir(args.data_dir)
     if args.show:
         providers = tuning.available_providers()

@@ -253,7 +253,8 @@ def _tune_in_subprocess(state: Path) -> bool:
         kwargs["preexec_fn"] = lambda: os.nice(10)
     try:
         child = subprocess.Popen(
-            kiosk_command(["tune", "--json", "--data-dir", str(state)]),
+            kiosk_command(["tune", "--json", "--data-dir", str(state),
+                           "--exit-with-parent", str(os.getpid())]),
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kwargs)
     except OSError as exc:
         log.warning("cannot start the tuning: %s", exc)

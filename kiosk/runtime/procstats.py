@@ -6,7 +6,10 @@ standard library offers, ``None`` for what it cannot tell.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -79,3 +82,17 @@ def limit_heap_arenas(arenas: int = 2) -> bool:
 
 
 _M_ARENA_MAX = -8  # from glibc's malloc.h
+
+
+def end_with_parent(parent_pid: int) -> bool:
+    """Make this (child) process end when ``parent_pid`` dies, even by SIGKILL: a kiosk that
+    crashed must not leave a ``kiosk tune`` child burning the CPU for a minute. On Linux the
+    kernel sends SIGTERM (``PR_SET_PDEATHSIG``); elsewhere only the check below is done.
+    False when the parent is already gone (the caller should stop)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # musl or another libc
+            ctypes.CDLL("libc.so.6").prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+    return os.getppid() == parent_pid  # set after the parent died: the signal never comes
+
+
+_PR_SET_PDEATHSIG = 1  # from linux/prctl.h
