@@ -643,8 +643,8 @@ class DemoScreen(QWidget):
         self.fool_it.setFixedWidth(max(240, int(rect.width())))
         self.fool_it.adjustSize()
         self.fool_it.move(int(rect.x()), int(rect.bottom() - self.fool_it.height()))
-        self.model_view.setFixedWidth(max(240, int(min(rect.width() * 0.96, 780))))
-        self.model_view.adjustSize()
+        self.model_view.fit(max(240, int(min(rect.width() * 0.96, 780))),
+                            max(240, self.video_box.height()))
         self.model_view.move(int(rect.center().x() - self.model_view.width() / 2),
                              int(max(0, rect.center().y() - self.model_view.height() / 2)))
 

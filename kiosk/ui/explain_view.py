@@ -145,7 +145,25 @@ class ModelViewOverlay(QFrame):
         self.caption_key = "modelview.none"
         self._image: QImage | None = None
         self._pixelated = False
+        self._picture_height = self.PICTURE_HEIGHT
         self.hide()
+
+    PICTURE_HEIGHT = 420  # enlarged, as big as a screen of 1080 lines allows
+    MIN_PICTURE_HEIGHT = 120
+
+    def fit(self, width: int, height: int) -> None:
+        """Make the card ``width`` wide and at most ``height`` tall: the picture shrinks
+        (down to 120 px) before the caption would be cut off at the bottom of the screen."""
+        self.setFixedWidth(width)
+        self._picture_height = self.PICTURE_HEIGHT
+        self._render()
+        self.adjustSize()
+        over = self.height() - height
+        if over > 0 and self._image is not None:
+            shown = self.picture.pixmap().height()
+            self._picture_height = max(self.MIN_PICTURE_HEIGHT, shown - over)
+            self._render()
+            self.adjustSize()
 
     def show_view(self, image: np.ndarray | None, caption_key: str, pixelated: bool,
                   lang: Lang) -> None:
@@ -171,7 +189,8 @@ class ModelViewOverlay(QFrame):
             return
         mode = (Qt.TransformationMode.FastTransformation if self._pixelated
                 else Qt.TransformationMode.SmoothTransformation)
-        scaled = self._image.scaled(680, 420, Qt.AspectRatioMode.KeepAspectRatio, mode)
+        scaled = self._image.scaled(680, self._picture_height,
+                                    Qt.AspectRatioMode.KeepAspectRatio, mode)
         self.picture.setPixmap(QPixmap.fromImage(scaled))
         self.picture.show()
 

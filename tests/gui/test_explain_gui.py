@@ -133,7 +133,9 @@ def test_model_view_and_model_card_are_one_touch_away(make_kiosk, qtbot,  # type
     qtbot.mouseClick(demo.view_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(demo.model_view.isVisible, timeout=10_000)
     assert "224 × 224" in demo.model_view.caption.text()
-    assert demo.model_view.picture.pixmap().width() == 420
+    # the 224 square enlarged (420 px where the screen allows; less on this 800-line window,
+    # so the caption and Close stay on screen)
+    assert 300 <= demo.model_view.picture.pixmap().width() <= 420
     qtbot.mouseClick(demo.about_button, Qt.MouseButton.LeftButton)
     kinds = [e.payload.get("kind") for e in k.events if e.type == "interaction"]
     assert kinds[:2] == ["model_view_open", "model_card_open"]

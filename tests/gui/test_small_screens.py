@@ -247,3 +247,26 @@ def test_a_demo_opened_from_another_stops_the_first_ones_threads(make_kiosk, qtb
     _close(k, qtbot)
     qtbot.waitUntil(lambda: not any(t.name == "kiosk-capture" for t in threading.enumerate()),
                     timeout=10_000)
+
+
+def test_what_the_ai_gets_fits_1280x720_with_caption_and_close(make_kiosk, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The card's picture shrinks before its caption or Close button would fall off the
+    bottom of a short screen; a tall screen keeps the full-size picture."""
+    k = make_kiosk(lang="de")
+    k.controller.activity()
+    for size, full in (((1280, 720), False), ((1920, 1080), True)):
+        k.window.resize(*size)
+        _open(k, qtbot, "image-classification")
+        demo = k.window.demo
+        qtbot.waitUntil(lambda: demo.current_frame() is not None, timeout=10_000)  # noqa: B023
+        demo.show_model_view()
+        qtbot.waitUntil(demo.model_view.isVisible, timeout=10_000)
+        qtbot.wait(30)
+        card = demo.model_view
+        box = demo.video_box.rect()
+        assert box.contains(card.geometry()), (size, card.geometry(), box)
+        for part in (card.caption, card.close_button):
+            assert card.rect().contains(part.geometry()), (size, part.geometry())
+        picture = card.picture.pixmap().height()
+        assert picture == 420 if full else 120 <= picture < 420, (size, picture)
+        _close(k, qtbot)
