@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from kiosk.core.manifest import MANIFEST_NAME, Manifest, ManifestProblem, load_m
 from kiosk.core.paths import demos_dir, models_dir, sample_media_dir
 from kiosk.core.problems import Msg, msg
 from kiosk.core.safe_read import FileRefused, is_regular_file, read_bounded
+from kiosk.runtime.file_cache import FileCache
 from kiosk.runtime.onnx_external import external_problems
 from kiosk.runtime.onnx_model import ModelLoadError, check_sha256, sha256_of
 from kiosk.runtime.pipeline import TaskRunner
@@ -127,24 +127,15 @@ def _sample_file(folder: Path, name: str) -> Path | None:
     return None
 
 
-_SHA_CACHE: dict[tuple[str, int, int, int], str] = {}
-_SHA_LOCK = threading.Lock()
+_SHA = FileCache(sha256_of)
 MAX_THUMBNAIL_BYTES = 8 * 1024 * 1024
 MAX_THUMBNAIL_SIDE = 4096
 
 
 def cached_sha256(path: Path) -> str:
-    """sha256 of ``path``, remembered by (path, size, mtime, inode): discovery runs often and
-    must stay cheap, yet any change to the file is seen."""
-    st = path.stat()
-    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
-    with _SHA_LOCK:
-        known = _SHA_CACHE.get(key)
-    if known is None:
-        known = sha256_of(path)
-        with _SHA_LOCK:
-            _SHA_CACHE[key] = known
-    return known
+    """sha256 of ``path``, remembered until the file changes: discovery runs often and must
+    stay cheap, yet any change to the file is seen."""
+    return _SHA(path)
 
 
 def checksum_problem(path: Path, expected: str) -> tuple[Msg, Msg] | None:

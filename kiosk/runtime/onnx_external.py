@@ -14,7 +14,6 @@ sparse initializers, functions and training graphs — everywhere a tensor can l
 from __future__ import annotations
 
 import mmap
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 from kiosk.core.manifest import is_plain_name
 from kiosk.core.problems import Msg, msg
 from kiosk.core.safe_read import is_regular_file
+from kiosk.runtime.file_cache import FileCache
 
 MAX_DEPTH = 64  # nested graphs; real models nest two or three levels
 
@@ -156,22 +156,12 @@ def _walk(buf: memoryview) -> list[ExternalRef]:
     return found
 
 
-_CACHE: dict[tuple[str, int, int, int], list[ExternalRef]] = {}
-_CACHE_LOCK = threading.Lock()
 
 
 def model_external_refs(path: Path) -> list[ExternalRef]:
     """:func:`external_refs` of a model file (memory-mapped: models can be large),
-    remembered by path, size, time and inode: discovery asks for every model every time."""
-    st = path.stat()
-    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
-    with _CACHE_LOCK:
-        known = _CACHE.get(key)
-    if known is None:
-        known = _read_refs(path)
-        with _CACHE_LOCK:
-            _CACHE[key] = known
-    return list(known)
+    remembered until the file changes: discovery asks for every model every time."""
+    return list(_REFS(path))
 
 
 def _read_refs(path: Path) -> list[ExternalRef]:
@@ -180,6 +170,9 @@ def _read_refs(path: Path) -> list[ExternalRef]:
             raise OnnxFormatError("the file is empty")
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             return external_refs(mm)
+
+
+_REFS: FileCache[list[ExternalRef]] = FileCache(_read_refs)
 
 
 def external_problems(
