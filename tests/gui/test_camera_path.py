@@ -37,6 +37,23 @@ def patience(clock: StepClock) -> Patience:
                     clock=clock, empty_read_pause_s=0.001)
 
 
+def live_camera_demo(make_kiosk, qtbot, cam: FakeCamera, clock: StepClock):  # type: ignore[no-untyped-def]
+    """The demo open on the fake camera, its first result on screen."""
+    k = make_kiosk(source=camera_choice(cam), patience=patience(clock))
+    k.controller.activity()
+    k.controller.open_demo(DEMO)
+    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+    return k
+
+
+def unplug_until_the_photos(k, qtbot, cam: FakeCamera, clock: StepClock) -> None:  # type: ignore[no-untyped-def]
+    """Pull the camera, wait for "lost", and let the fallback time pass: photos and badge."""
+    cam.unplug()
+    qtbot.waitUntil(lambda: k.window.demo.status == "lost", timeout=30_000)
+    clock.advance(15.0)
+    qtbot.waitUntil(lambda: k.window.demo.badge.isVisible(), timeout=30_000)
+
+
 @pytest.fixture
 def coffee(photos: dict[str, np.ndarray]) -> np.ndarray:
     return photos["coffee"]
@@ -61,10 +78,7 @@ def test_a_camera_that_drops_out_and_comes_back(make_kiosk, qtbot,  # type: igno
                                                coffee: np.ndarray) -> None:
     clock = StepClock()
     cam = FakeCamera(coffee, clock)
-    k = make_kiosk(source=camera_choice(cam), patience=patience(clock))
-    k.controller.activity()
-    k.controller.open_demo(DEMO)
-    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
+    k = live_camera_demo(make_kiosk, qtbot, cam, clock)
     cam.unplug()
     qtbot.waitUntil(lambda: k.window.demo.status == "lost", timeout=30_000)
     assert k.window.demo.overlay.isVisible()
@@ -84,15 +98,9 @@ def test_a_camera_that_never_comes_back_gives_way_to_the_sample_photos(  # type:
         make_kiosk, qtbot, coffee: np.ndarray) -> None:
     clock = StepClock()
     cam = FakeCamera(coffee, clock)
-    k = make_kiosk(source=camera_choice(cam), patience=patience(clock))
-    k.controller.activity()
-    k.controller.open_demo(DEMO)
-    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
-    cam.unplug()
-    qtbot.waitUntil(lambda: k.window.demo.status == "lost", timeout=30_000)
-    clock.advance(15.0)
+    k = live_camera_demo(make_kiosk, qtbot, cam, clock)
     # the demo goes on with the sample photos under the badge, not a frozen picture
-    qtbot.waitUntil(lambda: k.window.demo.badge.isVisible(), timeout=30_000)
+    unplug_until_the_photos(k, qtbot, cam, clock)
     assert k.window.demo.badge.text() == BADGE
     results = k.window.demo.results_shown
     qtbot.waitUntil(lambda: k.window.demo.results_shown >= results + 3, timeout=30_000)
@@ -127,14 +135,8 @@ def test_a_camera_hanging_in_reopening_leaves_the_sample_photos_playing(  # type
         make_kiosk, qtbot, coffee: np.ndarray) -> None:
     clock = StepClock()
     cam = FakeCamera(coffee, clock)
-    k = make_kiosk(source=camera_choice(cam), patience=patience(clock))
-    k.controller.activity()
-    k.controller.open_demo(DEMO)
-    qtbot.waitUntil(lambda: k.window.demo.results_shown >= 1, timeout=30_000)
-    cam.unplug()
-    qtbot.waitUntil(lambda: k.window.demo.status == "lost", timeout=30_000)
-    clock.advance(15.0)
-    qtbot.waitUntil(lambda: k.window.demo.badge.isVisible(), timeout=30_000)
+    k = live_camera_demo(make_kiosk, qtbot, cam, clock)
+    unplug_until_the_photos(k, qtbot, cam, clock)
     gate = cam.hang_opens()
     try:
         clock.advance(1.0)
