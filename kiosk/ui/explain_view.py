@@ -155,6 +155,8 @@ class ModelViewOverlay(QFrame):
         """Make the card ``width`` wide and at most ``height`` tall: the picture shrinks
         (down to 120 px) before the caption would be cut off at the bottom of the screen."""
         self.setFixedWidth(width)
+        if not self.isVisible():
+            return  # fitted when shown: overlays are placed on every resize and status change
         self._picture_height = self.PICTURE_HEIGHT
         self._render()
         self.adjustSize()
